@@ -1,0 +1,89 @@
+//! Exit codes, documented in the README: 0 valid/done, 1 not valid (or key and certificate
+//! differ), 2 usage errors and unreadable or malformed input.
+
+use std::process::ExitCode;
+
+use thiserror::Error;
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Valid, or done.
+    Success,
+    /// Verification failed, or the key does not match the certificate.
+    Rejected,
+    /// Usage error, unreadable or malformed input.
+    BadInput,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(o: Outcome) -> Self {
+        ExitCode::from(match o {
+            Outcome::Success => 0,
+            Outcome::Rejected => 1,
+            Outcome::BadInput => 2,
+        })
+    }
+}
+
+/// An error that ends a command.
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// A file could not be read.
+    #[error("cannot read {what} {path}: {source}")]
+    Read {
+        what: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+    /// A file is too large for what it should be.
+    #[error("{what} {path} is {size} bytes; that is too large for {what} (limit {limit} bytes)")]
+    TooLarge {
+        what: &'static str,
+        path: String,
+        size: u64,
+        limit: u64,
+    },
+    /// A file could not be understood.
+    #[error("{what} {path}: {detail}")]
+    Malformed {
+        what: &'static str,
+        path: String,
+        detail: String,
+        fix: Option<String>,
+    },
+    /// Bad flag values.
+    #[error("{0}")]
+    Usage(String),
+    /// The key does not belong to the certificate.
+    #[error("the private key {key} does not match the certificate {cert} ({cert_key}): a cloud would refuse every signature it makes")]
+    KeyMismatch {
+        key: String,
+        cert: String,
+        cert_key: String,
+    },
+    /// Signing failed.
+    #[error("{0}")]
+    Sign(#[from] glance_sig_core::SignError),
+}
+
+impl CliError {
+    /// How to fix it, when there is more to say.
+    pub fn fix(&self) -> Option<String> {
+        match self {
+            CliError::Malformed { fix, .. } => fix.clone(),
+            CliError::KeyMismatch { .. } => Some("pass the certificate that holds this key's public half (openssl x509 -noout -pubkey shows it), or the key the certificate was made for".to_owned()),
+            _ => None,
+        }
+    }
+}
+
+impl From<&CliError> for Outcome {
+    fn from(e: &CliError) -> Self {
+        match e {
+            CliError::KeyMismatch { .. } => Outcome::Rejected,
+            CliError::Sign(_) => Outcome::Rejected,
+            _ => Outcome::BadInput,
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! `glance-sig inspect`: what a file is, and what a cloud would make of it.
+
+use std::path::Path;
+
+use glance_sig_core::{
+    base64, Certificate, HashMethod, KeyType, PublicKey, SignatureProperties, SigningState, Validity,
+};
+use serde_json::{json, Value};
+
+use crate::cli::InspectArgs;
+use crate::exit::{CliError, Outcome};
+use crate::{input, render};
+
+pub fn run(args: &InspectArgs) -> Result<Outcome, CliError> {
+    let bytes = input::read_small("file", &args.path)?;
+    let at = input::time(args.at.as_deref())?;
+    let text = String::from_utf8_lossy(&bytes);
+    let report = if text.trim_start().starts_with('{') {
+        properties(&args.path, &bytes)?
+    } else if text.contains("-----BEGIN") {
+        if text.contains("-----BEGIN CERTIFICATE") || text.contains("-----BEGIN X509 CERTIFICATE") {
+            certificate(&args.path, &bytes, "PEM", at)?
+        } else if text.contains("-----BEGIN PUBLIC KEY") {
+            public_key(&args.path, &text)?
+        } else {
+            private_key(&args.path, &bytes, args.passphrase_file.as_deref())?
+        }
+    } else if let Ok(r) = certificate(&args.path, &bytes, "DER", at) {
+        r
+    } else if let Ok(pk) = PublicKey::from_spki_der(&bytes) {
+        describe_public(&pk)
+    } else {
+        private_key(&args.path, &bytes, args.passphrase_file.as_deref())?
+    };
+    if args.json {
+        render::json(&report);
+    } else {
+        render::out(&text_of(&report));
+    }
+    Ok(Outcome::Success)
+}
+
+fn certificate(path: &Path, bytes: &[u8], format: &str, at: i64) -> Result<Value, CliError> {
+    let certs = Certificate::all_from_pem_or_der(bytes).map_err(|e| CliError::Malformed {
+        what: "certificate",
+        path: path.display().to_string(),
+        detail: e.to_string(),
+        fix: None,
+    })?;
+    let cert = &certs[0];
+    let info = cert.info(at);
+    let key = cert.public_key();
+    let mut cloud = Vec::new();
+    match key.key_type() {
+        Some(kt) => cloud.push(format!("images signed with this certificate's key carry img_signature_key_type {kt}")),
+        None => cloud.push(format!("{} cannot sign Glance images: OpenStack accepts RSA, DSA, and EC keys on P-384 or P-521", key.describe())),
+    }
+    if format == "DER" {
+        cloud.push("this is DER: Barbican must hold the PEM form (castellan cannot read DER): glance-sig upload stores it correctly".to_owned());
+    } else {
+        cloud.push("store it in Barbican as secret_type certificate, payload_content_type application/octet-stream, base64 of this PEM".to_owned());
+    }
+    cloud.push(match info.validity {
+        Validity::Valid => format!("valid now; expires {}", input::rfc3339(info.not_after)),
+        Validity::Expired => "EXPIRED: Glance still verifies signatures with it (it checks no dates), Nova with trusted certificates refuses it".to_owned(),
+        Validity::NotYetValid => "NOT YET VALID: Nova with trusted certificates refuses it until then".to_owned(),
+    });
+    if info.digital_signature == Some(false) {
+        cloud.push("key usage lacks digitalSignature: OpenStack does not check it, but other verifiers may".to_owned());
+    }
+    if certs.len() > 1 {
+        cloud.push(format!("the file holds {} certificates; the first is the one described (as --cert uses it)", certs.len()));
+    }
+    Ok(json!({
+        "kind": "certificate",
+        "format": format,
+        "certificates_in_file": certs.len(),
+        "certificate": info,
+        "not_before_rfc3339": input::rfc3339(info.not_before),
+        "not_after_rfc3339": input::rfc3339(info.not_after),
+        "key_type": key.key_type(),
+        "cloud": cloud,
+    }))
+}
+
+fn describe_public(pk: &PublicKey) -> Value {
+    json!({
+        "kind": "public-key",
+        "public_key": pk.describe(),
+        "key_type": pk.key_type(),
+    })
+}
+
+fn public_key(path: &Path, text: &str) -> Result<Value, CliError> {
+    let der = der_from_pem(text, "PUBLIC KEY").ok_or_else(|| CliError::Malformed {
+        what: "public key",
+        path: path.display().to_string(),
+        detail: "unreadable PEM".to_owned(),
+        fix: None,
+    })?;
+    let pk = PublicKey::from_spki_der(&der).map_err(|e| CliError::Malformed {
+        what: "public key",
+        path: path.display().to_string(),
+        detail: e.to_string(),
+        fix: None,
+    })?;
+    Ok(describe_public(&pk))
+}
+
+fn der_from_pem(text: &str, label: &str) -> Option<Vec<u8>> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = text.find(&begin)? + begin.len();
+    let stop = text[start..].find(&end)? + start;
+    base64::decode_lenient(&text[start..stop]).ok()
+}
+
+fn private_key(path: &Path, bytes: &[u8], passphrase: Option<&Path>) -> Result<Value, CliError> {
+    let encrypted = glance_sig_core::is_encrypted(bytes);
+    if encrypted && passphrase.is_none() && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Ok(json!({
+            "kind": "private-key",
+            "encrypted": true,
+            "cloud": ["an encrypted private key: give --passphrase-file to see its type"],
+        }));
+    }
+    let key = input::private_key(path, passphrase)?;
+    let kt = key.key_type();
+    Ok(json!({
+        "kind": "private-key",
+        "encrypted": encrypted,
+        "key_type": kt,
+        "public_key": key.public_key().describe(),
+        "cloud": [format!("signs as img_signature_key_type {kt}; glance-sig sign --key {} --cert CERT checks it matches the certificate", path.display())],
+    }))
+}
+
+fn properties(path: &Path, bytes: &[u8]) -> Result<Value, CliError> {
+    let props = SignatureProperties::from_json(bytes).map_err(|e| CliError::Malformed {
+        what: "properties file",
+        path: path.display().to_string(),
+        detail: e.to_string(),
+        fix: None,
+    })?;
+    let state = props.signing_state();
+    let mut cloud = vec![match &state {
+        SigningState::Unsigned => "unsigned: Glance stores the data unverified; Nova with verify_glance_signatures refuses to boot it".to_owned(),
+        SigningState::PartiallySigned { missing } => format!(
+            "PARTIALLY signed (missing {}): Glance skips verification silently and Nova refuses to boot it",
+            missing.join(", ")
+        ),
+        SigningState::Signed => "signed: Glance verifies the data on upload; Nova verifies before boot".to_owned(),
+    }];
+    if let Some(h) = &props.hash_method {
+        cloud.push(match HashMethod::parse(h) {
+            Ok(h) => format!("hash method {h}: accepted"),
+            Err(e) => format!("{e}: refused"),
+        });
+    }
+    if let Some(k) = &props.key_type {
+        cloud.push(match KeyType::parse(k) {
+            Ok(k) => format!("key type {k}: accepted"),
+            Err(e) => format!("{e}: refused"),
+        });
+    }
+    if let Some(s) = &props.signature {
+        cloud.push(match base64::decode_lenient(s) {
+            Ok(b) if b.is_empty() => "img_signature is empty: refused".to_owned(),
+            Ok(b) => format!("img_signature: {} bytes of signature{}", b.len(), if base64::is_canonical(s) { "" } else { " (non-canonical base64: cursive skips the extra characters)" }),
+            Err(e) => format!("img_signature is not base64 as cursive reads it ({e}): refused"),
+        });
+    }
+    Ok(json!({
+        "kind": "properties",
+        "signing": state,
+        "properties": props.to_map(),
+        "cloud": cloud,
+    }))
+}
+
+fn text_of(report: &Value) -> String {
+    let mut s = String::new();
+    let kind = report["kind"].as_str().unwrap_or("file");
+    s += &format!("{kind}\n");
+    if let Some(c) = report.get("certificate") {
+        for (label, key) in [("subject", "subject"), ("issuer", "issuer"), ("serial", "serial"), ("SHA-256", "fingerprint_sha256")] {
+            s += &format!("  {label:<10} {}\n", c[key].as_str().unwrap_or("-"));
+        }
+        s += &format!("  {:<10} {} .. {}\n", "valid", report["not_before_rfc3339"].as_str().unwrap_or("-"), report["not_after_rfc3339"].as_str().unwrap_or("-"));
+        s += &format!("  {:<10} {}\n", "key", key_line(&c["public_key"]));
+        if let Some(bc) = c.get("basic_constraints").filter(|v| !v.is_null()) {
+            s += &format!("  {:<10} CA:{} pathlen:{}\n", "basic", bc["ca"], bc["path_len"]);
+        }
+    }
+    if let Some(pk) = report.get("public_key") {
+        s += &format!("  {:<10} {}\n", "key", key_line(pk));
+    }
+    if let Some(props) = report.get("properties").and_then(Value::as_object) {
+        for (k, v) in props {
+            let v = v.as_str().unwrap_or_default();
+            let shown = if v.len() > 60 { format!("{}... ({} chars)", &v[..60], v.len()) } else { v.to_owned() };
+            s += &format!("  {k} = {shown}\n");
+        }
+    }
+    if let Some(cloud) = report.get("cloud").and_then(Value::as_array) {
+        s += "What a cloud makes of it:\n";
+        for line in cloud {
+            s += &format!("  - {}\n", line.as_str().unwrap_or_default());
+        }
+    }
+    s
+}
+
+fn key_line(pk: &Value) -> String {
+    let alg = pk["algorithm"].as_str().unwrap_or("?");
+    let size = pk["curve"].as_str().map(str::to_owned).or_else(|| pk["bits"].as_u64().map(|b| format!("{b} bits"))).unwrap_or_default();
+    let kt = pk["key_type"].as_str().map(|k| format!(", signs as {k}")).unwrap_or_default();
+    format!("{alg} {size}{kt}")
+}

@@ -1,0 +1,233 @@
+//! Certificate validation exactly as Nova does it with trusted certificate ids
+//! (cursive `certificate_utils.verify_certificate` with every check enforced).
+//!
+//! Only the trusted certificates can be issuers; each used one must be within its dates and
+//! carry CA:TRUE and keyCertSign; the chain must end at a self-signed certificate in the
+//! trusted set; path length constraints hold. RSA issuers are checked as PKCS#1 v1.5 only.
+
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::certificate::Certificate;
+use crate::public_key::verify_certificate_signature;
+
+/// Why Nova would refuse the certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ChainError {
+    /// The signing certificate is past notAfter.
+    #[error("the certificate {subject} expired at {not_after} (checked at {at})")]
+    CertificateExpired {
+        /// Its subject.
+        subject: String,
+        /// notAfter, Unix seconds.
+        not_after: i64,
+        /// The time of the check.
+        at: i64,
+    },
+    /// The signing certificate is before notBefore.
+    #[error("the certificate {subject} is not valid before {not_before} (checked at {at})")]
+    CertificateNotYetValid {
+        /// Its subject.
+        subject: String,
+        /// notBefore, Unix seconds.
+        not_before: i64,
+        /// The time of the check.
+        at: i64,
+    },
+    /// No usable trusted certificate issued this one.
+    #[error("could not locate the signing certificate for {subject} (issuer {issuer}) in the set of trusted certificates")]
+    IssuerNotFound {
+        /// The certificate whose issuer is missing.
+        subject: String,
+        /// The issuer name it names.
+        issuer: String,
+    },
+    /// An issuer in the chain lacks basicConstraints.
+    #[error("the signing certificate {subject} has no basic constraints extension")]
+    MissingBasicConstraints {
+        /// Its subject.
+        subject: String,
+    },
+    /// An issuer's pathLenConstraint is too small for the chain below it.
+    #[error("the signing certificate {subject} allows {path_len} intermediate certificate(s) below it, the chain needs {needed}")]
+    PathLengthExceeded {
+        /// Its subject.
+        subject: String,
+        /// Its pathLenConstraint.
+        path_len: u8,
+        /// What the chain needs.
+        needed: usize,
+    },
+    /// The issuers form a cycle with no self-signed root (cursive would loop forever).
+    #[error("the trusted certificates issue each other in a cycle without a self-signed root, at {subject}")]
+    ChainLoop {
+        /// Where the cycle was seen.
+        subject: String,
+    },
+}
+
+impl ChainError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ChainError::CertificateExpired { .. } => "certificate-expired",
+            ChainError::CertificateNotYetValid { .. } => "certificate-not-yet-valid",
+            ChainError::IssuerNotFound { .. } => "issuer-not-found",
+            ChainError::MissingBasicConstraints { .. } => "issuer-missing-basic-constraints",
+            ChainError::PathLengthExceeded { .. } => "path-length-exceeded",
+            ChainError::ChainLoop { .. } => "chain-loop",
+        }
+    }
+
+    /// What cursive says.
+    pub fn cursive_message(&self) -> &'static str {
+        match self {
+            ChainError::CertificateExpired { .. } | ChainError::CertificateNotYetValid { .. } => {
+                "The certificate is outside its valid date range."
+            }
+            ChainError::IssuerNotFound { .. } | ChainError::ChainLoop { .. } => {
+                "Certificate chain building failed. Could not locate the signing certificate in the set of trusted certificates."
+            }
+            ChainError::MissingBasicConstraints { .. } => {
+                "Certificate validation failed. The signing certificate does not have a basic constraints extension."
+            }
+            ChainError::PathLengthExceeded { .. } => {
+                "Certificate validation failed. The signing certificate is not configured to support certificate chains of sufficient length."
+            }
+        }
+    }
+}
+
+/// A trusted certificate that cannot act as an issuer, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedTrust {
+    /// Its subject.
+    pub subject: String,
+    /// Why Nova ignores it.
+    pub reason: String,
+}
+
+/// The outcome of chain validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainVerdict {
+    /// Whether Nova accepts the certificate.
+    pub valid: bool,
+    /// Subjects from the signing certificate up to the root, as far as built.
+    pub path: Vec<String>,
+    /// Why not.
+    pub error: Option<ChainError>,
+    /// Trusted certificates Nova would ignore.
+    pub skipped_trusted: Vec<SkippedTrust>,
+}
+
+fn within_dates(cert: &Certificate, at: i64) -> bool {
+    // Inclusive on both ends, as cursive compares.
+    cert.not_before() <= at && at <= cert.not_after()
+}
+
+fn is_issuer(candidate: &Certificate, issued: &Certificate) -> bool {
+    if !issued.issuer_name_is_subject_of(candidate) {
+        return false;
+    }
+    issued
+        .signed_content()
+        .is_some_and(|(hash, digest, sig)| verify_certificate_signature(candidate.public_key(), hash, &digest, sig))
+}
+
+/// Validates `cert` against `trusted` at `at` (Unix seconds), as Nova does.
+pub fn validate_chain_like_nova(cert: &Certificate, trusted: &[Certificate], at: i64) -> ChainVerdict {
+    let mut verdict = ChainVerdict {
+        valid: false,
+        path: vec![cert.subject()],
+        error: None,
+        skipped_trusted: Vec::new(),
+    };
+    let mut issuers: Vec<&Certificate> = Vec::new();
+    for t in trusted {
+        let reason = if !within_dates(t, at) {
+            Some("outside its valid date range")
+        } else {
+            match (t.basic_constraints(), t.key_cert_sign()) {
+                (None, _) => Some("no basic constraints extension"),
+                (_, None) => Some("no key usage extension"),
+                (Some(bc), _) if !bc.ca => Some("not a CA (basicConstraints CA:FALSE)"),
+                (_, Some(false)) => Some("key usage lacks keyCertSign"),
+                _ => None,
+            }
+        };
+        match reason {
+            Some(r) => verdict.skipped_trusted.push(SkippedTrust {
+                subject: t.subject(),
+                reason: r.to_owned(),
+            }),
+            None => issuers.push(t),
+        }
+    }
+    if cert.not_before() > at {
+        verdict.error = Some(ChainError::CertificateNotYetValid {
+            subject: cert.subject(),
+            not_before: cert.not_before(),
+            at,
+        });
+        return verdict;
+    }
+    if cert.not_after() < at {
+        verdict.error = Some(ChainError::CertificateExpired {
+            subject: cert.subject(),
+            not_after: cert.not_after(),
+            at,
+        });
+        return verdict;
+    }
+
+    // Chain from the signing certificate upwards; cursive stores it root-first.
+    let mut chain: Vec<&Certificate> = vec![cert];
+    let mut current = cert;
+    loop {
+        let Some(issuer) = issuers.iter().copied().find(|c| is_issuer(c, current)) else {
+            verdict.error = Some(ChainError::IssuerNotFound {
+                subject: current.subject(),
+                issuer: current.issuer(),
+            });
+            return verdict;
+        };
+        if issuer == current {
+            break;
+        }
+        if chain.len() > issuers.len() {
+            verdict.error = Some(ChainError::ChainLoop {
+                subject: issuer.subject(),
+            });
+            return verdict;
+        }
+        chain.push(issuer);
+        verdict.path.push(issuer.subject());
+        current = issuer;
+    }
+
+    chain.reverse();
+    let last = chain.last().copied();
+    for (i, c) in chain.iter().enumerate() {
+        if Some(*c) == last {
+            break;
+        }
+        let Some(bc) = c.basic_constraints() else {
+            verdict.error = Some(ChainError::MissingBasicConstraints { subject: c.subject() });
+            return verdict;
+        };
+        let Some(path_len) = bc.path_len else { continue };
+        let below = chain.len() - i;
+        let needed = if below > 2 { below - 2 } else { 0 };
+        if usize::from(path_len) < needed {
+            verdict.error = Some(ChainError::PathLengthExceeded {
+                subject: c.subject(),
+                path_len,
+                needed,
+            });
+            return verdict;
+        }
+    }
+    verdict.valid = true;
+    verdict
+}
