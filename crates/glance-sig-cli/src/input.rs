@@ -42,7 +42,12 @@ pub fn read_small(what: &'static str, path: &Path) -> Result<Vec<u8>, CliError> 
     Ok(buf)
 }
 
-fn malformed(what: &'static str, path: &Path, detail: impl ToString, fix: Option<String>) -> CliError {
+fn malformed(
+    what: &'static str,
+    path: &Path,
+    detail: impl ToString,
+    fix: Option<String>,
+) -> CliError {
     CliError::Malformed {
         what,
         path: path.display().to_string(),
@@ -75,7 +80,10 @@ pub fn trusted(paths: &[std::path::PathBuf]) -> Result<Vec<Certificate>, CliErro
     let mut out = Vec::new();
     for p in paths {
         let bytes = read_small("trusted certificate", p)?;
-        out.extend(Certificate::all_from_pem_or_der(&bytes).map_err(|e| malformed("trusted certificate", p, e, None))?);
+        out.extend(
+            Certificate::all_from_pem_or_der(&bytes)
+                .map_err(|e| malformed("trusted certificate", p, e, None))?,
+        );
     }
     Ok(out)
 }
@@ -91,19 +99,26 @@ pub fn private_key(path: &Path, passphrase_file: Option<&Path>) -> Result<Privat
         }
         None => None,
     };
-    if passphrase.is_none() && glance_sig_core::is_encrypted(&bytes) && std::io::stdin().is_terminal() {
+    if passphrase.is_none()
+        && glance_sig_core::is_encrypted(&bytes)
+        && std::io::stdin().is_terminal()
+    {
         let typed = rpassword::prompt_password(format!("Passphrase for {}: ", path.display()))
             .map_err(|e| read_error("passphrase from the terminal", path, e))?;
         passphrase = Some(typed.into_bytes());
     }
-    PrivateKey::from_bytes(&bytes, passphrase.as_deref()).map_err(|e| malformed("private key", path, e, None))
+    PrivateKey::from_bytes(&bytes, passphrase.as_deref())
+        .map_err(|e| malformed("private key", path, e, None))
 }
 
 /// The time for certificate checks: `--at`, else now.
 pub fn time(at: Option<&str>) -> Result<i64, CliError> {
     let t = match at {
-        Some(s) => humantime::parse_rfc3339_weak(s)
-            .map_err(|e| CliError::Usage(format!("--at {s}: {e} (use RFC 3339, e.g. 2030-01-01T00:00:00Z)")))?,
+        Some(s) => humantime::parse_rfc3339_weak(s).map_err(|e| {
+            CliError::Usage(format!(
+                "--at {s}: {e} (use RFC 3339, e.g. 2030-01-01T00:00:00Z)"
+            ))
+        })?,
         None => SystemTime::now(),
     };
     Ok(match t.duration_since(UNIX_EPOCH) {
@@ -121,11 +136,19 @@ pub fn rfc3339(unix: i64) -> String {
 }
 
 /// Streams an image through `feed` in chunks; progress on stderr when it is a terminal.
-pub fn stream_image(path: &Path, label: &str, mut feed: impl FnMut(&[u8])) -> Result<u64, CliError> {
+pub fn stream_image(
+    path: &Path,
+    label: &str,
+    mut feed: impl FnMut(&[u8]),
+) -> Result<u64, CliError> {
     let mut f = File::open(path).map_err(|e| read_error("image", path, e))?;
     let meta = f.metadata().map_err(|e| read_error("image", path, e))?;
     if meta.is_dir() {
-        return Err(read_error("image", path, std::io::Error::other("is a directory")));
+        return Err(read_error(
+            "image",
+            path,
+            std::io::Error::other("is a directory"),
+        ));
     }
     let total = meta.len();
     let mut progress = Progress::new(label, total);
@@ -173,8 +196,16 @@ impl Progress {
         self.last = Instant::now();
         let secs = self.start.elapsed().as_secs_f64().max(1e-6);
         let rate = done as f64 / secs;
-        let pct = if self.total > 0 { done as f64 * 100.0 / self.total as f64 } else { 100.0 };
-        let left = if rate > 0.0 { (self.total.saturating_sub(done)) as f64 / rate } else { 0.0 };
+        let pct = if self.total > 0 {
+            done as f64 * 100.0 / self.total as f64
+        } else {
+            100.0
+        };
+        let left = if rate > 0.0 {
+            (self.total.saturating_sub(done)) as f64 / rate
+        } else {
+            0.0
+        };
         let mut err = std::io::stderr().lock();
         let _ = write!(
             err,

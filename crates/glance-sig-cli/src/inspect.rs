@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use glance_sig_core::{
-    base64, Certificate, HashMethod, KeyType, PublicKey, SignatureProperties, SigningState, Validity,
+    base64, Certificate, HashMethod, KeyType, PublicKey, SignatureProperties, SigningState,
+    Validity,
 };
 use serde_json::{json, Value};
 
@@ -69,7 +70,10 @@ fn certificate(path: &Path, bytes: &[u8], format: &str, at: i64) -> Result<Value
         cloud.push("key usage lacks digitalSignature: OpenStack does not check it, but other verifiers may".to_owned());
     }
     if certs.len() > 1 {
-        cloud.push(format!("the file holds {} certificates; the first is the one described (as --cert uses it)", certs.len()));
+        cloud.push(format!(
+            "the file holds {} certificates; the first is the one described (as --cert uses it)",
+            certs.len()
+        ));
     }
     Ok(json!({
         "kind": "certificate",
@@ -166,7 +170,15 @@ fn properties(path: &Path, bytes: &[u8]) -> Result<Value, CliError> {
     if let Some(s) = &props.signature {
         cloud.push(match base64::decode_lenient(s) {
             Ok(b) if b.is_empty() => "img_signature is empty: refused".to_owned(),
-            Ok(b) => format!("img_signature: {} bytes of signature{}", b.len(), if base64::is_canonical(s) { "" } else { " (non-canonical base64: cursive skips the extra characters)" }),
+            Ok(b) => format!(
+                "img_signature: {} bytes of signature{}",
+                b.len(),
+                if base64::is_canonical(s) {
+                    ""
+                } else {
+                    " (non-canonical base64: cursive skips the extra characters)"
+                }
+            ),
             Err(e) => format!("img_signature is not base64 as cursive reads it ({e}): refused"),
         });
     }
@@ -183,13 +195,26 @@ fn text_of(report: &Value) -> String {
     let kind = report["kind"].as_str().unwrap_or("file");
     s += &format!("{kind}\n");
     if let Some(c) = report.get("certificate") {
-        for (label, key) in [("subject", "subject"), ("issuer", "issuer"), ("serial", "serial"), ("SHA-256", "fingerprint_sha256")] {
+        for (label, key) in [
+            ("subject", "subject"),
+            ("issuer", "issuer"),
+            ("serial", "serial"),
+            ("SHA-256", "fingerprint_sha256"),
+        ] {
             s += &format!("  {label:<10} {}\n", c[key].as_str().unwrap_or("-"));
         }
-        s += &format!("  {:<10} {} .. {}\n", "valid", report["not_before_rfc3339"].as_str().unwrap_or("-"), report["not_after_rfc3339"].as_str().unwrap_or("-"));
+        s += &format!(
+            "  {:<10} {} .. {}\n",
+            "valid",
+            report["not_before_rfc3339"].as_str().unwrap_or("-"),
+            report["not_after_rfc3339"].as_str().unwrap_or("-")
+        );
         s += &format!("  {:<10} {}\n", "key", key_line(&c["public_key"]));
         if let Some(bc) = c.get("basic_constraints").filter(|v| !v.is_null()) {
-            s += &format!("  {:<10} CA:{} pathlen:{}\n", "basic", bc["ca"], bc["path_len"]);
+            s += &format!(
+                "  {:<10} CA:{} pathlen:{}\n",
+                "basic", bc["ca"], bc["path_len"]
+            );
         }
     }
     if let Some(pk) = report.get("public_key") {
@@ -198,7 +223,11 @@ fn text_of(report: &Value) -> String {
     if let Some(props) = report.get("properties").and_then(Value::as_object) {
         for (k, v) in props {
             let v = v.as_str().unwrap_or_default();
-            let shown = if v.len() > 60 { format!("{}... ({} chars)", &v[..60], v.len()) } else { v.to_owned() };
+            let shown = if v.len() > 60 {
+                format!("{}... ({} chars)", &v[..60], v.len())
+            } else {
+                v.to_owned()
+            };
             s += &format!("  {k} = {shown}\n");
         }
     }
@@ -213,7 +242,14 @@ fn text_of(report: &Value) -> String {
 
 fn key_line(pk: &Value) -> String {
     let alg = pk["algorithm"].as_str().unwrap_or("?");
-    let size = pk["curve"].as_str().map(str::to_owned).or_else(|| pk["bits"].as_u64().map(|b| format!("{b} bits"))).unwrap_or_default();
-    let kt = pk["key_type"].as_str().map(|k| format!(", signs as {k}")).unwrap_or_default();
+    let size = pk["curve"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| pk["bits"].as_u64().map(|b| format!("{b} bits")))
+        .unwrap_or_default();
+    let kt = pk["key_type"]
+        .as_str()
+        .map(|k| format!(", signs as {k}"))
+        .unwrap_or_default();
     format!("{alg} {size}{kt}")
 }

@@ -9,7 +9,9 @@ use crate::input::rfc3339;
 /// Prints to stdout; a broken pipe ends quietly.
 pub fn out(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }
 
 /// Pretty JSON plus a newline.
@@ -39,7 +41,9 @@ pub fn verify_text(report: &Report, cert_subject: &str, at: i64) -> String {
         s += &format!("  Glance/Nova would answer: {}\n", e.cursive_message);
         s += &format!("  Fix: {}\n", e.fix);
     } else {
-        s += &format!("{FAIL} Signature valid, but the certificate chain is NOT valid as Nova judges it\n");
+        s += &format!(
+            "{FAIL} Signature valid, but the certificate chain is NOT valid as Nova judges it\n"
+        );
     }
     s += "\nChecks performed:\n";
     for c in &report.checks {
@@ -59,14 +63,20 @@ pub fn verify_text(report: &Report, cert_subject: &str, at: i64) -> String {
         }
     }
     if let Some(chain) = &report.chain {
-        s += &format!("\nCertificate chain, as Nova validates it at {}:\n", rfc3339(at));
+        s += &format!(
+            "\nCertificate chain, as Nova validates it at {}:\n",
+            rfc3339(at)
+        );
         s += &format!("  {}\n", chain.path.join("\n  <- issued by "));
         match &chain.error {
             None => s += &format!("  {OK} chain valid\n"),
             Some(e) => s += &format!("  {FAIL} {}\n", e.message),
         }
         for skipped in &chain.skipped_trusted {
-            s += &format!("  {NOTE} trusted certificate {} cannot issue: {}\n", skipped.subject, skipped.reason);
+            s += &format!(
+                "  {NOTE} trusted certificate {} cannot issue: {}\n",
+                skipped.subject, skipped.reason
+            );
         }
     }
     if !report.diagnosis.is_empty() {

@@ -9,7 +9,10 @@ use crate::{input, render};
 
 pub fn run(args: &SignArgs) -> Result<Outcome, CliError> {
     if args.cert_uuid.trim().is_empty() {
-        return Err(CliError::Usage("--cert-uuid must not be empty: give the Barbican secret id of the certificate".to_owned()));
+        return Err(CliError::Usage(
+            "--cert-uuid must not be empty: give the Barbican secret id of the certificate"
+                .to_owned(),
+        ));
     }
     let key = input::private_key(&args.key, args.passphrase_file.as_deref())?;
     if let Some(cert_path) = &args.cert {

@@ -33,7 +33,11 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome, CliError> {
         && !verdict.valid
         && matches!(
             verdict.rejection,
-            Some(Rejection::SignatureMismatch | Rejection::Property(_) | Rejection::PublicKeyTypeMismatch { .. })
+            Some(
+                Rejection::SignatureMismatch
+                    | Rejection::Property(_)
+                    | Rejection::PublicKeyTypeMismatch { .. }
+            )
         );
     let diagnosis = match Explainer::new(&props, key).filter(|_| explain) {
         Some(mut ex) => {
@@ -59,5 +63,9 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome, CliError> {
     } else {
         render::out(&render::verify_text(&report, &cert.subject(), at));
     }
-    Ok(if report.valid { Outcome::Success } else { Outcome::Rejected })
+    Ok(if report.valid {
+        Outcome::Success
+    } else {
+        Outcome::Rejected
+    })
 }

@@ -82,7 +82,11 @@ pub fn decode_lenient(text: &str) -> Result<Vec<u8>, Base64Error> {
 pub fn encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -115,7 +119,10 @@ mod tests {
     #[test]
     fn python_leniency() {
         // Newlines and spaces are skipped (multi-line values from the v2 API).
-        assert_eq!(decode_lenient("QUJD\nREVG\n").ok(), Some(b"ABCDEF".to_vec()));
+        assert_eq!(
+            decode_lenient("QUJD\nREVG\n").ok(),
+            Some(b"ABCDEF".to_vec())
+        );
         assert_eq!(decode_lenient(" Q U J D ").ok(), Some(b"ABC".to_vec()));
         // Junk characters are skipped too.
         assert_eq!(decode_lenient("QU*JD").ok(), Some(b"ABC".to_vec()));
@@ -123,8 +130,14 @@ mod tests {
         assert_eq!(decode_lenient("QQ==QUJD").ok(), Some(b"A".to_vec()));
         // Padding is required.
         assert_eq!(decode_lenient("QQ"), Err(Base64Error::IncorrectPadding));
-        assert_eq!(decode_lenient("QUJDR"), Err(Base64Error::DanglingCharacter { data_chars: 5 }));
-        assert!(matches!(decode_lenient("QUJD\u{e9}"), Err(Base64Error::NotAscii { .. })));
+        assert_eq!(
+            decode_lenient("QUJDR"),
+            Err(Base64Error::DanglingCharacter { data_chars: 5 })
+        );
+        assert!(matches!(
+            decode_lenient("QUJD\u{e9}"),
+            Err(Base64Error::NotAscii { .. })
+        ));
         assert_eq!(decode_lenient("").ok(), Some(Vec::new()));
     }
 }

@@ -66,8 +66,14 @@ impl Certificate {
         let mut certs = Vec::new();
         let mut others = Vec::new();
         for block in pem::blocks(bytes) {
-            if block.label == "CERTIFICATE" || block.label == "X509 CERTIFICATE" || block.label == "TRUSTED CERTIFICATE" {
-                let der = block.der.map_err(|detail| CertificateError::Malformed { format: "PEM", detail })?;
+            if block.label == "CERTIFICATE"
+                || block.label == "X509 CERTIFICATE"
+                || block.label == "TRUSTED CERTIFICATE"
+            {
+                let der = block.der.map_err(|detail| CertificateError::Malformed {
+                    format: "PEM",
+                    detail,
+                })?;
                 certs.push(Self::from_der(&der)?);
             } else {
                 others.push(block.label);
@@ -84,15 +90,19 @@ impl Certificate {
     /// # Errors
     /// [`CertificateError::Malformed`], [`CertificateError::PublicKey`].
     pub fn from_der(der: &[u8]) -> Result<Self, CertificateError> {
-        let parsed = x509_cert::Certificate::from_der(der).map_err(|e| CertificateError::Malformed {
-            format: "DER",
-            detail: e.to_string(),
-        })?;
+        let parsed =
+            x509_cert::Certificate::from_der(der).map_err(|e| CertificateError::Malformed {
+                format: "DER",
+                detail: e.to_string(),
+            })?;
         let spki_der = parsed
             .tbs_certificate
             .subject_public_key_info
             .to_der()
-            .map_err(|e| CertificateError::Malformed { format: "DER", detail: e.to_string() })?;
+            .map_err(|e| CertificateError::Malformed {
+                format: "DER",
+                detail: e.to_string(),
+            })?;
         let public_key = PublicKey::from_spki_der(&spki_der)?;
         Ok(Self {
             der: der.to_vec(),
@@ -196,20 +206,30 @@ impl Certificate {
 
     /// Subject equals issuer, compared as cryptography compares names.
     pub fn is_self_issued(&self) -> bool {
-        names_equal(&self.parsed.tbs_certificate.subject, &self.parsed.tbs_certificate.issuer)
+        names_equal(
+            &self.parsed.tbs_certificate.subject,
+            &self.parsed.tbs_certificate.issuer,
+        )
     }
 
     /// Whether `issuer`'s subject is this certificate's issuer name.
     pub(crate) fn issuer_name_is_subject_of(&self, issuer: &Certificate) -> bool {
-        names_equal(&issuer.parsed.tbs_certificate.subject, &self.parsed.tbs_certificate.issuer)
+        names_equal(
+            &issuer.parsed.tbs_certificate.subject,
+            &self.parsed.tbs_certificate.issuer,
+        )
     }
 
     /// The hash of the certificate's own signature, and (tbs digest, signature) to check it.
     pub(crate) fn signed_content(&self) -> Option<(CertHash, Vec<u8>, &[u8])> {
         let hash = match self.parsed.signature_algorithm.oid {
             oid::SHA1_WITH_RSA | oid::ECDSA_WITH_SHA1 | oid::DSA_WITH_SHA1 => CertHash::Sha1,
-            oid::SHA224_WITH_RSA | oid::ECDSA_WITH_SHA224 | oid::DSA_WITH_SHA224 => CertHash::Sha2(HashMethod::Sha224),
-            oid::SHA256_WITH_RSA | oid::ECDSA_WITH_SHA256 | oid::DSA_WITH_SHA256 => CertHash::Sha2(HashMethod::Sha256),
+            oid::SHA224_WITH_RSA | oid::ECDSA_WITH_SHA224 | oid::DSA_WITH_SHA224 => {
+                CertHash::Sha2(HashMethod::Sha224)
+            }
+            oid::SHA256_WITH_RSA | oid::ECDSA_WITH_SHA256 | oid::DSA_WITH_SHA256 => {
+                CertHash::Sha2(HashMethod::Sha256)
+            }
             oid::SHA384_WITH_RSA | oid::ECDSA_WITH_SHA384 => CertHash::Sha2(HashMethod::Sha384),
             oid::SHA512_WITH_RSA | oid::ECDSA_WITH_SHA512 => CertHash::Sha2(HashMethod::Sha512),
             _ => return None,
@@ -300,11 +320,18 @@ fn names_equal(a: &Name, b: &Name) -> bool {
                     .iter()
                     .map(|atv| {
                         let value = match atv.value.tag() {
-                            Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::TeletexString | Tag::VisibleString => {
-                                atv.value.value().to_vec()
-                            }
+                            Tag::Utf8String
+                            | Tag::PrintableString
+                            | Tag::Ia5String
+                            | Tag::TeletexString
+                            | Tag::VisibleString => atv.value.value().to_vec(),
                             Tag::BmpString => {
-                                let units: Vec<u16> = atv.value.value().chunks(2).map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect();
+                                let units: Vec<u16> = atv
+                                    .value
+                                    .value()
+                                    .chunks(2)
+                                    .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                                    .collect();
                                 String::from_utf16_lossy(&units).into_bytes()
                             }
                             _ => atv.value.to_der().unwrap_or_default(),

@@ -130,13 +130,17 @@ fn is_issuer(candidate: &Certificate, issued: &Certificate) -> bool {
     if !issued.issuer_name_is_subject_of(candidate) {
         return false;
     }
-    issued
-        .signed_content()
-        .is_some_and(|(hash, digest, sig)| verify_certificate_signature(candidate.public_key(), hash, &digest, sig))
+    issued.signed_content().is_some_and(|(hash, digest, sig)| {
+        verify_certificate_signature(candidate.public_key(), hash, &digest, sig)
+    })
 }
 
 /// Validates `cert` against `trusted` at `at` (Unix seconds), as Nova does.
-pub fn validate_chain_like_nova(cert: &Certificate, trusted: &[Certificate], at: i64) -> ChainVerdict {
+pub fn validate_chain_like_nova(
+    cert: &Certificate,
+    trusted: &[Certificate],
+    at: i64,
+) -> ChainVerdict {
     let mut verdict = ChainVerdict {
         valid: false,
         path: vec![cert.subject()],
@@ -213,12 +217,17 @@ pub fn validate_chain_like_nova(cert: &Certificate, trusted: &[Certificate], at:
             break;
         }
         let Some(bc) = c.basic_constraints() else {
-            verdict.error = Some(ChainError::MissingBasicConstraints { subject: c.subject() });
+            verdict.error = Some(ChainError::MissingBasicConstraints {
+                subject: c.subject(),
+            });
             return verdict;
         };
-        let Some(path_len) = bc.path_len else { continue };
+        let Some(path_len) = bc.path_len else {
+            continue;
+        };
         let below = chain.len() - i;
-        let needed = if below > 2 { below - 2 } else { 0 };
+        // Neither the certificate itself nor the end certificate count.
+        let needed = below.saturating_sub(2);
         if usize::from(path_len) < needed {
             verdict.error = Some(ChainError::PathLengthExceeded {
                 subject: c.subject(),

@@ -54,7 +54,9 @@ pub enum PropertyError {
         found: &'static str,
     },
     /// The flat and nested (`properties`) forms give different values.
-    #[error("property {name} appears twice with different values (top level and under \"properties\")")]
+    #[error(
+        "property {name} appears twice with different values (top level and under \"properties\")"
+    )]
     Conflict {
         /// The property.
         name: &'static str,
@@ -70,7 +72,8 @@ pub enum PropertyError {
 }
 
 fn suggest(s: Option<&'static str>) -> String {
-    s.map(|s| format!(" (did you mean {s}?)")).unwrap_or_default()
+    s.map(|s| format!(" (did you mean {s}?)"))
+        .unwrap_or_default()
 }
 
 /// Why `img_signature` is not base64 as Python reads it.
@@ -186,7 +189,10 @@ fn found_labels_cert(found: &[String]) -> String {
     if found.is_empty() {
         " (the file is neither a PEM certificate nor DER)".to_owned()
     } else {
-        format!(" (the file holds: {}; expected CERTIFICATE)", found.join(", "))
+        format!(
+            " (the file holds: {}; expected CERTIFICATE)",
+            found.join(", ")
+        )
     }
 }
 

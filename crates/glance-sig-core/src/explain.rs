@@ -6,8 +6,8 @@ use serde::Serialize;
 use crate::hasher::{AllDigestsHasher, ImageDigest};
 use crate::properties::{HashMethod, KeyType, SignatureProperties};
 use crate::public_key::{
-    locate_pss_salt_len, raw_to_der, rsa_encoded_message, verify_dsa_der, verify_ecdsa_der, verify_rsa_pkcs1v15,
-    verify_rsa_pss_any_salt, CertHash, PublicKey,
+    locate_pss_salt_len, raw_to_der, rsa_encoded_message, verify_dsa_der, verify_ecdsa_der,
+    verify_rsa_pkcs1v15, verify_rsa_pss_any_salt, CertHash, PublicKey,
 };
 
 /// A likely cause of a failed verification.
@@ -115,7 +115,10 @@ impl Explainer {
         }
         Some(Self {
             signature,
-            named: props.hash_method.as_deref().and_then(|h| HashMethod::parse(h).ok()),
+            named: props
+                .hash_method
+                .as_deref()
+                .and_then(|h| HashMethod::parse(h).ok()),
             key: key.clone(),
             hasher: AllDigestsHasher::default(),
         })
@@ -132,10 +135,16 @@ impl Explainer {
         let sig = &self.signature;
         let mut out = Vec::new();
         let good_hashes = |check: &dyn Fn(&ImageDigest) -> bool| -> Vec<HashMethod> {
-            digests.iter().filter(|d| check(d)).map(ImageDigest::method).collect()
+            digests
+                .iter()
+                .filter(|d| check(d))
+                .map(ImageDigest::method)
+                .collect()
         };
         let verifying = match &self.key {
-            PublicKey::Rsa(k) => good_hashes(&|d| verify_rsa_pss_any_salt(k, d.method(), d.as_bytes(), sig).is_some()),
+            PublicKey::Rsa(k) => good_hashes(&|d| {
+                verify_rsa_pss_any_salt(k, d.method(), d.as_bytes(), sig).is_some()
+            }),
             PublicKey::Ec(k) => good_hashes(&|d| verify_ecdsa_der(k, d.as_bytes(), sig)),
             PublicKey::Dsa(k) => good_hashes(&|d| verify_dsa_der(k, d.as_bytes(), sig)),
             PublicKey::Other { .. } => Vec::new(),
@@ -158,7 +167,9 @@ impl Explainer {
         }
         match &self.key {
             PublicKey::Rsa(k) => {
-                let v15 = good_hashes(&|d| verify_rsa_pkcs1v15(k, CertHash::Sha2(d.method()), d.as_bytes(), sig));
+                let v15 = good_hashes(&|d| {
+                    verify_rsa_pkcs1v15(k, CertHash::Sha2(d.method()), d.as_bytes(), sig)
+                });
                 if let Some(h) = v15.first() {
                     out.push(Diagnosis::Pkcs1v15Padding { hash: Some(*h) });
                     return out;
@@ -168,7 +179,11 @@ impl Explainer {
                         out.push(Diagnosis::Pkcs1v15Padding { hash: None });
                         out.push(Diagnosis::DataChanged);
                     }
-                    Some(_) if HashMethod::ALL.iter().any(|h| locate_pss_salt_len(k, *h, sig).is_some()) => {
+                    Some(_)
+                        if HashMethod::ALL
+                            .iter()
+                            .any(|h| locate_pss_salt_len(k, *h, sig).is_some()) =>
+                    {
                         out.push(Diagnosis::DataChanged);
                     }
                     _ => out.push(Diagnosis::CertificateMismatch),
@@ -177,9 +192,11 @@ impl Explainer {
             key @ (PublicKey::Ec(_) | PublicKey::Dsa(_)) => {
                 if let Some(der) = raw_to_der(key, sig) {
                     let is_der = match key {
-                        PublicKey::Ec(_) => p384::ecdsa::Signature::from_der(sig).is_ok()
-                            || p521::ecdsa::Signature::from_der(sig).is_ok()
-                            || p256::ecdsa::Signature::from_der(sig).is_ok(),
+                        PublicKey::Ec(_) => {
+                            p384::ecdsa::Signature::from_der(sig).is_ok()
+                                || p521::ecdsa::Signature::from_der(sig).is_ok()
+                                || p256::ecdsa::Signature::from_der(sig).is_ok()
+                        }
                         _ => <dsa::Signature as der::Decode>::from_der(sig).is_ok(),
                     };
                     if !is_der {

@@ -107,7 +107,10 @@ impl AllDigestsHasher {
     }
     /// The four digests, in [`HashMethod::ALL`] order.
     pub fn finalize(self) -> Vec<ImageDigest> {
-        self.hashers.into_iter().map(ImageHasher::finalize).collect()
+        self.hashers
+            .into_iter()
+            .map(ImageHasher::finalize)
+            .collect()
     }
 }
 

@@ -33,8 +33,8 @@ mod oid;
 mod pem;
 mod private_key;
 mod properties;
-pub mod report;
 mod public_key;
+pub mod report;
 mod sign;
 mod verify;
 
@@ -45,13 +45,13 @@ pub use explain::{Diagnosis, Explainer};
 pub use hasher::{AllDigestsHasher, ImageDigest, ImageHasher};
 pub use private_key::{is_encrypted, PrivateKey, MAX_RSA_SIGN_BITS};
 pub use properties::{
-    HashMethod, KeyClass, KeyType, SignatureProperties, SigningState, IMG_SIGNATURE, IMG_SIGNATURE_CERTIFICATE_UUID,
-    IMG_SIGNATURE_HASH_METHOD, IMG_SIGNATURE_KEY_TYPE, MAX_PROPERTY_VALUE_LEN, REMOVED_BINARY_CURVE_KEY_TYPES,
-    SIGNATURE_PROPERTY_NAMES,
+    HashMethod, KeyClass, KeyType, SignatureProperties, SigningState, IMG_SIGNATURE,
+    IMG_SIGNATURE_CERTIFICATE_UUID, IMG_SIGNATURE_HASH_METHOD, IMG_SIGNATURE_KEY_TYPE,
+    MAX_PROPERTY_VALUE_LEN, REMOVED_BINARY_CURVE_KEY_TYPES, SIGNATURE_PROPERTY_NAMES,
 };
 pub use public_key::{
-    locate_pss_salt_len, pss_max_salt_len, verify_dsa_der, verify_ecdsa_der, verify_rsa_pss_any_salt, EcPublicKey,
-    KeyDescription, PublicKey,
+    locate_pss_salt_len, pss_max_salt_len, verify_dsa_der, verify_ecdsa_der,
+    verify_rsa_pss_any_salt, EcPublicKey, KeyDescription, PublicKey,
 };
 pub use sign::Signer;
 pub use verify::{Note, PssReport, SignatureVerdict, Verifier};

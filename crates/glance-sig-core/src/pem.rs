@@ -21,7 +21,9 @@ pub(crate) fn blocks(bytes: &[u8]) -> Vec<PemBlock> {
     let mut rest: &str = &text;
     while let Some(start) = rest.find("-----BEGIN ") {
         let after = &rest[start + 11..];
-        let Some(label_end) = after.find("-----") else { break };
+        let Some(label_end) = after.find("-----") else {
+            break;
+        };
         let label = after[..label_end].to_owned();
         let end_marker = format!("-----END {label}-----");
         let Some(end) = after.find(&end_marker) else {

@@ -37,6 +37,8 @@ impl std::fmt::Debug for PrivateKey {
     }
 }
 
+type KeyDecoder = fn(&[u8], Option<&[u8]>) -> Result<PrivateKey, KeyError>;
+
 /// Whether the key file is passphrase-protected, so a caller knows to ask for one.
 pub fn is_encrypted(bytes: &[u8]) -> bool {
     if pem::looks_like_pem(bytes) {
@@ -65,7 +67,7 @@ impl PrivateKey {
         let blocks = pem::blocks(bytes);
         let mut labels = Vec::new();
         for block in blocks {
-            let decoder: fn(&[u8], Option<&[u8]>) -> Result<Self, KeyError> = match block.label.as_str() {
+            let decoder: KeyDecoder = match block.label.as_str() {
                 "PRIVATE KEY" => |d, _| Self::from_pkcs8(d),
                 "ENCRYPTED PRIVATE KEY" => Self::from_encrypted_pkcs8,
                 "RSA PRIVATE KEY" => |d, _| Self::from_pkcs1(d),
@@ -79,7 +81,10 @@ impl PrivateKey {
             if block.legacy_encrypted {
                 return Err(KeyError::LegacyEncryptedPem);
             }
-            let der = block.der.map_err(|detail| KeyError::Malformed { format: "PEM", detail })?;
+            let der = block.der.map_err(|detail| KeyError::Malformed {
+                format: "PEM",
+                detail,
+            })?;
             return decoder(&der, passphrase);
         }
         Err(KeyError::NotAKey { found: labels })
@@ -105,20 +110,24 @@ impl PrivateKey {
     }
 
     fn from_encrypted_pkcs8(der: &[u8], passphrase: Option<&[u8]>) -> Result<Self, KeyError> {
-        let info = EncryptedPrivateKeyInfo::try_from(der).map_err(|e| malformed("encrypted PKCS#8", e))?;
+        let info =
+            EncryptedPrivateKeyInfo::try_from(der).map_err(|e| malformed("encrypted PKCS#8", e))?;
         let passphrase = passphrase.ok_or(KeyError::PassphraseRequired)?;
-        let doc = info.decrypt(passphrase).map_err(|_| KeyError::WrongPassphrase)?;
+        let doc = info
+            .decrypt(passphrase)
+            .map_err(|_| KeyError::WrongPassphrase)?;
         Self::from_pkcs8(doc.as_bytes())
     }
 
     fn from_pkcs8(der: &[u8]) -> Result<Self, KeyError> {
         let info = PrivateKeyInfo::try_from(der).map_err(|e| malformed("PKCS#8", e))?;
         match info.algorithm.oid {
-            oid::RSA_ENCRYPTION | oid::RSASSA_PSS => {
-                Self::from_pkcs1(info.private_key)
-            }
+            oid::RSA_ENCRYPTION | oid::RSASSA_PSS => Self::from_pkcs1(info.private_key),
             oid::EC_PUBLIC_KEY => {
-                let curve = info.algorithm.parameters_oid().map_err(|e| malformed("PKCS#8 EC parameters", e))?;
+                let curve = info
+                    .algorithm
+                    .parameters_oid()
+                    .map_err(|e| malformed("PKCS#8 EC parameters", e))?;
                 match curve {
                     oid::SECP384R1 => p384::SecretKey::try_from(info)
                         .map(|k| PrivateKey::P384(k.into()))
@@ -141,7 +150,8 @@ impl PrivateKey {
     }
 
     fn from_pkcs1(der: &[u8]) -> Result<Self, KeyError> {
-        let parsed = pkcs1::RsaPrivateKey::from_der(der).map_err(|e| malformed("PKCS#1 RSA key", e))?;
+        let parsed =
+            pkcs1::RsaPrivateKey::from_der(der).map_err(|e| malformed("PKCS#1 RSA key", e))?;
         let bits = BigUint::from_bytes_be(parsed.modulus.as_bytes()).bits();
         if bits > MAX_RSA_SIGN_BITS {
             return Err(KeyError::RsaTooLarge {
@@ -187,9 +197,11 @@ impl PrivateKey {
                 Ok(v)
             })
             .map_err(|e| fail(&e))?;
-        let [_, p, q, g, y, x] = <[BigUint; 6]>::try_from(ints).map_err(|_| fail(&"wrong field count"))?;
+        let [_, p, q, g, y, x] =
+            <[BigUint; 6]>::try_from(ints).map_err(|_| fail(&"wrong field count"))?;
         let to_dsa = |b: BigUint| dsa::BigUint::from_bytes_be(&b.to_bytes_be());
-        let components = dsa::Components::from_components(to_dsa(p), to_dsa(q), to_dsa(g)).map_err(|e| fail(&e))?;
+        let components = dsa::Components::from_components(to_dsa(p), to_dsa(q), to_dsa(g))
+            .map_err(|e| fail(&e))?;
         let vk = dsa::VerifyingKey::from_components(components, to_dsa(y)).map_err(|e| fail(&e))?;
         dsa::SigningKey::from_components(vk, to_dsa(x))
             .map(PrivateKey::Dsa)
@@ -211,7 +223,9 @@ impl PrivateKey {
         match self {
             PrivateKey::Rsa(k) => PublicKey::Rsa(k.to_public_key()),
             PrivateKey::P384(k) => PublicKey::Ec(EcPublicKey::P384(*k.verifying_key())),
-            PrivateKey::P521(k) => PublicKey::Ec(EcPublicKey::P521(p521::ecdsa::VerifyingKey::from(k))),
+            PrivateKey::P521(k) => {
+                PublicKey::Ec(EcPublicKey::P521(p521::ecdsa::VerifyingKey::from(k)))
+            }
             PrivateKey::Dsa(k) => PublicKey::Dsa(k.verifying_key().clone()),
         }
     }

@@ -287,7 +287,10 @@ impl SignatureProperties {
     /// [`PropertyError::ValueTooLong`].
     pub fn from_json(bytes: &[u8]) -> Result<Self, PropertyError> {
         let text = std::str::from_utf8(bytes).map_err(|e| PropertyError::Json {
-            detail: format!("not UTF-8 text (invalid byte at offset {})", e.valid_up_to()),
+            detail: format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
         })?;
         let value: Value = serde_json::from_str(text).map_err(|e| PropertyError::Json {
             detail: e.to_string(),

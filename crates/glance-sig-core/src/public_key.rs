@@ -117,7 +117,8 @@ impl PublicKey {
     /// [`KeyError::Malformed`] for broken encodings, [`KeyError::UnsupportedCurve`] for EC
     /// keys on curves other than P-256, P-384 and P-521.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
-        let spki = SubjectPublicKeyInfoRef::from_der(der).map_err(|e| malformed("SubjectPublicKeyInfo", e))?;
+        let spki = SubjectPublicKeyInfoRef::from_der(der)
+            .map_err(|e| malformed("SubjectPublicKeyInfo", e))?;
         Self::from_spki(&spki)
     }
 
@@ -125,7 +126,8 @@ impl PublicKey {
         let bits = spki.subject_public_key.raw_bytes();
         match spki.algorithm.oid {
             oid::RSA_ENCRYPTION | oid::RSASSA_PSS => {
-                let k = pkcs1::RsaPublicKey::from_der(bits).map_err(|e| malformed("RSA public key", e))?;
+                let k = pkcs1::RsaPublicKey::from_der(bits)
+                    .map_err(|e| malformed("RSA public key", e))?;
                 let n = BigUint::from_bytes_be(k.modulus.as_bytes());
                 let e = BigUint::from_bytes_be(k.public_exponent.as_bytes());
                 RsaPublicKey::new_with_max_size(n, e, MAX_RSA_VERIFY_BITS)
@@ -133,18 +135,28 @@ impl PublicKey {
                     .map_err(|e| malformed("RSA public key", e))
             }
             oid::EC_PUBLIC_KEY => {
-                let curve = spki.algorithm.parameters_oid().map_err(|e| malformed("EC public key parameters", e))?;
+                let curve = spki
+                    .algorithm
+                    .parameters_oid()
+                    .map_err(|e| malformed("EC public key parameters", e))?;
                 let ec = match curve {
-                    oid::SECP256R1 => p256::ecdsa::VerifyingKey::from_sec1_bytes(bits).map(EcPublicKey::P256),
-                    oid::SECP384R1 => p384::ecdsa::VerifyingKey::from_sec1_bytes(bits).map(EcPublicKey::P384),
-                    oid::SECP521R1 => p521::ecdsa::VerifyingKey::from_sec1_bytes(bits).map(EcPublicKey::P521),
+                    oid::SECP256R1 => {
+                        p256::ecdsa::VerifyingKey::from_sec1_bytes(bits).map(EcPublicKey::P256)
+                    }
+                    oid::SECP384R1 => {
+                        p384::ecdsa::VerifyingKey::from_sec1_bytes(bits).map(EcPublicKey::P384)
+                    }
+                    oid::SECP521R1 => {
+                        p521::ecdsa::VerifyingKey::from_sec1_bytes(bits).map(EcPublicKey::P521)
+                    }
                     other => {
                         return Err(KeyError::UnsupportedCurve {
                             curve: oid::curve_name(&other),
                         })
                     }
                 };
-                ec.map(PublicKey::Ec).map_err(|e| malformed("EC public key", e))
+                ec.map(PublicKey::Ec)
+                    .map_err(|e| malformed("EC public key", e))
             }
             oid::DSA => dsa::VerifyingKey::try_from(spki.clone())
                 .map(PublicKey::Dsa)
@@ -294,7 +306,12 @@ pub fn locate_pss_salt_len(key: &RsaPublicKey, hash: HashMethod, sig: &[u8]) -> 
 
 /// Verifies RSASSA-PSS with MGF1 over `hash` and any salt length (what cursive does on
 /// cryptography >= 42). Returns the salt length on success.
-pub fn verify_rsa_pss_any_salt(key: &RsaPublicKey, hash: HashMethod, digest: &[u8], sig: &[u8]) -> Option<usize> {
+pub fn verify_rsa_pss_any_salt(
+    key: &RsaPublicKey,
+    hash: HashMethod,
+    digest: &[u8],
+    sig: &[u8],
+) -> Option<usize> {
     let max = pss_max_salt_len(key, hash);
     let mut candidates: Vec<usize> = locate_pss_salt_len(key, hash, sig).into_iter().collect();
     // Should the locating step ever miss, the common lengths are still tried.
@@ -337,9 +354,12 @@ pub(crate) fn ecdsa_prehash(digest: &[u8], field_len: usize) -> Vec<u8> {
 pub fn verify_ecdsa_der(key: &EcPublicKey, digest: &[u8], sig: &[u8]) -> bool {
     let prehash = ecdsa_prehash(digest, key.field_len());
     match key {
-        EcPublicKey::P256(k) => p256::ecdsa::Signature::from_der(sig).is_ok_and(|s| k.verify_prehash(&prehash, &s).is_ok()),
-        EcPublicKey::P384(k) => p384::ecdsa::Signature::from_der(sig).is_ok_and(|s| k.verify_prehash(&prehash, &s).is_ok()),
-        EcPublicKey::P521(k) => p521::ecdsa::Signature::from_der(sig).is_ok_and(|s| k.verify_prehash(&prehash, &s).is_ok()),
+        EcPublicKey::P256(k) => p256::ecdsa::Signature::from_der(sig)
+            .is_ok_and(|s| k.verify_prehash(&prehash, &s).is_ok()),
+        EcPublicKey::P384(k) => p384::ecdsa::Signature::from_der(sig)
+            .is_ok_and(|s| k.verify_prehash(&prehash, &s).is_ok()),
+        EcPublicKey::P521(k) => p521::ecdsa::Signature::from_der(sig)
+            .is_ok_and(|s| k.verify_prehash(&prehash, &s).is_ok()),
     }
 }
 
@@ -365,7 +385,10 @@ pub(crate) fn raw_to_der(key: &PublicKey, sig: &[u8]) -> Option<Vec<u8>> {
     let s = der::asn1::UintRef::new(&sig[half..]).ok()?;
     let seq_len = (r.encoded_len().ok()? + s.encoded_len().ok()?).ok()?;
     let mut out = Vec::new();
-    der::Header::new(der::Tag::Sequence, seq_len).ok()?.encode_to_vec(&mut out).ok()?;
+    der::Header::new(der::Tag::Sequence, seq_len)
+        .ok()?
+        .encode_to_vec(&mut out)
+        .ok()?;
     r.encode_to_vec(&mut out).ok()?;
     s.encode_to_vec(&mut out).ok()?;
     Some(out)
@@ -395,7 +418,12 @@ impl CertHash {
 
 /// Verifies a signature made by `key` over `digest` the way the key's class signs
 /// certificates in cursive: PKCS#1 v1.5 for RSA, DER ECDSA, DER DSA.
-pub(crate) fn verify_certificate_signature(key: &PublicKey, hash: CertHash, digest: &[u8], sig: &[u8]) -> bool {
+pub(crate) fn verify_certificate_signature(
+    key: &PublicKey,
+    hash: CertHash,
+    digest: &[u8],
+    sig: &[u8],
+) -> bool {
     match key {
         PublicKey::Rsa(k) => verify_rsa_pkcs1v15(k, hash, digest, sig),
         PublicKey::Ec(k) => verify_ecdsa_der(k, digest, sig),

@@ -92,13 +92,28 @@ pub struct Check {
 }
 
 const CHECKS: [(&str, &str); 7] = [
-    ("properties-present", "all four img_signature* properties are present"),
+    (
+        "properties-present",
+        "all four img_signature* properties are present",
+    ),
     ("base64", "img_signature is base64, as cursive reads it"),
-    ("hash-method", "img_signature_hash_method is one cursive accepts"),
-    ("key-type", "img_signature_key_type is one today's clouds accept"),
-    ("key-class", "the certificate's key is of the class the key type requires"),
+    (
+        "hash-method",
+        "img_signature_hash_method is one cursive accepts",
+    ),
+    (
+        "key-type",
+        "img_signature_key_type is one today's clouds accept",
+    ),
+    (
+        "key-class",
+        "the certificate's key is of the class the key type requires",
+    ),
     ("signature-present", "img_signature is not empty"),
-    ("signature", "the signature verifies over the image data with the certificate's key"),
+    (
+        "signature",
+        "the signature verifies over the image data with the certificate's key",
+    ),
 ];
 
 fn failed_stage(r: &Rejection) -> usize {
@@ -115,7 +130,11 @@ fn failed_stage(r: &Rejection) -> usize {
 
 impl Report {
     /// Assembles a report.
-    pub fn new(signature: SignatureVerdict, chain: Option<ChainVerdict>, diagnosis: Vec<Diagnosis>) -> Self {
+    pub fn new(
+        signature: SignatureVerdict,
+        chain: Option<ChainVerdict>,
+        diagnosis: Vec<Diagnosis>,
+    ) -> Self {
         let stages = match &signature.rejection {
             None => CHECKS.len(),
             Some(r) => failed_stage(r) + 1,
@@ -133,7 +152,8 @@ impl Report {
             checks.push(Check {
                 name: "chain",
                 passed: c.valid,
-                description: "the certificate chains to a trusted certificate, as Nova validates it",
+                description:
+                    "the certificate chains to a trusted certificate, as Nova validates it",
             });
         }
         let valid = signature.valid && chain.as_ref().is_none_or(|c| c.valid);

@@ -46,7 +46,9 @@ impl<'k> Signer<'k> {
         let digest = self.hasher.finalize();
         let hash = digest.method();
         let d = digest.as_bytes();
-        let fail = |e: &dyn std::fmt::Display| SignError::Crypto { detail: e.to_string() };
+        let fail = |e: &dyn std::fmt::Display| SignError::Crypto {
+            detail: e.to_string(),
+        };
         match self.key {
             PrivateKey::Rsa(k) => {
                 let salt = pss_max_salt_len(&k.to_public_key(), hash);
@@ -62,11 +64,15 @@ impl<'k> Signer<'k> {
                 k.sign_with_rng(rng, scheme, d).map_err(|e| fail(&e))
             }
             PrivateKey::P384(k) => {
-                let sig: p384::ecdsa::Signature = k.sign_prehash_with_rng(rng, &ecdsa_prehash(d, 48)).map_err(|e| fail(&e))?;
+                let sig: p384::ecdsa::Signature = k
+                    .sign_prehash_with_rng(rng, &ecdsa_prehash(d, 48))
+                    .map_err(|e| fail(&e))?;
                 Ok(sig.to_der().as_bytes().to_vec())
             }
             PrivateKey::P521(k) => {
-                let sig: p521::ecdsa::Signature = k.sign_prehash_with_rng(rng, &ecdsa_prehash(d, 66)).map_err(|e| fail(&e))?;
+                let sig: p521::ecdsa::Signature = k
+                    .sign_prehash_with_rng(rng, &ecdsa_prehash(d, 66))
+                    .map_err(|e| fail(&e))?;
                 Ok(sig.to_der().as_bytes().to_vec())
             }
             PrivateKey::Dsa(k) => {
@@ -81,7 +87,11 @@ impl<'k> Signer<'k> {
     ///
     /// # Errors
     /// As [`Signer::finish`].
-    pub fn finish_properties(self, rng: &mut impl CryptoRngCore, certificate_uuid: &str) -> Result<SignatureProperties, SignError> {
+    pub fn finish_properties(
+        self,
+        rng: &mut impl CryptoRngCore,
+        certificate_uuid: &str,
+    ) -> Result<SignatureProperties, SignError> {
         let key_type = self.key.key_type();
         let hash = self.hasher.method();
         let signature = self.finish(rng)?;

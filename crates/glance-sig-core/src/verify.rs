@@ -6,7 +6,9 @@ use serde::Serialize;
 use crate::error::Rejection;
 use crate::hasher::ImageHasher;
 use crate::properties::{HashMethod, KeyType, SignatureProperties};
-use crate::public_key::{pss_max_salt_len, verify_dsa_der, verify_ecdsa_der, verify_rsa_pss_any_salt, PublicKey};
+use crate::public_key::{
+    pss_max_salt_len, verify_dsa_der, verify_ecdsa_der, verify_rsa_pss_any_salt, PublicKey,
+};
 
 /// What the RSA-PSS signature turned out to use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -52,8 +54,14 @@ impl SignatureVerdict {
     pub fn rejected(props: &SignatureProperties, rejection: Rejection) -> Self {
         Self {
             valid: false,
-            key_type: props.key_type.as_deref().and_then(|k| KeyType::parse(k).ok()),
-            hash_method: props.hash_method.as_deref().and_then(|h| HashMethod::parse(h).ok()),
+            key_type: props
+                .key_type
+                .as_deref()
+                .and_then(|k| KeyType::parse(k).ok()),
+            hash_method: props
+                .hash_method
+                .as_deref()
+                .and_then(|h| HashMethod::parse(h).ok()),
             certificate_uuid: props.certificate_uuid.clone(),
             pss: None,
             rejection: Some(rejection),
@@ -81,10 +89,22 @@ impl Verifier {
     pub fn new(props: &SignatureProperties, key: &PublicKey) -> Result<Self, Rejection> {
         // cursive's dict order, and its name for the certificate id.
         for (value, name, cursive_name) in [
-            (&props.certificate_uuid, crate::IMG_SIGNATURE_CERTIFICATE_UUID, "img_signature_uuid"),
-            (&props.hash_method, crate::IMG_SIGNATURE_HASH_METHOD, crate::IMG_SIGNATURE_HASH_METHOD),
+            (
+                &props.certificate_uuid,
+                crate::IMG_SIGNATURE_CERTIFICATE_UUID,
+                "img_signature_uuid",
+            ),
+            (
+                &props.hash_method,
+                crate::IMG_SIGNATURE_HASH_METHOD,
+                crate::IMG_SIGNATURE_HASH_METHOD,
+            ),
             (&props.signature, crate::IMG_SIGNATURE, crate::IMG_SIGNATURE),
-            (&props.key_type, crate::IMG_SIGNATURE_KEY_TYPE, crate::IMG_SIGNATURE_KEY_TYPE),
+            (
+                &props.key_type,
+                crate::IMG_SIGNATURE_KEY_TYPE,
+                crate::IMG_SIGNATURE_KEY_TYPE,
+            ),
         ] {
             if value.is_none() {
                 return Err(Rejection::MissingProperty { name, cursive_name });
@@ -92,8 +112,10 @@ impl Verifier {
         }
         let text = props.signature.as_deref().unwrap_or_default();
         let signature = crate::base64::decode_lenient(text).map_err(Rejection::InvalidBase64)?;
-        let hash = HashMethod::parse(props.hash_method.as_deref().unwrap_or_default()).map_err(Rejection::Property)?;
-        let key_type = KeyType::parse(props.key_type.as_deref().unwrap_or_default()).map_err(Rejection::Property)?;
+        let hash = HashMethod::parse(props.hash_method.as_deref().unwrap_or_default())
+            .map_err(Rejection::Property)?;
+        let key_type = KeyType::parse(props.key_type.as_deref().unwrap_or_default())
+            .map_err(Rejection::Property)?;
         if key.class() != Some(key_type.key_class()) {
             return Err(Rejection::PublicKeyTypeMismatch {
                 key_type,
