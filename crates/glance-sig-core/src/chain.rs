@@ -40,6 +40,8 @@ pub enum ChainError {
     IssuerNotFound {
         /// The certificate whose issuer is missing.
         subject: String,
+        /// Whether it is the signing certificate itself (else a trusted one up the chain).
+        base: bool,
         /// The issuer name it names.
         issuer: String,
     },
@@ -81,20 +83,26 @@ impl ChainError {
     }
 
     /// What cursive says.
-    pub fn cursive_message(&self) -> &'static str {
+    pub fn cursive_message(&self) -> String {
         match self {
             ChainError::CertificateExpired { .. } | ChainError::CertificateNotYetValid { .. } => {
-                "The certificate is outside its valid date range."
+                "The certificate is outside its valid date range.".to_owned()
             }
-            ChainError::IssuerNotFound { .. } | ChainError::ChainLoop { .. } => {
-                "Certificate chain building failed. Could not locate the signing certificate in the set of trusted certificates."
+            ChainError::IssuerNotFound { base: true, .. } => {
+                "Certificate chain building failed. Could not locate the signing certificate for the base certificate in the set of trusted certificates.".to_owned()
             }
-            ChainError::MissingBasicConstraints { .. } => {
-                "Certificate validation failed. The signing certificate does not have a basic constraints extension."
+            // cursive's message for a trusted certificate up the chain is only this (an
+            // operator-precedence slip in certificate_utils); it names the certificate's id.
+            ChainError::IssuerNotFound { subject, base: false, .. } => format!("certificate '{subject}'"),
+            ChainError::ChainLoop { .. } => {
+                "(cursive loops forever on this chain; Nova never answers)".to_owned()
             }
-            ChainError::PathLengthExceeded { .. } => {
-                "Certificate validation failed. The signing certificate is not configured to support certificate chains of sufficient length."
-            }
+            ChainError::MissingBasicConstraints { subject } => format!(
+                "Certificate validation failed. The signing certificate '{subject}' does not have a basic constraints extension."
+            ),
+            ChainError::PathLengthExceeded { subject, .. } => format!(
+                "Certificate validation failed. The signing certificate '{subject}' is not configured to support certificate chains of sufficient length."
+            ),
         }
     }
 }
@@ -191,6 +199,7 @@ pub fn validate_chain_like_nova(
     loop {
         let Some(issuer) = issuers.iter().copied().find(|c| is_issuer(c, current)) else {
             verdict.error = Some(ChainError::IssuerNotFound {
+                base: current == cert,
                 subject: current.subject(),
                 issuer: current.issuer(),
             });

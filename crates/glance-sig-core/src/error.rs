@@ -283,6 +283,17 @@ impl Rejection {
         format!("Signature verification for the image failed: {reason}.")
     }
 
+    /// Whether a second pass over the data ([`crate::Explainer`]) can say more: the
+    /// signature was read, and either it does not match or a property value is wrong.
+    pub fn is_explainable(&self) -> bool {
+        matches!(
+            self,
+            Rejection::SignatureMismatch
+                | Rejection::Property(_)
+                | Rejection::PublicKeyTypeMismatch { .. }
+        )
+    }
+
     /// How to fix it, in one sentence.
     pub fn fix(&self) -> String {
         match self {

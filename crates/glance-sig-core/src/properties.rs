@@ -315,7 +315,10 @@ impl SignatureProperties {
         };
         for object in [Some(top), nested].into_iter().flatten() {
             for name in SIGNATURE_PROPERTY_NAMES {
-                let Some(v) = object.get(name) else { continue };
+                // cursive treats None as absent.
+                let Some(v) = object.get(name).filter(|v| !v.is_null()) else {
+                    continue;
+                };
                 let Value::String(s) = v else {
                     return Err(PropertyError::NotAString {
                         name,

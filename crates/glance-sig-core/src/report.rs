@@ -178,7 +178,7 @@ impl Report {
                 error: c.error.map(|e| CodeMessage {
                     code: e.code(),
                     message: e.to_string(),
-                    cursive_message: e.cursive_message().to_owned(),
+                    cursive_message: e.cursive_message(),
                 }),
                 skipped_trusted: c.skipped_trusted,
             }),

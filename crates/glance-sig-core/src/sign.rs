@@ -1,5 +1,7 @@
 //! Streaming signer: hash the image in chunks, then sign the digest as cursive verifies it.
 
+use std::borrow::Cow;
+
 use der::Encode;
 use rand_core::CryptoRngCore;
 use rsa::traits::PublicKeyParts;
@@ -18,7 +20,7 @@ use crate::public_key::{ecdsa_prehash, pss_max_salt_len};
 /// every cloud accepts (those on cryptography <= 41 accept nothing else). ECDSA and DSA
 /// signatures are DER, as cryptography expects.
 pub struct Signer<'k> {
-    key: &'k PrivateKey,
+    key: Cow<'k, PrivateKey>,
     hasher: ImageHasher,
 }
 
@@ -26,7 +28,7 @@ impl<'k> Signer<'k> {
     /// A signer for `key` hashing with `hash`.
     pub fn new(key: &'k PrivateKey, hash: HashMethod) -> Self {
         Self {
-            key,
+            key: Cow::Borrowed(key),
             hasher: ImageHasher::new(hash),
         }
     }
@@ -49,7 +51,7 @@ impl<'k> Signer<'k> {
         let fail = |e: &dyn std::fmt::Display| SignError::Crypto {
             detail: e.to_string(),
         };
-        match self.key {
+        match self.key.as_ref() {
             PrivateKey::Rsa(k) => {
                 let salt = pss_max_salt_len(&k.to_public_key(), hash);
                 let scheme = match hash {
@@ -101,5 +103,16 @@ impl<'k> Signer<'k> {
             key_type: Some(key_type.name().to_owned()),
             certificate_uuid: Some(certificate_uuid.to_owned()),
         })
+    }
+}
+
+impl Signer<'static> {
+    /// A signer that owns its key, for holders that outlive the caller's borrow (a WASI
+    /// component's `signer` resource).
+    pub fn owning(key: PrivateKey, hash: HashMethod) -> Self {
+        Self {
+            key: Cow::Owned(key),
+            hasher: ImageHasher::new(hash),
+        }
     }
 }

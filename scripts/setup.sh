@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything the project needs, pinned, skipping what is already there:
+# Rust targets, Debian packages, the Python peers (cursive, openstacksdk), the local
+# OpenStack's venv, the jco toolchain, and a release build of glance-sig and the component.
+#
+#   scripts/setup.sh            all of it
+#   scripts/setup.sh --no-cloud without the OpenStack venv
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+cloud=1
+[ "${1:-}" = "--no-cloud" ] && cloud=0
+say() { printf '\n==> %s\n' "$*" >&2; }
+
+say "Rust targets"
+for t in wasm32-wasip2; do
+  rustup target list --installed | grep -qx "$t" || rustup target add "$t"
+done
+
+say "Debian packages"
+need=()
+command -v openssl >/dev/null || need+=(openssl)
+[ -x /usr/bin/time ] || need+=(time)
+command -v node >/dev/null || need+=(nodejs npm)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+fi
+
+say "Python peers (cursive, openstacksdk)"
+scripts/peers/setup.sh >/dev/null
+
+if [ "$cloud" = 1 ]; then
+  say "Local OpenStack venv (Keystone, Barbican, Glance)"
+  scripts/cloud/stack.sh install
+fi
+
+say "Release build"
+cargo build --release --locked
+
+if [ -x scripts/component/build.sh ]; then
+  say "WASI component and its jco transpilation"
+  scripts/component/build.sh
+fi

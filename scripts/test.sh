@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Runs every test of the project, installing what they need first (scripts/setup.sh):
+#   formatting and lints, the Rust tests (unit, Wycheproof, CLI), the interop suite against
+#   OpenSSL, cursive and openstacksdk through every engine (native, wasmtime, jco/node), and
+#   the integration tests against a real local Keystone + Barbican + Glance.
+# Ends with one line: "tests: N passed, M failed".
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo=$PWD
+logs=$(mktemp -d)
+passed=0
+failed=0
+failed_stages=()
+
+# Runs a stage, keeps its output, and adds up the counts its test runner printed.
+stage() {
+  local name=$1
+  shift
+  printf '\n==> %s\n' "$name"
+  local log="$logs/$(echo "$name" | tr -c 'a-zA-Z0-9' '_').log"
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local p f
+  # cargo test: "test result: ok. 10 passed; 0 failed; ..."
+  p=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+  f=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | grep -Eo '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+  # pytest / node: "== 12 passed, 1 failed in 3.2s ==" or "# pass 12"
+  local py
+  py=$(grep -E '^=+ .*(passed|failed).* in [0-9.]+s' "$log" | tail -n 1)
+  if [ -n "$py" ]; then
+    p=$((p + $(echo "$py" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || echo 0)))
+    f=$((f + $(echo "$py" | grep -Eo '[0-9]+ (failed|error|errors)' | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')))
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$rc" -ne 0 ]; then
+    failed_stages+=("$name")
+    # A stage that failed without counting a failed test still counts as one failure.
+    [ "$f" -eq 0 ] && failed=$((failed + 1))
+  fi
+  return 0
+}
+
+stage "setup" scripts/setup.sh
+stage "rustfmt" cargo fmt --all --check
+stage "clippy" cargo clippy --release --workspace --all-targets --locked -- -D warnings
+stage "cargo test" cargo test --release --workspace --locked
+
+py=$(scripts/peers/setup.sh)
+engines=(native)
+[ -x scripts/component/glance-sig-wasmtime ] && engines+=(wasmtime)
+[ -x scripts/component/glance-sig-node ] && engines+=(node)
+for engine in "${engines[@]}"; do
+  case $engine in
+    native) bin=$repo/target/release/glance-sig ;;
+    *) bin=$repo/scripts/component/glance-sig-$engine ;;
+  esac
+  stage "interop ($engine)" env GLANCE_SIG_BIN="$bin" GLANCE_SIG_ENGINE="$engine" \
+    "$py" -m pytest -q -p no:cacheprovider tests/interop
+done
+
+if [ -d tests/cloud ]; then
+  stage "cloud (real Keystone + Barbican + Glance)" scripts/cloud/test.sh
+fi
+
+rm -rf "$logs"
+echo
+if [ ${#failed_stages[@]} -gt 0 ]; then
+  echo "Failed stages: ${failed_stages[*]}"
+fi
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ ${#failed_stages[@]} -eq 0 ]

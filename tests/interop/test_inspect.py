@@ -1,0 +1,42 @@
+"""`glance-sig inspect FILE --json` names what a file is."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+import peerlib as pl
+
+KEY_FORMATS = [("rsa2048", "pkcs8-pem"), ("rsa2048", "traditional"), ("rsa4096", "pkcs8-der"),
+               ("p384", "traditional"), ("p521", "sec1-with-params"), ("dsa2048", "traditional"),
+               ("dsa3072", "pkcs8-pem")]
+
+
+@pytest.mark.parametrize("key_name", list(pl.MAIN_KEYS))
+def test_inspect_certificate(mat, gs, key_name):
+    for path in (mat.cert_file(key_name),
+                 pl.write(mat.path("certs", f"{key_name}.crt.der"),
+                          mat.cert_obj(key_name).public_bytes(serialization.Encoding.DER))):
+        r = gs("inspect", path, "--json")
+        assert r.returncode == 0, r.describe()
+        assert r.json()["kind"] == "certificate", r.json()
+
+
+@pytest.mark.parametrize("key_name,fmt", KEY_FORMATS, ids=[f"{k}-{f}" for k, f in KEY_FORMATS])
+def test_inspect_private_key(mat, gs, key_name, fmt):
+    r = gs("inspect", mat.key_file(key_name, fmt), "--json")
+    assert r.returncode == 0, r.describe()
+    assert r.json()["kind"] == "private-key", r.json()
+
+
+@pytest.mark.parametrize("key_name", list(pl.MAIN_KEYS))
+def test_inspect_public_key(mat, gs, key_name):
+    r = gs("inspect", mat.pub_file(key_name), "--json")
+    assert r.returncode == 0, r.describe()
+    assert r.json()["kind"] == "public-key", r.json()
+
+
+def test_inspect_plain_output(mat, gs):
+    r = gs("inspect", mat.cert_file("rsa2048"))
+    assert r.returncode == 0, r.describe()
+    assert (r.out + r.err).strip()
