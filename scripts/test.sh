@@ -42,9 +42,15 @@ stage() {
 }
 
 stage "setup" scripts/setup.sh
+if [ ${#failed_stages[@]} -gt 0 ]; then
+  echo "setup failed: nothing else can run"
+  echo "tests: 0 passed, 1 failed"
+  exit 1
+fi
 stage "rustfmt" cargo fmt --all --check
-stage "clippy" cargo clippy --release --workspace --all-targets --locked -- -D warnings
-stage "cargo test" cargo test --release --workspace --locked
+native=(-p glance-sig-core -p glance-sig-cli -p openstack-proto)
+stage "clippy" cargo clippy --release --all-targets --locked "${native[@]}" -- -D warnings
+stage "cargo test" cargo test --release --locked "${native[@]}"
 
 py=$(scripts/peers/setup.sh)
 engines=(native)
@@ -59,9 +65,7 @@ for engine in "${engines[@]}"; do
     "$py" -m pytest -q -p no:cacheprovider tests/interop
 done
 
-if [ -d tests/cloud ]; then
-  stage "cloud (real Keystone + Barbican + Glance)" scripts/cloud/test.sh
-fi
+stage "cloud (real Keystone + Barbican + Glance)" scripts/cloud/test.sh
 
 rm -rf "$logs"
 echo

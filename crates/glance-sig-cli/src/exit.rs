@@ -62,9 +62,24 @@ pub enum CliError {
         cert: String,
         cert_key: String,
     },
-    /// Signing failed.
+    /// Signing failed (the engine's message).
     #[error("{0}")]
-    Sign(#[from] glance_sig_core::SignError),
+    Sign(String),
+    /// `--engine component` and no component file.
+    #[error("no WebAssembly component for --engine component (looked for {})", tried.join(", "))]
+    ComponentMissing { tried: Vec<String> },
+    /// The component could not be loaded, or failed.
+    #[error("{detail}")]
+    Component { detail: String },
+    /// A cloud command failed (configuration, Keystone, Barbican, Glance).
+    #[error(transparent)]
+    Cloud(Box<crate::cloud::CloudError>),
+}
+
+impl From<crate::cloud::CloudError> for CliError {
+    fn from(e: crate::cloud::CloudError) -> Self {
+        CliError::Cloud(Box::new(e))
+    }
 }
 
 impl CliError {
@@ -73,6 +88,8 @@ impl CliError {
         match self {
             CliError::Malformed { fix, .. } => fix.clone(),
             CliError::KeyMismatch { .. } => Some("pass the certificate that holds this key's public half (openssl x509 -noout -pubkey shows it), or the key the certificate was made for".to_owned()),
+            CliError::ComponentMissing { .. } => Some("build it with scripts/component/build.sh, or give its path with --component or GLANCE_SIG_COMPONENT".to_owned()),
+            CliError::Cloud(e) => e.fix(),
             _ => None,
         }
     }
@@ -83,6 +100,7 @@ impl From<&CliError> for Outcome {
         match e {
             CliError::KeyMismatch { .. } => Outcome::Rejected,
             CliError::Sign(_) => Outcome::Rejected,
+            CliError::Cloud(e) => e.outcome(),
             _ => Outcome::BadInput,
         }
     }

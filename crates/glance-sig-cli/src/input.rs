@@ -5,8 +5,9 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use glance_sig_core::{Certificate, PrivateKey, SignatureProperties};
+use glance_sig_core::{PrivateKey, SignatureProperties};
 
+use crate::engine::Engine;
 use crate::exit::CliError;
 
 /// Keys, certificates and property files are small; anything bigger is a mistake.
@@ -42,7 +43,7 @@ pub fn read_small(what: &'static str, path: &Path) -> Result<Vec<u8>, CliError> 
     Ok(buf)
 }
 
-fn malformed(
+pub fn malformed(
     what: &'static str,
     path: &Path,
     detail: impl ToString,
@@ -56,10 +57,10 @@ fn malformed(
     }
 }
 
-/// The image properties file.
-pub fn properties(path: &Path) -> Result<SignatureProperties, CliError> {
+/// The image properties file, read by `engine`.
+pub fn properties<E: Engine>(engine: &mut E, path: &Path) -> Result<SignatureProperties, CliError> {
     let bytes = read_small("properties file", path)?;
-    SignatureProperties::from_json(&bytes).map_err(|e| {
+    engine.properties(&bytes)?.map_err(|e| {
         malformed(
             "properties file",
             path,
@@ -69,19 +70,25 @@ pub fn properties(path: &Path) -> Result<SignatureProperties, CliError> {
     })
 }
 
-/// A certificate (the first one in a bundle).
-pub fn certificate(path: &Path) -> Result<Certificate, CliError> {
+/// A certificate (the first one in a bundle), read by `engine`.
+pub fn certificate<E: Engine>(engine: &mut E, path: &Path) -> Result<E::Cert, CliError> {
     let bytes = read_small("certificate", path)?;
-    Certificate::from_pem_or_der(&bytes).map_err(|e| malformed("certificate", path, e, None))
+    engine
+        .certificate(&bytes)?
+        .map_err(|e| malformed("certificate", path, e, None))
 }
 
-/// Every certificate in each file.
-pub fn trusted(paths: &[std::path::PathBuf]) -> Result<Vec<Certificate>, CliError> {
+/// Every certificate in each file, read by `engine`.
+pub fn trusted<E: Engine>(
+    engine: &mut E,
+    paths: &[std::path::PathBuf],
+) -> Result<Vec<E::Cert>, CliError> {
     let mut out = Vec::new();
     for p in paths {
         let bytes = read_small("trusted certificate", p)?;
         out.extend(
-            Certificate::all_from_pem_or_der(&bytes)
+            engine
+                .certificates(&bytes)?
                 .map_err(|e| malformed("trusted certificate", p, e, None))?,
         );
     }
@@ -90,6 +97,17 @@ pub fn trusted(paths: &[std::path::PathBuf]) -> Result<Vec<Certificate>, CliErro
 
 /// A private key, asking for its passphrase on a terminal when needed and none was given.
 pub fn private_key(path: &Path, passphrase_file: Option<&Path>) -> Result<PrivateKey, CliError> {
+    let (bytes, passphrase) = private_key_material(path, passphrase_file)?;
+    PrivateKey::from_bytes(&bytes, passphrase.as_deref())
+        .map_err(|e| malformed("private key", path, e, None))
+}
+
+/// The key file's bytes and its passphrase: from the passphrase file, else typed at a prompt
+/// when the key is encrypted and stdin is a terminal.
+pub fn private_key_material(
+    path: &Path,
+    passphrase_file: Option<&Path>,
+) -> Result<(Vec<u8>, Option<Vec<u8>>), CliError> {
     let bytes = read_small("private key", path)?;
     let mut passphrase = match passphrase_file {
         Some(p) => {
@@ -107,8 +125,7 @@ pub fn private_key(path: &Path, passphrase_file: Option<&Path>) -> Result<Privat
             .map_err(|e| read_error("passphrase from the terminal", path, e))?;
         passphrase = Some(typed.into_bytes());
     }
-    PrivateKey::from_bytes(&bytes, passphrase.as_deref())
-        .map_err(|e| malformed("private key", path, e, None))
+    Ok((bytes, passphrase))
 }
 
 /// The time for certificate checks: `--at`, else now.
@@ -136,11 +153,7 @@ pub fn rfc3339(unix: i64) -> String {
 }
 
 /// Streams an image through `feed` in chunks; progress on stderr when it is a terminal.
-pub fn stream_image(
-    path: &Path,
-    label: &str,
-    mut feed: impl FnMut(&[u8]),
-) -> Result<u64, CliError> {
+pub fn stream_image(path: &Path, label: &str, feed: impl FnMut(&[u8])) -> Result<u64, CliError> {
     let mut f = File::open(path).map_err(|e| read_error("image", path, e))?;
     let meta = f.metadata().map_err(|e| read_error("image", path, e))?;
     if meta.is_dir() {
@@ -150,16 +163,26 @@ pub fn stream_image(
             std::io::Error::other("is a directory"),
         ));
     }
-    let total = meta.len();
+    stream_reader(&mut f, meta.len(), label, feed).map_err(|e| read_error("image", path, e))
+}
+
+/// Streams `reader` (of `total` bytes, for the progress display) through `feed` in chunks;
+/// progress on stderr when it is a terminal. Returns the bytes read.
+pub fn stream_reader(
+    reader: &mut dyn Read,
+    total: u64,
+    label: &str,
+    mut feed: impl FnMut(&[u8]),
+) -> std::io::Result<u64> {
     let mut progress = Progress::new(label, total);
     let mut buf = vec![0u8; CHUNK];
     let mut done = 0u64;
     loop {
-        let n = match f.read(&mut buf) {
+        let n = match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(read_error("image", path, e)),
+            Err(e) => return Err(e),
         };
         feed(&buf[..n]);
         done += n as u64;
@@ -169,7 +192,8 @@ pub fn stream_image(
     Ok(done)
 }
 
-struct Progress {
+/// A progress line on stderr, shown only when stderr is a terminal.
+pub struct Progress {
     label: String,
     total: u64,
     start: Instant,
@@ -178,7 +202,8 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(label: &str, total: u64) -> Self {
+    /// A progress line for `total` bytes.
+    pub fn new(label: &str, total: u64) -> Self {
         let now = Instant::now();
         Self {
             label: label.to_owned(),
@@ -189,7 +214,8 @@ impl Progress {
         }
     }
 
-    fn show(&mut self, done: u64) {
+    /// Shows `done` bytes of the total (at most five times a second).
+    pub fn show(&mut self, done: u64) {
         if !self.enabled || self.last.elapsed() < Duration::from_millis(200) {
             return;
         }
@@ -220,7 +246,8 @@ impl Progress {
         let _ = err.flush();
     }
 
-    fn finish(&self) {
+    /// Ends the line.
+    pub fn finish(&self) {
         if self.enabled && self.start.elapsed() >= Duration::from_millis(200) {
             let _ = writeln!(std::io::stderr());
         }

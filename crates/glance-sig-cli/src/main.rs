@@ -4,7 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod bench;
 mod cli;
+mod cloud;
+mod component;
+mod engine;
 mod exit;
 mod input;
 mod inspect;
@@ -17,7 +21,10 @@ fn main() -> ExitCode {
     let result = match args.command {
         cli::Command::Sign(a) => sign::run(&a),
         cli::Command::Verify(a) => verify::run(&a),
+        cli::Command::Upload(a) => cloud::upload::run(&a),
+        cli::Command::Audit(a) => cloud::audit::run(&a),
         cli::Command::Inspect(a) => inspect::run(&a),
+        cli::Command::BenchHash(a) => bench::run(&a),
     };
     match result {
         Ok(code) => code.into(),

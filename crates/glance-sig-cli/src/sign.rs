@@ -1,9 +1,7 @@
 //! `glance-sig sign`.
 
-use glance_sig_core::Signer;
-use rand_core::OsRng;
-
 use crate::cli::SignArgs;
+use crate::engine::{self, Engine};
 use crate::exit::{CliError, Outcome};
 use crate::{input, render};
 
@@ -14,27 +12,37 @@ pub fn run(args: &SignArgs) -> Result<Outcome, CliError> {
                 .to_owned(),
         ));
     }
-    let key = input::private_key(&args.key, args.passphrase_file.as_deref())?;
+    engine::with_engine(&args.engine, |e| e.sign(args))?
+}
+
+/// `sign` with the scheme work done by `engine`.
+pub fn run_with<E: Engine>(engine: &mut E, args: &SignArgs) -> Result<Outcome, CliError> {
+    let (key_bytes, passphrase) =
+        input::private_key_material(&args.key, args.passphrase_file.as_deref())?;
+    let key = engine
+        .private_key(&key_bytes, passphrase.as_deref())?
+        .map_err(|e| input::malformed("private key", &args.key, e, None))?;
     if let Some(cert_path) = &args.cert {
-        let cert = input::certificate(cert_path)?;
-        if !key.matches(cert.public_key()) {
+        let cert = input::certificate(engine, cert_path)?;
+        let facts = engine.facts(&cert)?;
+        if !engine.key_matches(&key, &cert)? {
             return Err(CliError::KeyMismatch {
                 key: args.key.display().to_string(),
                 cert: cert_path.display().to_string(),
-                cert_key: cert.public_key().describe().to_string(),
+                cert_key: facts.key,
             });
         }
         let now = input::time(None)?;
-        if now > cert.not_after() {
+        if now > facts.not_after {
             eprintln!(
                 "glance-sig: warning: the certificate expired at {}; Glance still accepts the signature, Nova with trusted certificates refuses it",
-                input::rfc3339(cert.not_after())
+                input::rfc3339(facts.not_after)
             );
         }
     }
-    let mut signer = Signer::new(&key, args.hash_method);
-    input::stream_image(&args.image, "signing", |chunk| signer.update(chunk))?;
-    let props = signer.finish_properties(&mut OsRng, args.cert_uuid.trim())?;
+    let props = engine
+        .sign(&key, args.hash_method, args.cert_uuid.trim(), &args.image)?
+        .map_err(CliError::Sign)?;
     render::json(&props.to_json());
     Ok(Outcome::Success)
 }

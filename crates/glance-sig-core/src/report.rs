@@ -128,6 +128,32 @@ fn failed_stage(r: &Rejection) -> usize {
     }
 }
 
+/// The signature checks made, in cursive's order, as far as they went.
+pub fn signature_checks(signature: &SignatureVerdict) -> Vec<Check> {
+    let stages = match &signature.rejection {
+        None => CHECKS.len(),
+        Some(r) => failed_stage(r) + 1,
+    };
+    CHECKS[..stages]
+        .iter()
+        .enumerate()
+        .map(|(i, (name, description))| Check {
+            name,
+            passed: signature.rejection.is_none() || i + 1 < stages,
+            description,
+        })
+        .collect()
+}
+
+/// The check Nova-style chain validation adds to a report.
+pub fn chain_check(chain: &ChainVerdict) -> Check {
+    Check {
+        name: "chain",
+        passed: chain.valid,
+        description: "the certificate chains to a trusted certificate, as Nova validates it",
+    }
+}
+
 impl Report {
     /// Assembles a report.
     pub fn new(
@@ -135,27 +161,8 @@ impl Report {
         chain: Option<ChainVerdict>,
         diagnosis: Vec<Diagnosis>,
     ) -> Self {
-        let stages = match &signature.rejection {
-            None => CHECKS.len(),
-            Some(r) => failed_stage(r) + 1,
-        };
-        let mut checks: Vec<Check> = CHECKS[..stages]
-            .iter()
-            .enumerate()
-            .map(|(i, (name, description))| Check {
-                name,
-                passed: signature.rejection.is_none() || i + 1 < stages,
-                description,
-            })
-            .collect();
-        if let Some(c) = &chain {
-            checks.push(Check {
-                name: "chain",
-                passed: c.valid,
-                description:
-                    "the certificate chains to a trusted certificate, as Nova validates it",
-            });
-        }
+        let mut checks = signature_checks(&signature);
+        checks.extend(chain.as_ref().map(chain_check));
         let valid = signature.valid && chain.as_ref().is_none_or(|c| c.valid);
         Report {
             valid,

@@ -1,0 +1,177 @@
+//! Arguments of the cloud commands (`upload`, `audit`, and `verify --image-id`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgGroup, Args, ValueEnum};
+use glance_sig_core::{HashMethod, SIGNATURE_PROPERTY_NAMES};
+use openstack_proto::glance::Visibility;
+
+/// Which cloud, and how to reach it. Without `--os-cloud` the cloud is chosen as
+/// python-openstackclient does: `OS_CLOUD`, else `OS_*` variables, else the only cloud in
+/// clouds.yaml (looked for in `OS_CLIENT_CONFIG_FILE`, `./`, `~/.config/openstack/`,
+/// `/etc/openstack/`).
+#[derive(Debug, Clone, Args)]
+pub struct CloudArgs {
+    /// The cloud in clouds.yaml [default: OS_CLOUD].
+    #[arg(long, value_name = "NAME")]
+    pub os_cloud: Option<String>,
+    /// The region whose endpoints to use [default: the cloud's region_name, OS_REGION_NAME].
+    #[arg(long, value_name = "REGION")]
+    pub os_region_name: Option<String>,
+    /// The catalog interface: public, internal or admin [default: the cloud's, OS_INTERFACE,
+    /// else public].
+    #[arg(long, value_name = "INTERFACE")]
+    pub os_interface: Option<String>,
+    /// Use this Glance URL instead of the catalog's.
+    #[arg(long, env = "OS_IMAGE_ENDPOINT_OVERRIDE", value_name = "URL")]
+    pub os_image_endpoint_override: Option<String>,
+    /// Use this Barbican URL instead of the catalog's.
+    #[arg(long, env = "OS_KEY_MANAGER_ENDPOINT_OVERRIDE", value_name = "URL")]
+    pub os_key_manager_endpoint_override: Option<String>,
+    /// Seconds a connection may stall (connect, or any one read or write) before the request
+    /// is abandoned; also how long to wait for an image to become active.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+}
+
+impl CloudArgs {
+    /// [`CloudArgs::timeout`] as a duration.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout)
+    }
+}
+
+/// `glance-sig upload`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("certificate").required(true).args(["cert_uuid", "cert"])))]
+pub struct UploadArgs {
+    /// The image file (read twice, streamed: once to sign, once to upload).
+    #[arg(long)]
+    pub image: PathBuf,
+    /// The private key: PEM or DER; PKCS#8 (optionally encrypted), PKCS#1, SEC1 or OpenSSL DSA.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// A file whose first line is the key's passphrase (else a prompt on a terminal).
+    #[arg(long)]
+    pub passphrase_file: Option<PathBuf>,
+    /// The Barbican secret that already holds the signing certificate.
+    #[arg(long, value_name = "ID")]
+    pub cert_uuid: Option<String>,
+    /// The signing certificate (PEM or DER): stored in Barbican as castellan reads it, unless an
+    /// identical certificate is stored already.
+    #[arg(long, value_name = "PATH")]
+    pub cert: Option<PathBuf>,
+    /// SHA-224, SHA-256, SHA-384 or SHA-512.
+    #[arg(long, default_value = "SHA-256", value_parser = parse_hash)]
+    pub hash_method: HashMethod,
+    /// The image name [default: the file name without its extension].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// raw, qcow2, vmdk, vhd, vhdx, vdi, iso, ... [default: detected from the file's first bytes].
+    #[arg(long)]
+    pub disk_format: Option<String>,
+    /// bare, ovf, ova, ...
+    #[arg(long, default_value = "bare")]
+    pub container_format: String,
+    /// Who may see the image [default: Glance's, shared].
+    #[arg(long, value_enum)]
+    pub visibility: Option<VisibilityArg>,
+    /// An extra image property (repeatable).
+    #[arg(long = "property", value_name = "KEY=VALUE", value_parser = parse_property)]
+    pub properties: Vec<(String, String)>,
+    /// Keep the image when the upload fails (it stays queued, with all four properties).
+    #[arg(long)]
+    pub keep: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+    /// Test hook: sign --image but upload this file, to see Glance refuse a mismatch.
+    #[arg(long, hide = true, value_name = "PATH")]
+    pub debug_upload_other: Option<PathBuf>,
+    #[command(flatten)]
+    pub cloud: CloudArgs,
+}
+
+/// `glance-sig audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Also download each signed image and verify its data.
+    #[arg(long)]
+    pub verify: bool,
+    /// Only the images of the token's project (not public or shared ones of others).
+    #[arg(long)]
+    pub mine: bool,
+    /// Warn about certificates and secrets that expire within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub expiry_warning_days: u32,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub cloud: CloudArgs,
+}
+
+/// `--visibility`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VisibilityArg {
+    /// The owner project only.
+    Private,
+    /// The owner and member projects.
+    Shared,
+    /// Everyone, without listing it by default.
+    Community,
+    /// Everyone.
+    Public,
+}
+
+impl From<VisibilityArg> for Visibility {
+    fn from(v: VisibilityArg) -> Self {
+        match v {
+            VisibilityArg::Private => Visibility::Private,
+            VisibilityArg::Shared => Visibility::Shared,
+            VisibilityArg::Community => Visibility::Community,
+            VisibilityArg::Public => Visibility::Public,
+        }
+    }
+}
+
+fn parse_hash(s: &str) -> Result<HashMethod, String> {
+    HashMethod::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_property(s: &str) -> Result<(String, String), String> {
+    let Some((key, value)) = s.split_once('=') else {
+        return Err(format!("{s:?} is not KEY=VALUE"));
+    };
+    if key.is_empty() {
+        return Err(format!("{s:?} has an empty key"));
+    }
+    if SIGNATURE_PROPERTY_NAMES.contains(&key) {
+        return Err(format!(
+            "{key} is set by glance-sig itself, from the signature it makes"
+        ));
+    }
+    Ok((key.to_owned(), value.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn properties_parse_and_refuse_signature_names() {
+        assert_eq!(
+            parse_property("os_distro=cirros=1"),
+            Ok(("os_distro".into(), "cirros=1".into()))
+        );
+        assert_eq!(
+            parse_property("empty="),
+            Ok(("empty".into(), String::new()))
+        );
+        assert!(parse_property("novalue").is_err());
+        assert!(parse_property("=v").is_err());
+        assert!(parse_property("img_signature=abc").is_err());
+        assert!(parse_property("img_signature_key_type=DSA").is_err());
+    }
+}

@@ -1,0 +1,467 @@
+//! `glance-sig upload`: sign an image file and upload it so that Glance verifies it.
+//!
+//! The signature must be in the image create request, before any data goes up, so the file is
+//! read twice: once to sign (the hash needs every byte), once to upload. Each pass streams in
+//! constant memory; the second read usually comes from the page cache. Reading once and
+//! buffering the data instead would cost the image's size in memory or on disk.
+//!
+//! The steps, and what a failure leaves behind:
+//! 1. local checks: key, certificate file, key matches certificate (nothing in the cloud yet);
+//! 2. the certificate in Barbican: found (an identical castellan-readable secret) or stored;
+//!    with `--cert-uuid`, read back and checked as castellan will read it;
+//! 3. the signing pass;
+//! 4. `POST /v2/images` with all four `img_signature*` properties in that one request, so no
+//!    image ever carries a partial set;
+//! 5. `PUT .../file` with `Content-Length`, streamed; Glance verifies while storing;
+//! 6. wait for `active`.
+//!
+//! After step 4 any failure (Glance's refusal, a broken connection, a timeout) deletes the image
+//! unless `--keep` is given.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use glance_sig_core::{Certificate, PrivateKey, Signer};
+use openstack_proto::glance::{self, Image, NewImage};
+use openstack_proto::signature::SignatureProperties as ProtoSignature;
+use rand_core::OsRng;
+use serde_json::json;
+
+use super::args::UploadArgs;
+use super::certstore;
+use super::diskformat;
+use super::error::{Cleanup, CloudError};
+use super::session::{unix_now, Session};
+use crate::exit::{CliError, Outcome};
+use crate::input::{self, Progress};
+use crate::render;
+
+/// How often the image status is asked for while waiting for `active`.
+const POLL: Duration = Duration::from_millis(500);
+/// The first pause before deleting again after a failed delete, and the longest.
+const DELETE_RETRY_FIRST: Duration = Duration::from_millis(250);
+const DELETE_RETRY_MAX: Duration = Duration::from_secs(4);
+
+/// Where the signing certificate lives, for the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CertificateSource {
+    /// Stored by this run.
+    Stored,
+    /// An identical secret was already there.
+    Found,
+    /// Named with `--cert-uuid`.
+    Given,
+}
+
+impl CertificateSource {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Stored => "stored in Barbican by this upload",
+            Self::Found => "an identical certificate secret was already in Barbican",
+            Self::Given => "given with --cert-uuid",
+        }
+    }
+}
+
+/// Runs `glance-sig upload`.
+///
+/// # Errors
+/// [`CliError`] for local problems (unreadable files, a key that does not match the
+/// certificate); [`CliError::Cloud`] for everything the cloud refused or failed at.
+pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
+    // 1. Local checks, before anything happens in the cloud.
+    let key = input::private_key(&args.key, args.passphrase_file.as_deref())?;
+    let stamp = FileStamp::of(&args.image)?;
+    let upload_path = args.debug_upload_other.as_deref().unwrap_or(&args.image);
+    let disk_format = match &args.disk_format {
+        Some(format) => format.clone(),
+        None => diskformat::detect(&args.image)
+            .map_err(|e| read_error(&args.image, e))?
+            .to_owned(),
+    };
+    let name = match &args.name {
+        Some(name) => name.clone(),
+        None => default_name(&args.image),
+    };
+    let local_cert = match &args.cert {
+        Some(path) => {
+            let bytes = input::read_small("certificate", path)?;
+            let cert = Certificate::from_pem_or_der(&bytes)
+                .map_err(|e| input::malformed("certificate", path, e, None))?;
+            check_key(&key, &cert, &args.key, &path.display().to_string())?;
+            Some(cert)
+        }
+        None => None,
+    };
+    // Opened now, so that an unreadable file fails before the image exists.
+    let upload_file = File::open(upload_path).map_err(|e| read_error(upload_path, e))?;
+
+    // 2. The certificate in Barbican.
+    let now = unix_now();
+    let mut session = Session::connect(&args.cloud)?;
+    let (uuid, certificate, source) =
+        certificate_in_barbican(&session, args, &key, local_cert, now)?;
+    if now > certificate.not_after() {
+        eprintln!(
+            "glance-sig: warning: the certificate expired at {}; Glance still accepts the \
+             signature, Nova with trusted certificates refuses it",
+            input::rfc3339(certificate.not_after())
+        );
+    }
+
+    // The create request is checked now (property names), not after a long signing pass.
+    let mut new_image = NewImage::new(&name, &disk_format, &args.container_format);
+    new_image.visibility = args.visibility.map(Into::into);
+    for (key, value) in &args.properties {
+        new_image = new_image.with_property(key, value);
+    }
+    session
+        .glance()
+        .create_image(&new_image)
+        .map_err(|e| CliError::Usage(format!("--property: {e}")))?;
+
+    // 3. The signing pass.
+    let mut signer = Signer::new(&key, args.hash_method);
+    input::stream_image(&args.image, "signing", |chunk| signer.update(chunk))?;
+    let props = signer
+        .finish_properties(&mut OsRng, &uuid)
+        .map_err(|e| CliError::Sign(e.to_string()))?;
+    stamp.check_unchanged(&args.image)?;
+    let signature = proto_signature(&props)?;
+
+    // 4. The image record, with all four properties in its one create request.
+    session.refresh_if_expiring()?;
+    let request = session
+        .glance()
+        .create_image(&new_image.with_signature(&signature))
+        .map_err(|e| CloudError::Usage(e.to_string()))?;
+    let image = session.call("creating the image", &request, glance::parse_image)?;
+
+    // 5 and 6. From here on, a failure removes the image.
+    match send_and_wait(&session, &image.id, upload_file, args.cloud.timeout()) {
+        Ok(active) => {
+            print_result(
+                args.json,
+                &args.properties,
+                &active,
+                &certificate,
+                &uuid,
+                source,
+            );
+            Ok(Outcome::Success)
+        }
+        Err(cause) => {
+            let cleanup = if args.keep {
+                Cleanup::Kept
+            } else {
+                delete(&session, &image.id, args.cloud.timeout())
+            };
+            Err(CloudError::UploadFailed {
+                image_id: image.id,
+                cause: Box::new(cause),
+                cleanup,
+            }
+            .into())
+        }
+    }
+}
+
+/// The certificate's secret id: `--cert-uuid` read back and checked as castellan reads it, or
+/// the `--cert` file found in (or stored into) Barbican. The key must match it.
+fn certificate_in_barbican(
+    session: &Session,
+    args: &UploadArgs,
+    key: &PrivateKey,
+    local_cert: Option<Certificate>,
+    now: i64,
+) -> Result<(String, Certificate, CertificateSource), CliError> {
+    match (&args.cert_uuid, local_cert) {
+        (Some(uuid), _) => {
+            let uuid = uuid.trim().to_owned();
+            let cert = certstore::load_usable(session, &uuid, now)?;
+            let place = format!("in Barbican secret {uuid}");
+            check_key(key, &cert, &args.key, &place)?;
+            Ok((uuid, cert, CertificateSource::Given))
+        }
+        (None, Some(cert)) => {
+            let placement = certstore::find_or_store(session, &cert, now)?;
+            let source = if placement.stored {
+                CertificateSource::Stored
+            } else {
+                CertificateSource::Found
+            };
+            Ok((placement.uuid, cert, source))
+        }
+        (None, None) => Err(CliError::Usage(
+            "give the certificate: --cert PATH or --cert-uuid ID".to_owned(),
+        )),
+    }
+}
+
+/// Streams the data up and waits until Glance says `active`.
+fn send_and_wait(
+    session: &Session,
+    image_id: &str,
+    file: File,
+    timeout: Duration,
+) -> Result<Image, CloudError> {
+    let doing = "uploading the image data";
+    let size = file
+        .metadata()
+        .map_err(|e| CloudError::Usage(format!("cannot size the image file: {e}")))?
+        .len();
+    let mut reader = ProgressReader::new(file, size, "uploading");
+    let request = session.glance().upload(image_id, Some(size));
+    let response = session
+        .transport()
+        .send_stream(&request, &mut reader)
+        .map_err(|e| CloudError::transport(doing, e))?;
+    reader.progress.finish();
+    glance::parse_uploaded(&response).map_err(|e| CloudError::api(doing, e))?;
+    wait_active(session, image_id, timeout)
+}
+
+/// Polls the image until it is `active`, gives up on a final status or after `timeout`.
+fn wait_active(session: &Session, image_id: &str, timeout: Duration) -> Result<Image, CloudError> {
+    let start = Instant::now();
+    loop {
+        let image = session.call(
+            "reading the image status",
+            &session.glance().show_image(image_id),
+            glance::parse_image,
+        )?;
+        let waiting = matches!(image.status.as_str(), "queued" | "saving" | "importing");
+        if image.status == "active" {
+            return Ok(image);
+        }
+        if !waiting || start.elapsed() >= timeout {
+            return Err(CloudError::NotActive {
+                image_id: image.id,
+                status: image.status,
+                waited_secs: start.elapsed().as_secs(),
+            });
+        }
+        thread::sleep(POLL);
+    }
+}
+
+/// Deletes the image after a failure; says what happened. Glance may still be busy with a
+/// broken upload for a moment (a 409, or a 500 while its database row is locked), so a
+/// failing delete is tried again, with growing pauses, until `timeout` has passed.
+fn delete(session: &Session, image_id: &str, timeout: Duration) -> Cleanup {
+    let deadline = Instant::now() + timeout;
+    let mut pause = DELETE_RETRY_FIRST;
+    loop {
+        let error = match session.call(
+            "deleting the image",
+            &session.glance().delete_image(image_id),
+            glance::parse_deleted,
+        ) {
+            Ok(()) => return Cleanup::Deleted,
+            // Already gone is as good as deleted.
+            Err(e) if e.api_error().is_some_and(|a| a.is_not_found()) => return Cleanup::Deleted,
+            Err(e) => e,
+        };
+        let transient = match error.api_error().and_then(|a| a.status()) {
+            Some(status) => status == 409 || status >= 500,
+            None => matches!(error, CloudError::Transport { .. }),
+        };
+        if !transient || Instant::now() + pause > deadline {
+            return Cleanup::DeleteFailed(error.to_string());
+        }
+        thread::sleep(pause);
+        pause = (pause * 2).min(DELETE_RETRY_MAX);
+    }
+}
+
+fn print_result(
+    json: bool,
+    extra: &[(String, String)],
+    image: &Image,
+    certificate: &Certificate,
+    uuid: &str,
+    source: CertificateSource,
+) {
+    if json {
+        render::json(&json!({
+            "id": image.id,
+            "name": image.name,
+            "status": image.status,
+            "size": image.size,
+            "disk_format": image.disk_format,
+            "container_format": image.container_format,
+            "visibility": image.visibility,
+            "os_hash_algo": image.os_hash_algo,
+            "os_hash_value": image.os_hash_value,
+            "properties": image.properties,
+            "certificate": {
+                "uuid": uuid,
+                "subject": certificate.subject(),
+                "stored": source == CertificateSource::Stored,
+                "source": source.describe(),
+            },
+        }));
+        return;
+    }
+    let mut text = format!(
+        "✔ Image {} is active: Glance verified the signature on upload\n",
+        image.id
+    );
+    let field = |label: &str, value: &str| format!("  {label:<31} {value}\n");
+    text += &field("name", image.name.as_deref().unwrap_or(""));
+    text += &field(
+        "format",
+        &format!(
+            "{} / {}",
+            image.disk_format.as_deref().unwrap_or("?"),
+            image.container_format.as_deref().unwrap_or("?")
+        ),
+    );
+    if let Some(size) = image.size {
+        text += &field(
+            "size",
+            &format!("{} ({size} bytes)", input::human_bytes(size)),
+        );
+    }
+    text += &field("visibility", &image.visibility);
+    for name in glance_sig_core::SIGNATURE_PROPERTY_NAMES {
+        text += &field(name, image.properties.get(name).map_or("", String::as_str));
+    }
+    for (name, _) in extra {
+        if let Some(value) = image.properties.get(name) {
+            text += &field(name, value);
+        }
+    }
+    text += &field(
+        "certificate",
+        &format!("{} ({})", certificate.subject(), source.describe()),
+    );
+    render::out(&text);
+}
+
+/// The key must be the certificate's: otherwise Glance refuses every signature it makes.
+fn check_key(
+    key: &PrivateKey,
+    cert: &Certificate,
+    key_path: &Path,
+    cert_place: &str,
+) -> Result<(), CliError> {
+    if key.matches(cert.public_key()) {
+        return Ok(());
+    }
+    Err(CliError::KeyMismatch {
+        key: key_path.display().to_string(),
+        cert: cert_place.to_owned(),
+        cert_key: cert.public_key().describe().to_string(),
+    })
+}
+
+/// The four properties in openstack-proto's shape.
+fn proto_signature(
+    props: &glance_sig_core::SignatureProperties,
+) -> Result<ProtoSignature, CliError> {
+    let missing = || CliError::Sign("the signer returned an incomplete property set".to_owned());
+    Ok(ProtoSignature {
+        signature: props.signature.clone().ok_or_else(missing)?,
+        hash_method: props.hash_method.clone().ok_or_else(missing)?,
+        key_type: props.key_type.clone().ok_or_else(missing)?,
+        certificate_uuid: props.certificate_uuid.clone().ok_or_else(missing)?,
+    })
+}
+
+/// The file name without its last extension (`cirros-0.6.3.qcow2` gives `cirros-0.6.3`).
+fn default_name(path: &Path) -> String {
+    path.file_stem()
+        .or_else(|| path.file_name())
+        .map_or_else(|| "image".to_owned(), |s| s.to_string_lossy().into_owned())
+}
+
+fn read_error(path: &Path, source: std::io::Error) -> CliError {
+    CliError::Read {
+        what: "image",
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Size and modification time: a file that changes between the two passes would be refused by
+/// Glance with a puzzling "signature verification failed".
+#[derive(Debug, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> Result<Self, CliError> {
+        let meta = std::fs::metadata(path).map_err(|e| read_error(path, e))?;
+        if !meta.is_file() {
+            return Err(read_error(
+                path,
+                std::io::Error::other("not a regular file"),
+            ));
+        }
+        Ok(Self {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
+
+    fn check_unchanged(&self, path: &Path) -> Result<(), CliError> {
+        let now = Self::of(path)?;
+        if now == *self {
+            return Ok(());
+        }
+        Err(CloudError::ImageChanged {
+            path: path.display().to_string(),
+            detail: format!(
+                "{} bytes before, {} bytes now, or a new modification time",
+                self.len, now.len
+            ),
+        }
+        .into())
+    }
+}
+
+/// Counts the bytes read, for the progress line.
+struct ProgressReader<R> {
+    inner: R,
+    progress: Progress,
+    done: u64,
+}
+
+impl<R: Read> ProgressReader<R> {
+    fn new(inner: R, total: u64, label: &str) -> Self {
+        Self {
+            inner,
+            progress: Progress::new(label, total),
+            done: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for ProgressReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.done += n as u64;
+        self.progress.show(self.done);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_files() {
+        assert_eq!(
+            default_name(Path::new("/x/cirros-0.6.3.qcow2")),
+            "cirros-0.6.3"
+        );
+        assert_eq!(default_name(Path::new("disk")), "disk");
+    }
+}
