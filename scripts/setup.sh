@@ -13,7 +13,7 @@ cloud=1
 say() { printf '\n==> %s\n' "$*" >&2; }
 
 say "Rust targets"
-for t in wasm32-wasip2; do
+for t in wasm32-wasip2 wasm32-unknown-unknown; do
   rustup target list --installed | grep -qx "$t" || rustup target add "$t"
 done
 

@@ -61,7 +61,7 @@ for engine in "${engines[@]}"; do
     native) bin=$repo/target/release/glance-sig ;;
     *) bin=$repo/scripts/component/glance-sig-$engine ;;
   esac
-  stage "interop ($engine)" env GLANCE_SIG_BIN="$bin" GLANCE_SIG_ENGINE="$engine" \
+  stage "interop ($engine)" env GLANCE_SIG_BIN="$bin" \
     "$py" -m pytest -q -p no:cacheprovider tests/interop
 done
 
