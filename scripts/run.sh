@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# The main job, end to end, with embedded defaults: set everything up, make a demo signing
-# key and certificate, sign a demo image, and verify it as Glance and Nova would.
+# The main job, end to end, with embedded defaults: set everything up, start a real local
+# Keystone + Barbican + Glance, make a demo signing key and certificate, then sign the image
+# and upload it (certificate stored in Barbican, all four properties in one create request,
+# Glance verifies on upload), verify it back from Glance as Nova would, and audit the catalog.
 #
 #   scripts/run.sh [IMAGE]   (default: a 64 MiB qcow2 made with qemu-img, or random data)
+# The stack keeps running afterwards (scripts/cloud/stack.sh stop ends it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh
+scripts/cloud/stack.sh start
 bin=target/release/glance-sig
 demo=.stack/demo
 mkdir -p "$demo"
+export OS_CLIENT_CONFIG_FILE=$PWD/.stack/clouds.yaml OS_CLOUD=glance-sig-demo
 
 if [ ! -f "$demo/signing-key.pem" ]; then
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$demo/signing-key.pem" 2>/dev/null
@@ -24,11 +29,21 @@ if [ ! -f "$image" ]; then
   fi
 fi
 
-echo
-echo "==> glance-sig inspect $demo/signing-cert.pem"
+step() { printf '\n==> %s\n' "$*"; }
+step "glance-sig inspect $demo/signing-cert.pem"
 $bin inspect "$demo/signing-cert.pem"
-echo "==> glance-sig sign --image $image"
-$bin sign --image "$image" --key "$demo/signing-key.pem" --cert "$demo/signing-cert.pem" \
-  --hash-method SHA-256 --cert-uuid 00000000-0000-0000-0000-000000000000 | tee "$demo/properties.json"
-echo "==> glance-sig verify --image $image"
-$bin verify --image "$image" --cert "$demo/signing-cert.pem" --properties "$demo/properties.json"
+step "glance-sig upload --image $image (sign, store the certificate, create, upload)"
+id=$($bin upload --image "$image" --key "$demo/signing-key.pem" --cert "$demo/signing-cert.pem" \
+  --name glance-sig-demo --json | tee "$demo/upload.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+cat "$demo/upload.json"
+step "glance-sig verify --image-id $id (download from Glance, certificate from Barbican)"
+$bin verify --image-id "$id"
+step "glance-sig audit"
+$bin audit || true
+cat <<MSG
+
+The local cloud keeps running: Keystone http://127.0.0.1:5000/v3, Barbican http://127.0.0.1:9311,
+Glance http://127.0.0.1:9292; demo user demo / demo-secret, project demo.
+  export OS_CLIENT_CONFIG_FILE=$PWD/.stack/clouds.yaml OS_CLOUD=glance-sig-demo
+  scripts/cloud/stack.sh stop      # when done
+MSG
