@@ -41,3 +41,7 @@ if [ -x scripts/component/build.sh ]; then
   say "WASI component and its jco transpilation"
   scripts/component/build.sh
 fi
+
+say "Portal toolchain (trunk, wasm-bindgen-cli, binaryen, Chromium) and build"
+scripts/portal/setup.sh
+scripts/portal/build.sh

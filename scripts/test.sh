@@ -66,6 +66,7 @@ for engine in "${engines[@]}"; do
 done
 
 stage "cloud (real Keystone + Barbican + Glance)" scripts/cloud/test.sh
+stage "portal (real Chromium, real cloud)" env PORTAL_SKIP_BUILD=1 tests/portal/run.sh
 
 rm -rf "$logs"
 echo

@@ -1,0 +1,315 @@
+// Helpers for the portal's end-to-end tests: Chromium (Debian's, through playwright-core),
+// request capture, key fixtures made with openssl, and direct API calls to check what the
+// cloud holds.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, openSync, closeSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+
+const require = createRequire(new URL("../../web/package.json", import.meta.url));
+const { chromium } = require("playwright-core");
+
+export const PORTAL = process.env.PORTAL_URL || "http://127.0.0.1:8080/";
+export const HOST_OK = process.env.PORTAL_HOST_URL || "http://127.0.0.1:8081/";
+export const HOST_BAD = process.env.PORTAL_BAD_HOST_URL || "http://127.0.0.1:8082/";
+export const AUTH_URL = process.env.OS_AUTH_URL || "http://127.0.0.1:5000/v3";
+export const USER = process.env.PORTAL_TEST_USER || "demo";
+export const PASSWORD = process.env.PORTAL_TEST_PASSWORD || "demo-secret";
+export const RUN = `portal-e2e-${Date.now().toString(36)}`;
+
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** A fresh Chromium with a fresh user-data-dir, and every request of every page captured. */
+export async function launch({ viewport = { width: 1200, height: 900 } } = {}) {
+  const userDataDir = mkdtempSync(join(tmpdir(), "portal-chromium-"));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+  });
+  const requests = [];
+  context.on("request", (request) => requests.push(request));
+  const consoleLines = [];
+  const page = context.pages()[0] || (await context.newPage());
+  const watch = (p) => {
+    p.on("console", (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
+    p.on("pageerror", (error) => consoleLines.push(`[pageerror] ${error.message}`));
+  };
+  watch(page);
+  context.on("page", watch);
+  return { context, page, requests, consoleLines, userDataDir };
+}
+
+/** Waits for `selector`; on timeout, the error says what the page shows instead. */
+export async function waitFor(page, selector, { timeout = 30_000, explain = [] } = {}) {
+  try {
+    return await page.waitForSelector(selector, { timeout });
+  } catch (error) {
+    const shown = [];
+    for (const s of [...explain, "#auth-error", "#key-status", "#cert-status", "#outcome", "#worker-status"]) {
+      const text = await page.$eval(s, (e) => e.innerText).catch(() => null);
+      if (text) shown.push(`${s}: ${text}`);
+    }
+    error.message += `\n  the page shows: ${shown.join(" | ") || "(nothing)"}`;
+    throw error;
+  }
+}
+
+/** Waits until the portal's worker has loaded the component. */
+export async function openPortal(page, query = "") {
+  await page.goto(PORTAL + query);
+  await waitFor(page, '#worker-status[data-status="ready"]', { timeout: 60_000 });
+}
+
+/** Password sign-in through the form (the demo user has one project: scoped at once). */
+export async function signIn(page, user = USER, password = PASSWORD) {
+  await page.fill("#auth-user", user);
+  await page.fill("#auth-password", password);
+  await page.click("#sign-in");
+  await waitFor(page, "#session-user");
+}
+
+export async function loadKey(page, path, passphrase) {
+  await page.setInputFiles("#key-file", path);
+  if (passphrase !== undefined) {
+    await page.waitForSelector('#key-status[data-status="passphrase"]');
+    await page.fill("#key-passphrase", passphrase);
+    await page.click("#key-unlock");
+  }
+  await waitFor(page, '#key-status[data-status="loaded"]');
+}
+
+export async function storeCertificate(page, path) {
+  await page.setInputFiles("#cert-file", path);
+  const status = await waitFor(page, '#cert-status[data-status="loaded"]:not([data-uuid=""])');
+  return status.getAttribute("data-uuid");
+}
+
+export async function chooseImage(page, path, name) {
+  await page.setInputFiles("#image-file", path);
+  await page.waitForSelector("#image-chosen");
+  await page.fill("#image-name", name);
+}
+
+/** Clicks "Sign and upload" and waits for the outcome element; returns its attributes. */
+export async function signAndUpload(page, timeout = 120_000) {
+  await page.click("#sign-upload");
+  const outcome = await page.waitForSelector("#outcome", { timeout });
+  return {
+    kind: await outcome.getAttribute("data-outcome"),
+    imageId: await outcome.getAttribute("data-image-id"),
+    deleted: await outcome.getAttribute("data-deleted"),
+    text: await outcome.innerText(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+export function workDir() {
+  return mkdtempSync(join(tmpdir(), "portal-e2e-"));
+}
+
+function openssl(args, options = {}) {
+  return execFileSync("openssl", args, { stdio: ["pipe", "pipe", "pipe"], ...options });
+}
+
+/** A key (PEM) and a self-signed certificate for it; `passphrase` encrypts the key (PKCS#8). */
+export function keyPair(dir, name, { type = "rsa", passphrase } = {}) {
+  const key = join(dir, `${name}.key.pem`);
+  const plainKey = join(dir, `${name}.plain.key.pem`);
+  const cert = join(dir, `${name}.cert.pem`);
+  if (type === "rsa") {
+    openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", plainKey]);
+  } else {
+    openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384", "-out", plainKey]);
+  }
+  openssl(["req", "-new", "-x509", "-key", plainKey, "-out", cert, "-days", "30", "-subj", `/CN=${RUN} ${name}`]);
+  if (passphrase) {
+    openssl(["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", plainKey, "-out", key, "-passout", `pass:${passphrase}`]);
+  } else {
+    writeFileSync(key, readFileSync(plainKey));
+  }
+  const der = openssl(["pkey", "-in", plainKey, "-outform", "DER"]);
+  return { key, cert, plainKey, der, pem: readFileSync(key, "utf8"), plainPem: readFileSync(plainKey, "utf8") };
+}
+
+/** A file of `size` random bytes (written in 1 MiB pieces). */
+export function randomFile(path, size) {
+  const fd = openSync(path, "w");
+  try {
+    for (let done = 0; done < size; ) {
+      const n = Math.min(1 << 20, size - done);
+      writeSync(fd, randomBytes(n));
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return path;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The private key must never leave the browser.
+
+/** Every form in which key material could travel. */
+export function secretNeedles(fixture) {
+  const needles = new Set();
+  const add = (text) => {
+    if (text && text.length >= 16) needles.add(text);
+  };
+  for (const pem of [fixture.pem, fixture.plainPem]) {
+    add(pem.trim());
+    const body = pem.split("\n").filter((line) => line && !line.startsWith("-----"));
+    add(body.join(""));
+    for (const line of body) add(line);
+  }
+  add(fixture.der.toString("base64"));
+  add(fixture.der.toString("base64url"));
+  add(fixture.der.toString("hex"));
+  return [...needles];
+}
+
+/**
+ * Checks every captured request (URL, all headers, body) for key material. Returns the list
+ * of requests checked (method and URL), and throws on any hit.
+ */
+export async function assertNoKeyMaterial(requests, fixtures) {
+  const checked = [];
+  const textNeedles = fixtures.flatMap(secretNeedles);
+  const rawNeedles = fixtures.flatMap((f) => [f.der, Buffer.from(f.pem), Buffer.from(f.plainPem)]);
+  for (const request of requests) {
+    const url = request.url();
+    let headers = {};
+    try {
+      headers = await request.allHeaders();
+    } catch {
+      headers = request.headers();
+    }
+    const body = request.postDataBuffer() || Buffer.alloc(0);
+    const bodyText = body.toString("latin1");
+    const haystacks = [
+      ["url", url],
+      ["url (decoded)", safeDecode(url)],
+      ["headers", JSON.stringify(headers)],
+      ["body", bodyText],
+      ["body (decoded)", safeDecode(bodyText)],
+    ];
+    // A JSON body could carry base64 of the whole PEM (as a certificate payload would).
+    for (const match of bodyText.matchAll(/"([A-Za-z0-9+/=]{40,})"/g)) {
+      haystacks.push(["base64 in body", Buffer.from(match[1], "base64").toString("latin1")]);
+    }
+    for (const [where, text] of haystacks) {
+      for (const needle of textNeedles) {
+        if (text.includes(needle)) {
+          throw new Error(`private key material in the ${where} of ${request.method()} ${url}`);
+        }
+      }
+    }
+    for (const raw of rawNeedles) {
+      if (body.includes(raw)) throw new Error(`raw private key bytes in the body of ${request.method()} ${url}`);
+    }
+    checked.push(`${request.method()} ${url}`);
+  }
+  return checked;
+}
+
+function safeDecode(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Direct API calls (Node's fetch), to check what the cloud holds.
+
+export async function token(user = USER, password = PASSWORD, project = USER) {
+  const response = await fetch(`${AUTH_URL}/auth/tokens`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      auth: {
+        identity: {
+          methods: ["password"],
+          password: { user: { name: user, domain: { name: "Default" }, password } },
+        },
+        scope: { project: { name: project, domain: { name: "Default" } } },
+      },
+    }),
+  });
+  if (response.status !== 201) throw new Error(`Keystone: HTTP ${response.status}`);
+  const body = await response.json();
+  const endpoint = (type) =>
+    body.token.catalog.find((s) => s.type === type).endpoints.find((e) => e.interface === "public").url;
+  return {
+    value: response.headers.get("x-subject-token"),
+    glance: endpoint("image").replace(/\/+$/, ""),
+    barbican: endpoint("key-manager").replace(/\/+$/, ""),
+    projectId: body.token.project.id,
+  };
+}
+
+export async function unscopedToken(user = USER, password = PASSWORD) {
+  const response = await fetch(`${AUTH_URL}/auth/tokens`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ["password"], password: { user: { name: user, domain: { name: "Default" }, password } } },
+        scope: "unscoped",
+      },
+    }),
+  });
+  if (response.status !== 201) throw new Error(`Keystone: HTTP ${response.status}`);
+  return response.headers.get("x-subject-token");
+}
+
+export async function glance(tok, method, path, body, headers = {}) {
+  const response = await fetch(`${tok.glance}${path}`, {
+    method,
+    headers: { "X-Auth-Token": tok.value, Accept: "application/json", ...headers },
+    body,
+  });
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  return { status: response.status, json, text };
+}
+
+export async function imagesNamed(tok, name) {
+  const { json } = await glance(tok, "GET", `/v2/images?name=${encodeURIComponent(name)}`);
+  return json.images;
+}
+
+/** Deletes every image of this test run (names start with RUN). */
+export async function cleanupImages(tok) {
+  const { json } = await glance(tok, "GET", "/v2/images?limit=1000");
+  for (const image of json.images.filter((i) => (i.name || "").startsWith(RUN))) {
+    await glance(tok, "DELETE", `/v2/images/${image.id}`);
+  }
+}
+
+export const SIGNATURE_PROPERTIES = [
+  "img_signature",
+  "img_signature_hash_method",
+  "img_signature_key_type",
+  "img_signature_certificate_uuid",
+];

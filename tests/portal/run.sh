@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs the portal's end-to-end tests in real Chromium against the real local cloud.
+#
+#   tests/portal/run.sh [node --test options, e.g. --test-name-pattern=tamper]
+#   tests/portal/run.sh --screenshots      retakes docs/portal/*.png instead
+#
+# Builds the portal (scripts/portal/build.sh), starts the cloud (scripts/cloud/stack.sh start)
+# unless it already answers, serves dist/ on 127.0.0.1:8080 (with the CSP header) and the
+# test host page on :8081 (an allowed embedder) and :8082 (a foreign one), runs
+# `node --test`, and stops whatever it started. PORTAL_SKIP_BUILD=1 skips the build.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+logs=$repo/target/portal-tests
+mkdir -p "$logs"
+
+say() { printf 'portal-tests: %s\n' "$*" >&2; }
+
+pids=()
+started_stack=0
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ "$started_stack" = 1 ]; then "$repo/scripts/cloud/stack.sh" stop >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+
+if [ "${PORTAL_SKIP_BUILD:-0}" != 1 ]; then
+  "$repo/scripts/portal/build.sh"
+fi
+[ -f "$repo/dist/index.html" ] || { say "no dist/: run scripts/portal/build.sh"; exit 1; }
+
+if "$repo/scripts/cloud/stack.sh" status >/dev/null 2>&1; then
+  say "cloud already running: using it"
+else
+  say "starting the cloud"
+  "$repo/scripts/cloud/stack.sh" start
+  started_stack=1
+fi
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+serve() { # port root [--no-csp]
+  local port=$1
+  shift
+  port_free "$port" || { say "port $port is in use: stop what runs there"; exit 1; }
+  node "$repo/scripts/portal/serve.mjs" --port "$port" --root "$@" >"$logs/serve-$port.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 50); do port_free "$port" || return 0; sleep 0.1; done
+  say "server on $port did not start"; cat "$logs/serve-$port.log" >&2; exit 1
+}
+serve 8080 "$repo/dist"
+serve 8081 "$here/host" --no-csp
+serve 8082 "$here/host" --no-csp
+
+cd "$repo"
+if [ "${1:-}" = --screenshots ]; then
+  node "$here/screenshots.mjs"
+else
+  node --test --test-concurrency=1 --test-timeout=600000 "$@" "$here"/*.test.mjs
+fi

@@ -1,0 +1,17 @@
+// Starts the portal. Trunk's own loader is an inline script, which the Content-Security-Policy
+// (script-src 'self') forbids; Trunk.toml's pattern_script loads this file instead, with the
+// wasm-bindgen JS and wasm paths in data attributes.
+//
+// First of all: a token handed over in the URL fragment (#token=...) leaves the address bar
+// and the history entry at once, before anything else runs. It is kept in memory only, for
+// the app to take (and delete) when it starts.
+const fragment = location.hash.slice(1);
+if (/(^|&)token=/.test(fragment)) {
+  globalThis.__glanceSigHandover = fragment;
+  history.replaceState(null, "", location.pathname + location.search);
+}
+
+const script = document.querySelector("script[data-wasm][data-js]");
+const base = document.baseURI;
+const { default: init } = await import(new URL(script.dataset.js, base).href);
+await init({ module_or_path: new URL(script.dataset.wasm, base).href });

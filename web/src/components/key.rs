@@ -1,0 +1,121 @@
+//! The private key: from a PEM file (with its passphrase), or generated for a test cloud.
+
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use super::{chosen_file, input_text, use_ctx};
+use crate::flows;
+use crate::state::KeySlot;
+
+/// Loads, shows and forgets the private key (which stays in the worker).
+#[function_component]
+pub fn KeyPanel() -> Html {
+    let ctx = use_ctx();
+    let state = &ctx.state;
+    // The key file's handle, kept for a retry with a passphrase (a handle, not its bytes).
+    let key_file = use_state(|| None::<web_sys::File>);
+    let passphrase = use_state(String::new);
+    let Some(worker) = ctx.worker.clone() else {
+        return html! { <section class="card" id="key-panel"><h2>{ "1. Private key" }</h2><p class="bad">{ "The signing worker is not available." }</p></section> };
+    };
+
+    let onchange = {
+        let (dispatcher, worker, key_file) = (state.dispatcher(), worker.clone(), key_file.clone());
+        Callback::from(move |event: Event| {
+            if let Some(file) = chosen_file(&event) {
+                key_file.set(Some(file.clone()));
+                spawn_local(flows::load_key(
+                    dispatcher.clone(),
+                    worker.clone(),
+                    file,
+                    None,
+                ));
+            }
+        })
+    };
+    let on_passphrase = {
+        let passphrase = passphrase.clone();
+        Callback::from(move |event: InputEvent| passphrase.set(input_text(&event)))
+    };
+    let on_unlock = {
+        let (dispatcher, worker, key_file, passphrase) = (
+            state.dispatcher(),
+            worker.clone(),
+            key_file.clone(),
+            passphrase.clone(),
+        );
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            if let Some(file) = (*key_file).clone() {
+                spawn_local(flows::load_key(
+                    dispatcher.clone(),
+                    worker.clone(),
+                    file,
+                    Some((*passphrase).clone()),
+                ));
+            }
+            passphrase.set(String::new());
+        })
+    };
+    let on_generate = {
+        let (dispatcher, worker, scoped) =
+            (state.dispatcher(), worker.clone(), state.scoped().cloned());
+        Callback::from(move |_: MouseEvent| {
+            if let Some(scoped) = scoped.clone() {
+                spawn_local(flows::generate_key(
+                    dispatcher.clone(),
+                    worker.clone(),
+                    scoped,
+                ));
+            }
+        })
+    };
+    let on_forget = {
+        let (dispatcher, worker, key_file) = (state.dispatcher(), worker.clone(), key_file.clone());
+        Callback::from(move |_: MouseEvent| {
+            key_file.set(None);
+            spawn_local(flows::forget_key(dispatcher.clone(), worker.clone()));
+        })
+    };
+
+    let status = match &state.key {
+        KeySlot::Empty => {
+            html! { <p id="key-status" data-status="empty" class="muted">{ "No key loaded." }</p> }
+        }
+        KeySlot::Loading => {
+            html! { <p id="key-status" data-status="loading" class="muted">{ "Reading the key…" }</p> }
+        }
+        KeySlot::NeedsPassphrase { file_name, error } => html! {
+            <form id="key-passphrase-form" onsubmit={on_unlock}>
+                <p id="key-status" data-status="passphrase">{ format!("{file_name} is encrypted: enter its passphrase.") }</p>
+                <input id="key-passphrase" type="password" autocomplete="off" value={(*passphrase).clone()} oninput={on_passphrase} />
+                <button id="key-unlock" type="submit">{ "Unlock" }</button>
+                { for error.as_ref().map(|e| html! { <p class="bad">{ e }</p> }) }
+            </form>
+        },
+        KeySlot::Loaded(info) => html! {
+            <p id="key-status" data-status="loaded" data-key-type={info.key_type.clone()} class="ok">
+                { format!("Loaded {} ({}){}", info.summary, info.key_type,
+                    info.file_name.as_ref().map(|n| format!(" from {n}")).unwrap_or_else(|| " generated in this tab".into())) }
+                <button id="key-forget" onclick={on_forget}>{ "Forget key" }</button>
+            </p>
+        },
+        KeySlot::Failed(message) => {
+            html! { <p id="key-status" data-status="failed" class="bad">{ message }</p> }
+        }
+    };
+    html! {
+        <section class="card" id="key-panel">
+            <h2>{ "1. Private key" }</h2>
+            <p class="muted">{ "The key is read by the signing worker in this tab. It is never uploaded, never stored, and forgotten when you sign out or close the tab." }</p>
+            <label>{ "PEM key file (PKCS#8, PKCS#1, SEC1; encrypted or not)" }
+                <input id="key-file" type="file" accept=".pem,.key,.der,.p8" {onchange} />
+            </label>
+            <p class="muted">{ "Or, for a test cloud: " }
+                <button id="generate-key" onclick={on_generate}>{ "Generate an ECDSA P-384 key and self-signed certificate" }</button>
+                { " (the certificate is stored in Barbican; the key lives only in this tab)." }
+            </p>
+            { status }
+        </section>
+    }
+}

@@ -1,0 +1,289 @@
+//! Function components. They read [`State`] from the [`Ctx`] context and start flows; they
+//! change no state themselves.
+
+mod catalog;
+mod certificate;
+mod image;
+mod key;
+mod login;
+mod sign;
+mod verify;
+
+use gloo::events::EventListener;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{HtmlInputElement, HtmlSelectElement, MessageEvent};
+use yew::prelude::*;
+
+use crate::flows;
+use crate::state::{Action, Screen, Session, State};
+use crate::worker::SigWorker;
+
+/// What every component gets: the state and the worker.
+#[derive(Clone, PartialEq)]
+pub struct Ctx {
+    /// The state (dispatch actions through it).
+    pub state: UseReducerHandle<State>,
+    /// The signing worker, once started.
+    pub worker: Option<SigWorker>,
+}
+
+/// The context, from inside a component under [`App`].
+#[hook]
+pub fn use_ctx() -> Ctx {
+    use_context::<Ctx>().expect("components are rendered inside App's ContextProvider")
+}
+
+/// The text of an input's `input` event.
+pub fn input_text(event: &InputEvent) -> String {
+    event.target_unchecked_into::<HtmlInputElement>().value()
+}
+
+/// The value of a select's `change` event.
+pub fn select_value(event: &Event) -> String {
+    event.target_unchecked_into::<HtmlSelectElement>().value()
+}
+
+/// The first file of a file input's `change` event.
+pub fn chosen_file(event: &Event) -> Option<web_sys::File> {
+    event
+        .target_unchecked_into::<HtmlInputElement>()
+        .files()
+        .and_then(|files| files.get(0))
+}
+
+/// The portal.
+#[function_component]
+pub fn App() -> Html {
+    let state = use_reducer(State::default);
+
+    let worker = {
+        let dispatcher = state.dispatcher();
+        use_memo((), move |_| {
+            let ready = dispatcher.clone();
+            let spawned = SigWorker::spawn("worker/sig-worker.js", move |result| {
+                ready.dispatch(match result {
+                    Ok(()) => Action::WorkerReady,
+                    Err(message) => Action::WorkerFailed(message),
+                })
+            });
+            match spawned {
+                Ok(worker) => Some(worker),
+                Err(message) => {
+                    dispatcher.dispatch(Action::WorkerFailed(message));
+                    None
+                }
+            }
+        })
+    };
+
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            spawn_local(flows::start(dispatcher));
+        });
+    }
+
+    // Token hand-over by postMessage, from the origins config.json allows.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with(state.config.clone(), move |config| {
+            let listener = config.clone().and_then(|config| {
+                if config.embed.allowed_origins.is_empty() {
+                    return None;
+                }
+                let window = web_sys::window()?;
+                let accepted = config.clone();
+                let listener = EventListener::new(&window, "message", move |event| {
+                    let Some(event) = event.dyn_ref::<MessageEvent>() else {
+                        return;
+                    };
+                    if !accepted.accepts_origin(&event.origin()) {
+                        return;
+                    }
+                    if let Some(handover) = flows::handover_from_message(&event.data()) {
+                        spawn_local(flows::sign_in_handover(
+                            dispatcher.clone(),
+                            accepted.clone(),
+                            handover,
+                        ));
+                    }
+                });
+                announce_ready(&window, &config.embed.allowed_origins);
+                Some(listener)
+            });
+            move || drop(listener)
+        });
+    }
+
+    // While an image is being created and uploaded, leaving the page would strand it: ask first.
+    {
+        let running = state.job.is_running();
+        use_effect_with(running, move |running| {
+            let listener = running
+                .then(web_sys::window)
+                .flatten()
+                .map(|window| {
+                    EventListener::new_with_options(
+                        &window,
+                        "beforeunload",
+                        gloo::events::EventListenerOptions::enable_prevent_default(),
+                        |event| event.prevent_default(),
+                    )
+                });
+            move || drop(listener)
+        });
+    }
+
+    let ctx = Ctx {
+        state: state.clone(),
+        worker: (*worker).clone(),
+    };
+    html! {
+        <ContextProvider<Ctx> context={ctx}>
+            <Header />
+            <main>
+                <Body />
+            </main>
+        </ContextProvider<Ctx>>
+    }
+}
+
+/// Tells an embedding page (parent frame or opener) that the portal listens for a token.
+fn announce_ready(window: &web_sys::Window, origins: &[String]) {
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&message, &"type".into(), &"glance-sig:ready".into());
+    let targets = [
+        window.parent().ok().flatten(),
+        window
+            .opener()
+            .ok()
+            .and_then(|o| o.dyn_into::<web_sys::Window>().ok()),
+    ];
+    for target in targets.into_iter().flatten() {
+        if target == *window {
+            continue;
+        }
+        for origin in origins {
+            // Only the allowed origins receive it; posting to another origin is dropped.
+            let _ = target.post_message(&message, origin.trim_end_matches('/'));
+        }
+    }
+}
+
+#[function_component]
+fn Header() -> Html {
+    let ctx = use_ctx();
+    let state = &ctx.state;
+    let worker_status = match &state.worker {
+        None => {
+            html! { <span id="worker-status" class="muted" data-status="starting">{ "signing worker starting…" }</span> }
+        }
+        Some(Ok(())) => {
+            html! { <span id="worker-status" class="ok" data-status="ready">{ "signing worker ready" }</span> }
+        }
+        Some(Err(message)) => {
+            html! { <span id="worker-status" class="bad" data-status="failed">{ format!("signing worker failed: {message}") }</span> }
+        }
+    };
+    let session = state.scoped().map(|scoped| {
+        let onclick = {
+            let dispatcher = state.dispatcher();
+            let worker = ctx.worker.clone();
+            Callback::from(move |_: MouseEvent| spawn_local(flows::sign_out(dispatcher.clone(), worker.clone())))
+        };
+        html! {
+            <span class="session">
+                <span id="session-user">{ format!("{} in project {}", scoped.user, scoped.project) }</span>
+                <button id="sign-out" {onclick}>{ "Sign out" }</button>
+            </span>
+        }
+    });
+    html! {
+        <header>
+            <h1>{ "glance-sig portal" }</h1>
+            <span class="tagline">{ "Sign images in your browser; Glance verifies them on upload." }</span>
+            { worker_status }
+            { for session }
+        </header>
+    }
+}
+
+#[function_component]
+fn Body() -> Html {
+    let ctx = use_ctx();
+    let state = &ctx.state;
+    if let Some(message) = &state.config_error {
+        return html! { <p id="config-error" class="bad">{ format!("The portal cannot start: {message}") }</p> };
+    }
+    if state.config.is_none() {
+        return html! { <p class="muted">{ "Loading configuration…" }</p> };
+    }
+    match &state.session {
+        Some(Session::Ready(_)) => html! { <Screens /> },
+        Some(Session::ChoosingProject { .. }) => html! { <login::ProjectChooser /> },
+        _ => html! { <login::Login /> },
+    }
+}
+
+#[function_component]
+fn Screens() -> Html {
+    let ctx = use_ctx();
+    let state = &ctx.state;
+    let tab = |screen: Screen, id: &'static str, label: &'static str| {
+        let dispatcher = state.dispatcher();
+        let onclick =
+            Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Show(screen)));
+        let class = if state.screen == screen {
+            "tab active"
+        } else {
+            "tab"
+        };
+        html! { <button {id} {class} {onclick}>{ label }</button> }
+    };
+    html! {
+        <>
+            <nav>
+                { tab(Screen::Sign, "tab-sign", "Sign and upload") }
+                { tab(Screen::Verify, "tab-verify", "Verify an image") }
+                { tab(Screen::Catalog, "tab-catalog", "Catalog") }
+            </nav>
+            {
+                match state.screen {
+                    Screen::Sign => html! { <sign::SignScreen /> },
+                    Screen::Verify => html! { <verify::VerifyScreen /> },
+                    Screen::Catalog => html! { <catalog::CatalogScreen /> },
+                }
+            }
+        </>
+    }
+}
+
+/// A progress bar with rate and time left (no inline styles: the CSP forbids them).
+#[derive(Properties, PartialEq)]
+pub struct ProgressProps {
+    /// The element id.
+    pub id: AttrValue,
+    /// What is being done.
+    pub label: AttrValue,
+    /// Progress.
+    pub progress: crate::state::Progress,
+}
+
+/// A labelled `<progress>` with MB/s and time left.
+#[function_component]
+pub fn ProgressBar(props: &ProgressProps) -> Html {
+    let p = props.progress;
+    let (rate, left) = crate::format::rate(p.done, p.total, p.elapsed_ms);
+    let percent = crate::format::percent(p.done, p.total);
+    html! {
+        <div class="progress" id={props.id.clone()} data-done={p.done.to_string()} data-total={p.total.to_string()}>
+            <span class="label">{ props.label.clone() }</span>
+            <progress max="100" value={format!("{percent:.1}")}></progress>
+            <span class="numbers">
+                { format!("{:.0}% · {} of {} · {}", percent, crate::format::bytes(p.done), crate::format::bytes(p.total), rate) }
+                { for left.map(|left| format!(" · {left}")) }
+            </span>
+        </div>
+    }
+}

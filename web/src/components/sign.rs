@@ -1,0 +1,145 @@
+//! The sign screen: key, certificate, image, then sign → create → upload, and the outcome.
+
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use super::certificate::CertPanel;
+use super::image::ImagePanel;
+use super::key::KeyPanel;
+use super::{use_ctx, ProgressBar};
+use crate::flows::{self, SignJob};
+use crate::state::{Action, CertSlot, Job, Outcome};
+
+/// The whole sign flow.
+#[function_component]
+pub fn SignScreen() -> Html {
+    html! {
+        <>
+            <KeyPanel />
+            <CertPanel />
+            <ImagePanel />
+            <SignPanel />
+        </>
+    }
+}
+
+#[function_component]
+fn SignPanel() -> Html {
+    let ctx = use_ctx();
+    let state = &ctx.state;
+    let blockers = state.sign_blockers();
+    let onclick = {
+        let dispatcher = state.dispatcher();
+        let worker = ctx.worker.clone();
+        let job = match (&state.scoped(), &state.image_file, &state.certificate) {
+            (
+                Some(scoped),
+                Some(file),
+                CertSlot::Loaded {
+                    uuid: Some(uuid), ..
+                },
+            ) => Some(SignJob {
+                scoped: (*scoped).clone(),
+                file: file.0.clone(),
+                form: state.form.clone(),
+                certificate_uuid: uuid.clone(),
+                key_matches: state.key_matches,
+                debug: state.debug,
+            }),
+            _ => None,
+        };
+        let job = std::cell::RefCell::new(job);
+        Callback::from(move |_: MouseEvent| {
+            if let (Some(worker), Some(job)) = (worker.clone(), job.borrow_mut().take()) {
+                spawn_local(flows::sign_and_upload(dispatcher.clone(), worker, job));
+            }
+        })
+    };
+    let reset = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::ResetJob))
+    };
+    let phase = match &state.job {
+        Job::Idle => html! {},
+        Job::Signing(progress) => {
+            html! { <ProgressBar id="sign-progress" label="Hashing and signing in the worker" progress={*progress} /> }
+        }
+        Job::Creating => {
+            html! { <p id="job-phase" data-phase="creating">{ "Creating the image with all four signature properties…" }</p> }
+        }
+        Job::Uploading { image_id, progress } => html! {
+            <>
+                <p id="job-phase" data-phase="uploading">{ format!("Uploading to image {image_id}; Glance verifies the signature as it stores the data.") }</p>
+                <ProgressBar id="upload-progress" label="Uploading" progress={*progress} />
+            </>
+        },
+        Job::CleaningUp { image_id } => {
+            html! { <p id="job-phase" data-phase="cleanup">{ format!("Deleting image {image_id}…") }</p> }
+        }
+        Job::Done(outcome) => {
+            html! { <>{ outcome_view(outcome) }<button id="sign-again" onclick={reset}>{ "Done" }</button></> }
+        }
+    };
+    html! {
+        <section class="card" id="sign-panel">
+            <h2>{ "4. Sign and upload" }</h2>
+            if state.debug.tamper {
+                <p id="tamper-warning" class="bad">{ "Test hook active (debug=tamper): one byte of the upload is flipped after signing, so Glance must refuse it." }</p>
+            }
+            if !blockers.is_empty() && !state.job.is_running() {
+                <ul id="blockers">{ for blockers.iter().map(|b| html! { <li>{ b }</li> }) }</ul>
+            }
+            <button id="sign-upload" class="primary" disabled={!blockers.is_empty()} {onclick}>{ "Sign and upload" }</button>
+            { phase }
+        </section>
+    }
+}
+
+fn outcome_view(outcome: &Outcome) -> Html {
+    match outcome {
+        Outcome::Verified {
+            image_id,
+            name,
+            status,
+            properties,
+        } => html! {
+            <div id="outcome" data-outcome="verified" data-image-id={image_id.clone()} class="outcome ok">
+                <h3>{ "Verified by Glance" }</h3>
+                <p>{ format!("Glance checked the signature while storing the data and accepted it: image \"{name}\" ({image_id}) is {status}.") }</p>
+                <table class="props">
+                    <tr><th>{ "img_signature" }</th><td class="mono">{ &properties.signature }</td></tr>
+                    <tr><th>{ "img_signature_hash_method" }</th><td>{ &properties.hash_method }</td></tr>
+                    <tr><th>{ "img_signature_key_type" }</th><td>{ &properties.key_type }</td></tr>
+                    <tr><th>{ "img_signature_certificate_uuid" }</th><td>{ &properties.certificate_uuid }</td></tr>
+                </table>
+            </div>
+        },
+        Outcome::Refused {
+            image_id,
+            message,
+            hint,
+            deleted,
+        } => html! {
+            <div id="outcome" data-outcome="refused" data-image-id={image_id.clone()} data-deleted={deleted.to_string()} class="outcome bad">
+                <h3>{ "Refused by Glance" }</h3>
+                <p>{ "Glance checked the signature while storing the data and refused it:" }</p>
+                <blockquote id="glance-message">{ message }</blockquote>
+                <p>{ format!("What to do: {hint}.") }</p>
+                <p>{ if *deleted { format!("The image {image_id} was deleted: nothing was left behind.") } else { format!("The image {image_id} could not be deleted: delete it yourself.") } }</p>
+            </div>
+        },
+        Outcome::Failed {
+            stage,
+            message,
+            image,
+        } => html! {
+            <div id="outcome" data-outcome="failed" data-stage={stage.clone()} class="outcome bad">
+                <h3>{ format!("Failed while {stage}") }</h3>
+                <p>{ message }</p>
+                { for image.as_ref().map(|(id, deleted)| html! {
+                    <p>{ if *deleted { format!("The image {id} was deleted: nothing was left behind.") } else { format!("The image {id} could not be deleted: delete it yourself.") } }</p>
+                }) }
+            </div>
+        },
+    }
+}

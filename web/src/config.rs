@@ -1,0 +1,242 @@
+//! The portal's configuration: `config.json` next to `index.html`, URL overrides, and the
+//! token a host page hands over (see docs/portal-embedding.md).
+
+use serde::Deserialize;
+
+/// `config.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct PortalConfig {
+    /// Keystone's URL (`http://127.0.0.1:5000/v3`).
+    pub auth_url: String,
+    /// The catalog interface to use (`public`, `internal`, `admin`); public by default.
+    #[serde(default)]
+    pub interface: Option<String>,
+    /// The region to use, when the catalog has several.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The domain of user names typed in the sign-in form.
+    #[serde(default = "default_domain")]
+    pub user_domain: String,
+    /// When true, `?auth_url=` in the page URL and a host's `auth_url` are ignored.
+    #[serde(default)]
+    pub lock_auth_url: bool,
+    /// The hash method preselected for signing.
+    #[serde(default = "default_hash")]
+    pub hash_method: String,
+    /// Embedding: which host pages may hand over a token.
+    #[serde(default)]
+    pub embed: EmbedConfig,
+    /// The origins the page may connect to (the Content-Security-Policy's `connect-src`). Read
+    /// by `scripts/portal/build.sh` and the server; listed here so one file says it all.
+    #[serde(default)]
+    pub connect_src: Vec<String>,
+}
+
+/// The `embed` section of `config.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Deserialize)]
+pub struct EmbedConfig {
+    /// Origins (`https://dashboard.example`) whose `postMessage` token hand-over is accepted.
+    /// Empty: none.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+}
+
+fn default_domain() -> String {
+    "Default".to_owned()
+}
+
+fn default_hash() -> String {
+    "SHA-256".to_owned()
+}
+
+impl PortalConfig {
+    /// Parses `config.json`.
+    ///
+    /// # Errors
+    /// The JSON error, in words, when the text is not a configuration.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let config: Self =
+            serde_json::from_str(text).map_err(|error| format!("config.json: {error}"))?;
+        if config.auth_url.trim().is_empty() {
+            return Err("config.json: auth_url is empty".to_owned());
+        }
+        Ok(config)
+    }
+
+    /// Applies the page's query string (`?auth_url=...`), unless the configuration locks it.
+    pub fn with_query(mut self, query: &[(String, String)]) -> Self {
+        if !self.lock_auth_url {
+            if let Some((_, url)) = query.iter().find(|(key, _)| key == "auth_url") {
+                if !url.trim().is_empty() {
+                    self.auth_url = url.trim().to_owned();
+                }
+            }
+        }
+        self
+    }
+
+    /// Whether a `postMessage` from `origin` may hand over a token.
+    pub fn accepts_origin(&self, origin: &str) -> bool {
+        origin != "null"
+            && self
+                .embed
+                .allowed_origins
+                .iter()
+                .any(|allowed| allowed.trim_end_matches('/') == origin)
+    }
+}
+
+/// Debug switches read from the page URL (`?debug=tamper`): test hooks only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DebugFlags {
+    /// Flip one byte of the data after signing it, before the upload, so that Glance must
+    /// refuse it (for the end-to-end test of a refused upload).
+    pub tamper: bool,
+}
+
+impl DebugFlags {
+    /// From the page's query pairs: `debug=tamper` (comma-separated flags).
+    pub fn from_query(query: &[(String, String)]) -> Self {
+        let mut flags = Self::default();
+        for (key, value) in query {
+            if key == "debug" {
+                for flag in value.split(',') {
+                    if flag.trim() == "tamper" {
+                        flags.tamper = true;
+                    }
+                }
+            }
+        }
+        flags
+    }
+}
+
+/// A token handed over by a host page (a `#token=` fragment or a `postMessage`).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Handover {
+    /// The Keystone token.
+    pub token: String,
+    /// Keystone's URL, when the host names it.
+    pub auth_url: Option<String>,
+    /// The project to scope to, when the token is unscoped.
+    pub project_id: Option<String>,
+}
+
+impl std::fmt::Debug for Handover {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handover")
+            .field("token", &"<redacted>")
+            .field("auth_url", &self.auth_url)
+            .field("project_id", &self.project_id)
+            .finish()
+    }
+}
+
+impl Handover {
+    /// From `key=value` pairs (a fragment, or a message's fields). `None` without a token.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Option<Self> {
+        let find = |name: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
+        Some(Self {
+            token: find("token")?,
+            auth_url: find("auth_url"),
+            project_id: find("project_id"),
+        })
+    }
+}
+
+/// Splits `a=b&c=d` (a query string without `?` or a fragment without `#`) into decoded pairs.
+pub fn parse_pairs(text: &str) -> Vec<(String, String)> {
+    text.split('&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (key, value) = part.split_once('=').unwrap_or((part, ""));
+            (decode(key), decode(value))
+        })
+        .collect()
+}
+
+fn decode(text: &str) -> String {
+    let text = text.replace('+', " ");
+    let bytes = text.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                // Two hex digits make one byte: high * 16 + low <= 255.
+                out.push((high * 16 + low) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: &str = r#"{
+        "auth_url": "http://127.0.0.1:5000/v3",
+        "embed": {"allowed_origins": ["http://127.0.0.1:8081/"]},
+        "connect_src": ["http://127.0.0.1:5000"]
+    }"#;
+
+    #[test]
+    fn parses_config_with_defaults() {
+        let config = PortalConfig::parse(CONFIG).expect("valid");
+        assert_eq!(config.user_domain, "Default");
+        assert_eq!(config.hash_method, "SHA-256");
+        assert!(!config.lock_auth_url);
+        assert!(config.accepts_origin("http://127.0.0.1:8081"));
+        assert!(!config.accepts_origin("http://127.0.0.1:8082"));
+        assert!(!config.accepts_origin("null"));
+        assert!(PortalConfig::parse(r#"{"auth_url": " "}"#).is_err());
+        assert!(PortalConfig::parse("{").is_err());
+    }
+
+    #[test]
+    fn query_overrides_unless_locked() {
+        let query = parse_pairs("auth_url=http%3A%2F%2Fkeystone%3A5000%2Fv3&debug=tamper");
+        let config = PortalConfig::parse(CONFIG)
+            .expect("valid")
+            .with_query(&query);
+        assert_eq!(config.auth_url, "http://keystone:5000/v3");
+        assert!(DebugFlags::from_query(&query).tamper);
+        assert!(!DebugFlags::from_query(&[]).tamper);
+
+        let mut locked = PortalConfig::parse(CONFIG).expect("valid");
+        locked.lock_auth_url = true;
+        assert_eq!(
+            locked.with_query(&query).auth_url,
+            "http://127.0.0.1:5000/v3"
+        );
+    }
+
+    #[test]
+    fn handover_from_fragment() {
+        let pairs = parse_pairs("token=gAAAA%2Babc&project_id=p1");
+        let handover = Handover::from_pairs(&pairs).expect("token");
+        assert_eq!(handover.token, "gAAAA+abc");
+        assert_eq!(handover.project_id.as_deref(), Some("p1"));
+        assert!(!format!("{handover:?}").contains("gAAAA"));
+        assert!(Handover::from_pairs(&parse_pairs("token=&x=1")).is_none());
+        assert_eq!(
+            parse_pairs("a=%zz&b=%4"),
+            vec![
+                ("a".to_owned(), "%zz".to_owned()),
+                ("b".to_owned(), "%4".to_owned()),
+            ]
+        );
+    }
+}

@@ -1,0 +1,898 @@
+//! The portal's flows: the I/O between the page, the worker and the cloud. Each flow sends
+//! requests built by `openstack-proto`, hands heavy work to the worker, and reports what
+//! happened as [`Action`]s; it changes no state itself.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use openstack_proto::barbican::{self, Barbican};
+use openstack_proto::glance::{self, Glance, ImageQuery, NewImage, Visibility};
+use openstack_proto::keystone::{
+    self, ApplicationCredential, Auth, DomainRef, Keystone, ProjectRef, Scope, Token, UserRef,
+};
+use openstack_proto::signature::{SignatureProperties, SigningState};
+use openstack_proto::{ApiError, Method, Request, Secret, AUTH_TOKEN_HEADER};
+use serde_json::Value;
+use wasm_bindgen::JsValue;
+use web_sys::{Blob, File};
+use yew::UseReducerDispatcher;
+
+use crate::api;
+use crate::config::{DebugFlags, Handover, PortalConfig};
+use crate::state::{
+    Action, CertEntry, CertSummary, ImageForm, ImageMeta, KeyInfo, Outcome, Progress, Scoped,
+    Signed, State, VerdictView, KEY_MISMATCH,
+};
+use crate::worker::SigWorker;
+
+/// Dispatches actions to the state.
+pub type Dispatch = UseReducerDispatcher<State>;
+
+/// The largest certificate file read (certificates are a few KiB).
+const CERT_FILE_LIMIT: u32 = 256 * 1024;
+
+fn err_text(error: ApiError) -> String {
+    error.to_string()
+}
+
+async fn call(request: &Request) -> Result<openstack_proto::Response, String> {
+    api::send(request).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start-up
+
+/// Loads `config.json` (next to index.html), applies the URL's overrides, and takes a token
+/// handed over in the URL fragment (boot.js has already removed it from the address bar).
+pub async fn start(dispatch: Dispatch) {
+    let location = web_sys::window().map(|window| window.location());
+    let query = location
+        .as_ref()
+        .and_then(|location| location.search().ok())
+        .map(|search| crate::config::parse_pairs(search.trim_start_matches('?')))
+        .unwrap_or_default();
+    let request =
+        Request::new(Method::Get, "config.json").with_header("Accept", "application/json");
+    let config = match call(&request).await {
+        Ok(response) if response.is_success() => {
+            PortalConfig::parse(&String::from_utf8_lossy(&response.body))
+        }
+        Ok(response) => Err(format!("config.json: HTTP {}", response.status)),
+        Err(error) => Err(error),
+    };
+    let config = match config {
+        Ok(config) => config.with_query(&query),
+        Err(message) => {
+            dispatch.dispatch(Action::ConfigFailed(message));
+            return;
+        }
+    };
+    dispatch.dispatch(Action::ConfigLoaded(
+        config.clone(),
+        DebugFlags::from_query(&query),
+    ));
+    if let Some(handover) = take_boot_handover() {
+        sign_in_handover(dispatch, config, handover).await;
+    }
+}
+
+/// The token boot.js took out of the `#token=` fragment, removed from where it was kept.
+fn take_boot_handover() -> Option<Handover> {
+    let global = js_sys::global();
+    let key = JsValue::from_str("__glanceSigHandover");
+    let value = Reflect::get(&global, &key).ok()?;
+    let _ = Reflect::delete_property(&global, &key);
+    let fragment = value.as_string()?;
+    Handover::from_pairs(&crate::config::parse_pairs(&fragment))
+}
+
+/// A `postMessage` hand-over: `{type: "glance-sig:token", token, auth_url?, project_id?}`.
+pub fn handover_from_message(data: &JsValue) -> Option<Handover> {
+    let get = |key: &str| {
+        Reflect::get(data, &JsValue::from_str(key))
+            .ok()
+            .and_then(|value| value.as_string())
+    };
+    if get("type").as_deref() != Some("glance-sig:token") {
+        return None;
+    }
+    let mut pairs = Vec::new();
+    for key in ["token", "auth_url", "project_id"] {
+        if let Some(value) = get(key) {
+            pairs.push((key.to_owned(), value));
+        }
+    }
+    Handover::from_pairs(&pairs)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in
+
+fn effective_auth_url(config: &PortalConfig, handover_url: Option<&str>) -> String {
+    match handover_url {
+        Some(url) if !config.lock_auth_url => url.to_owned(),
+        _ => config.auth_url.clone(),
+    }
+}
+
+async fn authenticate(auth_url: &str, auth: &Auth) -> Result<Token, String> {
+    let response = call(&Keystone::new(auth_url).authenticate(auth)).await?;
+    keystone::parse_token(&response).map_err(|error| {
+        if error.is_unauthorized() {
+            "Keystone refused the credentials (wrong name, password or secret, or the token \
+             expired)"
+                .to_owned()
+        } else {
+            err_text(error)
+        }
+    })
+}
+
+/// After an unscoped token: list the projects; with exactly one, scope to it at once.
+async fn after_unscoped(dispatch: Dispatch, auth_url: &str, token: Token) {
+    let response = match call(&Keystone::new(auth_url).list_projects(&token.value)).await {
+        Ok(response) => response,
+        Err(message) => return dispatch.dispatch(Action::AuthFailed(message)),
+    };
+    let projects = match keystone::parse_projects(&response) {
+        Ok(projects) => projects
+            .into_iter()
+            .filter(|p| p.enabled)
+            .collect::<Vec<_>>(),
+        Err(error) => return dispatch.dispatch(Action::AuthFailed(err_text(error))),
+    };
+    if let [only] = projects.as_slice() {
+        return choose_project(dispatch, auth_url.to_owned(), token.value, only.id.clone()).await;
+    }
+    dispatch.dispatch(Action::Unscoped {
+        token: token.value,
+        user: token.user.name,
+        projects,
+    });
+}
+
+/// Password sign-in: an unscoped token, then the project.
+pub async fn sign_in_password(
+    dispatch: Dispatch,
+    auth_url: String,
+    user: String,
+    domain: String,
+    password: String,
+) {
+    dispatch.dispatch(Action::AuthStarted(auth_url.clone()));
+    let auth = Auth::Password {
+        user: UserRef::Name {
+            name: user,
+            domain: DomainRef::Name(domain),
+        },
+        password: Secret::new(password),
+        scope: Scope::Unscoped,
+    };
+    match authenticate(&auth_url, &auth).await {
+        Ok(token) => after_unscoped(dispatch, &auth_url, token).await,
+        Err(message) => dispatch.dispatch(Action::AuthFailed(message)),
+    }
+}
+
+/// Application-credential sign-in: the token is scoped to the credential's project.
+pub async fn sign_in_app_credential(
+    dispatch: Dispatch,
+    auth_url: String,
+    id: String,
+    secret: String,
+) {
+    dispatch.dispatch(Action::AuthStarted(auth_url.clone()));
+    let auth = Auth::ApplicationCredential(ApplicationCredential::Id {
+        id,
+        secret: Secret::new(secret),
+    });
+    match authenticate(&auth_url, &auth).await {
+        Ok(token) => dispatch.dispatch(Action::Scoped(Box::new(token))),
+        Err(message) => dispatch.dispatch(Action::AuthFailed(message)),
+    }
+}
+
+/// Rescopes a token to a project.
+pub async fn choose_project(
+    dispatch: Dispatch,
+    auth_url: String,
+    token: Secret,
+    project_id: String,
+) {
+    dispatch.dispatch(Action::AuthStarted(auth_url.clone()));
+    let auth = Auth::Token {
+        token,
+        scope: Scope::Project(ProjectRef::Id(project_id)),
+    };
+    match authenticate(&auth_url, &auth).await {
+        Ok(token) => dispatch.dispatch(Action::Scoped(Box::new(token))),
+        Err(message) => dispatch.dispatch(Action::AuthFailed(message)),
+    }
+}
+
+/// A token from the host page: validated with Keystone (`GET /v3/auth/tokens`), which also
+/// gives its catalog; an unscoped token is rescoped to the named project, or the user chooses.
+pub async fn sign_in_handover(dispatch: Dispatch, config: PortalConfig, handover: Handover) {
+    let auth_url = effective_auth_url(&config, handover.auth_url.as_deref());
+    dispatch.dispatch(Action::AuthStarted(auth_url.clone()));
+    let token = Secret::new(handover.token);
+    let request = Request::new(
+        Method::Get,
+        format!("{}/auth/tokens", Keystone::new(&auth_url).base_url()),
+    )
+    .with_header("Accept", "application/json")
+    .with_header(AUTH_TOKEN_HEADER, token.expose())
+    .with_header(openstack_proto::SUBJECT_TOKEN_HEADER, token.expose());
+    let parsed = match call(&request).await {
+        Ok(response) => keystone::parse_token(&response).map_err(|error| {
+            if error.is_unauthorized() || error.is_not_found() {
+                "the token handed over by the host page is not valid (expired or revoked)"
+                    .to_owned()
+            } else {
+                err_text(error)
+            }
+        }),
+        Err(message) => Err(message),
+    };
+    match parsed {
+        Ok(token) if token.is_project_scoped() => {
+            dispatch.dispatch(Action::Scoped(Box::new(token)));
+        }
+        Ok(token) => match handover.project_id {
+            Some(project_id) => choose_project(dispatch, auth_url, token.value, project_id).await,
+            None => after_unscoped(dispatch, &auth_url, token).await,
+        },
+        Err(message) => dispatch.dispatch(Action::AuthFailed(message)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key and certificate
+
+fn key_info(result: &Value, file_name: Option<String>) -> KeyInfo {
+    let key = &result["key"];
+    KeyInfo {
+        summary: key["summary"]
+            .as_str()
+            .unwrap_or("a private key")
+            .to_owned(),
+        key_type: key["keyTypeName"].as_str().unwrap_or_default().to_owned(),
+        origin: result["origin"].as_str().unwrap_or("file").to_owned(),
+        file_name,
+    }
+}
+
+fn matches_of(result: &Value) -> Option<bool> {
+    result["matches"].as_bool()
+}
+
+/// Loads a private key from a PEM (or DER) file in the worker. The key bytes are read there,
+/// never here, and go nowhere else.
+pub async fn load_key(
+    dispatch: Dispatch,
+    worker: SigWorker,
+    file: File,
+    passphrase: Option<String>,
+) {
+    dispatch.dispatch(Action::KeyLoading);
+    let file_name = file.name();
+    let mut fields = vec![("file", JsValue::from(file))];
+    if let Some(passphrase) = passphrase.filter(|p| !p.is_empty()) {
+        fields.push(("passphrase", JsValue::from_str(&passphrase)));
+    }
+    match worker.call("load-key", &fields, None, None).await {
+        Ok(result) => dispatch.dispatch(Action::KeyLoaded(
+            key_info(&result, Some(file_name)),
+            matches_of(&result),
+        )),
+        Err(error) if error.code == "passphrase-required" => {
+            dispatch.dispatch(Action::KeyNeedsPassphrase {
+                file_name,
+                error: None,
+            })
+        }
+        Err(error) if error.code == "wrong-passphrase" => {
+            dispatch.dispatch(Action::KeyNeedsPassphrase {
+                file_name,
+                error: Some(error.message),
+            })
+        }
+        Err(error) => dispatch.dispatch(Action::KeyFailed(error.message)),
+    }
+}
+
+/// Forgets the key in the worker.
+pub async fn forget_key(dispatch: Dispatch, worker: SigWorker) {
+    let _ = worker.call("forget-key", &[], None, None).await;
+    dispatch.dispatch(Action::KeyForgotten);
+}
+
+/// Signs out: forgets the key and the token.
+pub async fn sign_out(dispatch: Dispatch, worker: Option<SigWorker>) {
+    if let Some(worker) = worker {
+        let _ = worker.call("forget-key", &[], None, None).await;
+    }
+    dispatch.dispatch(Action::SignOut);
+}
+
+fn cert_entry(secret: barbican::SecretMetadata) -> Option<CertEntry> {
+    Some(CertEntry {
+        uuid: secret.uuid()?.to_owned(),
+        name: secret
+            .name
+            .clone()
+            .unwrap_or_else(|| "(no name)".to_owned()),
+        created: secret.created.clone().unwrap_or_default(),
+        expiration: secret.expiration.clone(),
+        content_type: secret.default_content_type().map(str::to_owned),
+    })
+}
+
+/// Lists the project's certificate secrets.
+pub async fn list_certificates(dispatch: Dispatch, scoped: Scoped) {
+    let barbican = Barbican::new(&scoped.barbican, &scoped.token);
+    let mut entries = Vec::new();
+    let mut offset = 0;
+    for _ in 0..20 {
+        let page = match call(&barbican.list_certificates(100, offset)).await {
+            Ok(response) => barbican::parse_secret_list(&response).map_err(err_text),
+            Err(message) => Err(message),
+        };
+        match page {
+            Ok(page) => {
+                let next = page.next_offset();
+                entries.extend(page.secrets.into_iter().filter_map(cert_entry));
+                match next {
+                    Some(next) if next > offset => offset = next,
+                    _ => break,
+                }
+            }
+            Err(message) => return dispatch.dispatch(Action::CertificatesListed(Err(message))),
+        }
+    }
+    entries.sort_by(|a, b| b.created.cmp(&a.created));
+    dispatch.dispatch(Action::CertificatesListed(Ok(entries)));
+}
+
+async fn load_cert_in_worker(
+    worker: &SigWorker,
+    slot: &str,
+    pem: &[u8],
+) -> Result<(CertSummary, Option<bool>), String> {
+    let bytes = Uint8Array::from(pem);
+    let result = worker
+        .call(
+            "load-cert",
+            &[("slot", JsValue::from_str(slot)), ("pem", bytes.into())],
+            None,
+            None,
+        )
+        .await
+        .map_err(|error| error.message)?;
+    let summary = CertSummary::from_json(&result["certificate"])
+        .ok_or_else(|| "the worker returned no certificate".to_owned())?;
+    Ok((summary, matches_of(&result)))
+}
+
+async fn fetch_certificate(scoped: &Scoped, uuid: &str) -> Result<Vec<u8>, String> {
+    let barbican = Barbican::new(&scoped.barbican, &scoped.token);
+    let response = call(&barbican.payload(uuid)).await?;
+    barbican::parse_payload(&response)
+        .map(<[u8]>::to_vec)
+        .map_err(|error| {
+            if error.is_not_found() {
+                format!("Barbican has no secret {uuid} visible to this project (Glance would say \"Certificate not found\")")
+            } else {
+                err_text(error)
+            }
+        })
+}
+
+/// Chooses a certificate already in Barbican: its payload is read and parsed in the worker,
+/// which also says whether the loaded key matches it.
+pub async fn choose_certificate(
+    dispatch: Dispatch,
+    worker: SigWorker,
+    scoped: Scoped,
+    uuid: String,
+) {
+    dispatch.dispatch(Action::CertificateLoading);
+    let loaded = match fetch_certificate(&scoped, &uuid).await {
+        Ok(pem) => load_cert_in_worker(&worker, "signing", &pem).await,
+        Err(message) => Err(message),
+    };
+    match loaded {
+        Ok((summary, matches)) => dispatch.dispatch(Action::CertificateLoaded {
+            uuid: Some(uuid),
+            summary,
+            matches,
+        }),
+        Err(message) => dispatch.dispatch(Action::CertificateFailed(message)),
+    }
+}
+
+async fn store_pem(scoped: &Scoped, name: &str, pem: &str) -> Result<String, String> {
+    let barbican = Barbican::new(&scoped.barbican, &scoped.token);
+    let request = barbican
+        .store_certificate(name, pem.as_bytes(), None)
+        .map_err(err_text)?;
+    let response = call(&request).await?;
+    // The answer's `secret_ref`, reduced to the uuid Glance needs.
+    barbican::parse_secret_ref(&response).map_err(err_text)
+}
+
+/// Stores a certificate from a PEM file in Barbican, in the form castellan reads, and
+/// chooses it.
+pub async fn store_certificate_file(
+    dispatch: Dispatch,
+    worker: SigWorker,
+    scoped: Scoped,
+    file: File,
+) {
+    dispatch.dispatch(Action::CertificateLoading);
+    let name = format!("glance-sig: {}", file.name());
+    let result = async {
+        let bytes = api::read_small(&file, CERT_FILE_LIMIT).await?;
+        // Parsed first: only a certificate goes to Barbican, as the PEM the component
+        // re-encodes (one certificate, no private key that may sit in the same file).
+        let (summary, matches) = load_cert_in_worker(&worker, "signing", &bytes).await?;
+        let uuid = store_pem(&scoped, &name, &summary.pem).await?;
+        Ok::<_, String>((uuid, summary, matches))
+    }
+    .await;
+    match result {
+        Ok((uuid, summary, matches)) => {
+            dispatch.dispatch(Action::CertificateLoaded {
+                uuid: Some(uuid),
+                summary,
+                matches,
+            });
+            list_certificates(dispatch, scoped).await;
+        }
+        Err(message) => dispatch.dispatch(Action::CertificateFailed(message)),
+    }
+}
+
+/// For test clouds: a new ECDSA P-384 key (WebCrypto, in the worker) and a self-signed
+/// certificate for it, stored in Barbican and chosen.
+pub async fn generate_key(dispatch: Dispatch, worker: SigWorker, scoped: Scoped) {
+    dispatch.dispatch(Action::KeyLoading);
+    dispatch.dispatch(Action::CertificateLoading);
+    let common_name = format!(
+        "glance-sig portal {} {}",
+        scoped.user,
+        js_sys::Date::new_0().to_iso_string()
+    );
+    let result = worker
+        .call(
+            "generate-key",
+            &[
+                ("commonName", JsValue::from_str(&common_name)),
+                ("days", JsValue::from(365)),
+            ],
+            None,
+            None,
+        )
+        .await;
+    let result = match result {
+        Ok(result) => result,
+        Err(error) => {
+            dispatch.dispatch(Action::KeyFailed(error.message.clone()));
+            return dispatch.dispatch(Action::CertificateFailed(error.message));
+        }
+    };
+    dispatch.dispatch(Action::KeyLoaded(key_info(&result, None), Some(true)));
+    let Some(summary) = CertSummary::from_json(&result["certificate"]) else {
+        return dispatch.dispatch(Action::CertificateFailed("no certificate generated".into()));
+    };
+    dispatch.dispatch(Action::CertificateLoaded {
+        uuid: None,
+        summary: summary.clone(),
+        matches: Some(true),
+    });
+    match store_pem(&scoped, &common_name, &summary.pem).await {
+        Ok(uuid) => {
+            dispatch.dispatch(Action::CertificateLoaded {
+                uuid: Some(uuid),
+                summary,
+                matches: Some(true),
+            });
+            list_certificates(dispatch, scoped).await;
+        }
+        Err(message) => dispatch.dispatch(Action::CertificateFailed(format!(
+            "the certificate could not be stored in Barbican: {message}"
+        ))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Image file
+
+/// Reads the first bytes of a chosen image file (a small slice) to detect its disk format.
+pub async fn choose_image(dispatch: Dispatch, file: File) {
+    let head = api::read_head(&file, crate::format::SNIFF_LEN)
+        .await
+        .unwrap_or_default();
+    let meta = ImageMeta {
+        file_name: file.name(),
+        size: file.size() as u64,
+        detected_format: crate::format::detect_disk_format(&head).to_owned(),
+    };
+    dispatch.dispatch(Action::ImageChosen(meta, Some(crate::state::FileRef(file))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign, create, upload
+
+/// Everything one sign-and-upload run needs, taken from the state when it starts.
+pub struct SignJob {
+    /// The session.
+    pub scoped: Scoped,
+    /// The image file.
+    pub file: File,
+    /// The form.
+    pub form: ImageForm,
+    /// The certificate's Barbican id.
+    pub certificate_uuid: String,
+    /// Whether the key matches (checked again in the worker).
+    pub key_matches: Option<bool>,
+    /// Test hooks.
+    pub debug: DebugFlags,
+}
+
+fn visibility(name: &str) -> Option<Visibility> {
+    match name {
+        "public" => Some(Visibility::Public),
+        "private" => Some(Visibility::Private),
+        "shared" => Some(Visibility::Shared),
+        "community" => Some(Visibility::Community),
+        _ => None,
+    }
+}
+
+/// The test hook behind `?debug=tamper`: the file with its middle byte flipped, as a Blob
+/// made of two slices of the file and one byte (nothing is copied).
+async fn tampered(file: &File) -> Result<Blob, String> {
+    let size = file.size();
+    let at = (size / 2.0).floor();
+    let byte = {
+        let slice = file
+            .slice_with_f64_and_f64(at, at + 1.0)
+            .map_err(|e| api::js_error(&e))?;
+        api::read_head(&slice, 1).await?
+    };
+    let flipped = Uint8Array::from([byte.first().copied().unwrap_or(0) ^ 0xff].as_slice());
+    let parts = Array::new();
+    let head: Blob = file
+        .slice_with_f64_and_f64(0.0, at)
+        .map_err(|e| api::js_error(&e))?;
+    let tail: Blob = file
+        .slice_with_f64(at + 1.0)
+        .map_err(|e| api::js_error(&e))?;
+    parts.push(&head);
+    parts.push(&flipped);
+    parts.push(&tail);
+    Blob::new_with_blob_sequence(&parts).map_err(|e| api::js_error(&e))
+}
+
+/// Deletes an image after a failed upload and confirms it is gone.
+async fn delete_image(glance: &Glance, id: &str) -> bool {
+    let deleted = match call(&glance.delete_image(id)).await {
+        Ok(response) => glance::parse_deleted(&response).is_ok() || response.status == 404,
+        Err(_) => false,
+    };
+    if !deleted {
+        return false;
+    }
+    match call(&glance.show_image(id)).await {
+        Ok(response) => response.status == 404,
+        Err(_) => false,
+    }
+}
+
+/// Signs the file in the worker, creates the image with all four properties in the one
+/// `POST /v2/images`, uploads the data, and reports Glance's verdict. On any failure after the
+/// image exists, the image is deleted: no image is left with a partial property set or
+/// unverified data.
+pub async fn sign_and_upload(dispatch: Dispatch, worker: SigWorker, job: SignJob) {
+    if job.key_matches != Some(true) {
+        return dispatch.dispatch(Action::Finished(Outcome::Failed {
+            stage: "checking the key".into(),
+            message: KEY_MISMATCH.into(),
+            image: None,
+        }));
+    }
+    dispatch.dispatch(Action::SignStarted);
+    let progress_dispatch = dispatch.clone();
+    let signed = worker
+        .call(
+            "sign",
+            &[
+                ("file", JsValue::from(job.file.clone())),
+                ("hashMethod", JsValue::from_str(&job.form.hash_method)),
+                ("certificateUuid", JsValue::from_str(&job.certificate_uuid)),
+            ],
+            None,
+            Some(Box::new(move |progress: Progress| {
+                progress_dispatch.dispatch(Action::SignProgress(progress))
+            })),
+        )
+        .await;
+    let properties = match signed {
+        Ok(result) => {
+            let p = &result["properties"];
+            let text = |key: &str| p[key].as_str().unwrap_or_default().to_owned();
+            Signed {
+                signature: text("signature"),
+                hash_method: text("hashMethod"),
+                key_type: text("keyType"),
+                certificate_uuid: text("certificateUuid"),
+            }
+        }
+        Err(error) => {
+            return dispatch.dispatch(Action::Finished(Outcome::Failed {
+                stage: "signing".into(),
+                message: error.message,
+                image: None,
+            }))
+        }
+    };
+    if [
+        &properties.signature,
+        &properties.hash_method,
+        &properties.key_type,
+        &properties.certificate_uuid,
+    ]
+    .iter()
+    .any(|value| value.is_empty())
+    {
+        return dispatch.dispatch(Action::Finished(Outcome::Failed {
+            stage: "signing".into(),
+            message: "the component returned an incomplete property set; nothing was created"
+                .into(),
+            image: None,
+        }));
+    }
+
+    dispatch.dispatch(Action::Creating);
+    let glance = Glance::new(&job.scoped.glance, &job.scoped.token);
+    let mut new_image = NewImage::new(&job.form.name, &job.form.disk_format, "bare")
+        .with_signature(&SignatureProperties {
+            signature: properties.signature.clone(),
+            hash_method: properties.hash_method.clone(),
+            key_type: properties.key_type.clone(),
+            certificate_uuid: properties.certificate_uuid.clone(),
+        });
+    new_image.visibility = visibility(&job.form.visibility);
+    let created = match glance.create_image(&new_image).map_err(err_text) {
+        Ok(request) => match call(&request).await {
+            Ok(response) => glance::parse_image(&response).map_err(err_text),
+            Err(message) => Err(message),
+        },
+        Err(message) => Err(message),
+    };
+    let image = match created {
+        Ok(image) => image,
+        Err(message) => {
+            return dispatch.dispatch(Action::Finished(Outcome::Failed {
+                stage: "creating the image".into(),
+                message,
+                image: None,
+            }))
+        }
+    };
+    let id = image.id.clone();
+
+    dispatch.dispatch(Action::Uploading(id.clone()));
+    let body: Blob = if job.debug.tamper {
+        match tampered(&job.file).await {
+            Ok(blob) => blob,
+            Err(message) => {
+                dispatch.dispatch(Action::CleaningUp(id.clone()));
+                let deleted = delete_image(&glance, &id).await;
+                return dispatch.dispatch(Action::Finished(Outcome::Failed {
+                    stage: "preparing the upload".into(),
+                    message,
+                    image: Some((id, deleted)),
+                }));
+            }
+        }
+    } else {
+        job.file.clone().into()
+    };
+    let progress_dispatch = dispatch.clone();
+    let started = js_sys::Date::now();
+    let uploaded = api::upload(
+        &glance.upload(&id, Some(body.size() as u64)),
+        &body,
+        move |loaded, total| {
+            progress_dispatch.dispatch(Action::UploadProgress(Progress {
+                done: loaded as u64,
+                total: total as u64,
+                elapsed_ms: js_sys::Date::now() - started,
+            }))
+        },
+    )
+    .await;
+
+    let failure: Result<(), (String, String, Option<String>)> = match uploaded {
+        Ok(response) => match glance::parse_uploaded(&response) {
+            Ok(()) => {
+                // 204: Glance verified the signature while storing. Confirm what it holds.
+                let shown = match call(&glance.show_image(&id)).await {
+                    Ok(response) => glance::parse_image(&response).map_err(err_text),
+                    Err(message) => Err(message),
+                };
+                match shown {
+                    Ok(image) if image.status == "active" && image.signing_state().is_signed() => {
+                        return dispatch.dispatch(Action::Finished(Outcome::Verified {
+                            image_id: id,
+                            name: image.name.unwrap_or_default(),
+                            status: image.status,
+                            properties,
+                        }));
+                    }
+                    Ok(image) => Err((
+                        "checking the image".to_owned(),
+                        format!(
+                            "after the upload the image is {} ({}), not active with all four properties",
+                            image.status,
+                            image.signing_state()
+                        ),
+                        None,
+                    )),
+                    Err(message) => Err(("checking the image".to_owned(), message, None)),
+                }
+            }
+            Err(error) => {
+                let refusal = error.signature_refusal();
+                let message = error.server_message().unwrap_or_default().to_owned();
+                Err(match refusal {
+                    Some(refusal) => (
+                        "refused".to_owned(),
+                        message,
+                        Some(refusal.hint().to_owned()),
+                    ),
+                    None => ("uploading".to_owned(), err_text(error), None),
+                })
+            }
+        },
+        Err(message) => Err(("uploading".to_owned(), message, None)),
+    };
+    let Err((stage, message, hint)) = failure else {
+        return;
+    };
+    dispatch.dispatch(Action::CleaningUp(id.clone()));
+    let deleted = delete_image(&glance, &id).await;
+    let outcome = match hint {
+        Some(hint) => Outcome::Refused {
+            image_id: id,
+            message,
+            hint,
+            deleted,
+        },
+        None => Outcome::Failed {
+            stage,
+            message,
+            image: Some((id, deleted)),
+        },
+    };
+    dispatch.dispatch(Action::Finished(outcome));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalog and verification
+
+/// Lists every image the project sees, classified.
+pub async fn load_catalog(dispatch: Dispatch, scoped: Scoped) {
+    dispatch.dispatch(Action::CatalogLoading);
+    let glance = Glance::new(&scoped.glance, &scoped.token);
+    let mut images = Vec::new();
+    let mut request = Some(glance.list_images(&ImageQuery {
+        limit: Some(100),
+        ..ImageQuery::default()
+    }));
+    let mut pages = 0;
+    while let Some(current) = request.take() {
+        pages += 1;
+        let page = match call(&current).await {
+            Ok(response) => glance::parse_image_list(&response).map_err(err_text),
+            Err(message) => Err(message),
+        };
+        match page {
+            Ok(page) => {
+                if pages < 50 {
+                    request = glance.list_images_next(&page);
+                }
+                images.extend(page.images);
+            }
+            Err(message) => return dispatch.dispatch(Action::CatalogFailed(message)),
+        }
+    }
+    dispatch.dispatch(Action::CatalogLoaded(images));
+}
+
+fn properties_object(properties: &SignatureProperties) -> JsValue {
+    let object = Object::new();
+    for (key, value) in properties.pairs() {
+        let _ = Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value));
+    }
+    object.into()
+}
+
+/// Verifies an image in Glance in the browser: its certificate from Barbican, its data
+/// downloaded and streamed through the worker (never held whole).
+pub async fn verify_image(dispatch: Dispatch, worker: SigWorker, scoped: Scoped, image_id: String) {
+    let image_id = image_id.trim().to_owned();
+    dispatch.dispatch(Action::VerifyStarted(image_id.clone()));
+    let fail = |message: String| Action::VerifyFailed {
+        image_id: image_id.clone(),
+        message,
+    };
+    let glance = Glance::new(&scoped.glance, &scoped.token);
+    let image = match call(&glance.show_image(&image_id)).await {
+        Ok(response) => glance::parse_image(&response).map_err(err_text),
+        Err(message) => Err(message),
+    };
+    let image = match image {
+        Ok(image) => image,
+        Err(message) => return dispatch.dispatch(fail(message)),
+    };
+    let properties = match image.signing_state() {
+        SigningState::Signed(properties) => properties,
+        other => {
+            return dispatch.dispatch(fail(format!("nothing to verify: the image is {other}")))
+        }
+    };
+    let pem = match fetch_certificate(&scoped, &properties.certificate_uuid).await {
+        Ok(pem) => pem,
+        Err(message) => return dispatch.dispatch(fail(message)),
+    };
+    if let Err(message) = load_cert_in_worker(&worker, "verify", &pem).await {
+        return dispatch.dispatch(fail(format!(
+            "the certificate {} cannot be read: {message}",
+            properties.certificate_uuid
+        )));
+    }
+    let (response, stream) = match api::send_streaming(&glance.download(&image_id)).await {
+        Ok(answer) => answer,
+        Err(message) => return dispatch.dispatch(fail(message)),
+    };
+    let info = match glance::parse_download(&response) {
+        Ok(info) => info,
+        // A 2xx answer with a Content-Length that is not a number (Glance has sent "None"):
+        // the data is still there to verify; its size comes from the image record.
+        Err(_) if response.is_success() => glance::DownloadInfo {
+            has_data: response.status != 204,
+            content_length: None,
+            content_md5: None,
+        },
+        Err(error) => return dispatch.dispatch(fail(err_text(error))),
+    };
+    let Some(stream) = stream.filter(|_| info.has_data) else {
+        return dispatch.dispatch(fail("the image has no data to verify".to_owned()));
+    };
+    let total = info.content_length.or(image.size).unwrap_or(0);
+    let transfer = Array::of1(&stream);
+    let progress_dispatch = dispatch.clone();
+    let result = worker
+        .call(
+            "verify",
+            &[
+                ("properties", properties_object(&properties)),
+                ("data", stream.into()),
+                ("total", JsValue::from_f64(total as f64)),
+            ],
+            Some(&transfer),
+            Some(Box::new(move |progress: Progress| {
+                progress_dispatch.dispatch(Action::VerifyProgress(progress))
+            })),
+        )
+        .await;
+    match result {
+        Ok(result) => dispatch.dispatch(Action::VerifyDone {
+            image_id: image_id.clone(),
+            name: image.name.unwrap_or_default(),
+            verdict: VerdictView::from_json(&result["verdict"]),
+        }),
+        Err(error) => dispatch.dispatch(fail(error.message)),
+    }
+}

@@ -1,0 +1,1296 @@
+//! The portal's state: [`State`], the [`Action`]s that change it, and [`State::reduce`], the
+//! only place it changes (as in yew's `function_todomvc`). Components read the state and
+//! dispatch actions; the flows in [`crate::flows`] do the I/O and dispatch what happened.
+//!
+//! Nothing here touches the browser, so `cargo test -p glance-sig-portal` runs it natively.
+//! The token lives here, in memory only: never in `localStorage`, `sessionStorage` or a cookie.
+
+use std::rc::Rc;
+
+use openstack_proto::glance::Image;
+use openstack_proto::keystone::{EndpointFilter, Interface, Project, Token};
+use openstack_proto::signature::{SignatureProperty, SigningState};
+use openstack_proto::Secret;
+use serde_json::Value;
+use yew::Reducible;
+
+use crate::config::{DebugFlags, PortalConfig};
+
+/// The screens of the signed-in portal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Screen {
+    /// Sign an image file and upload it.
+    #[default]
+    Sign,
+    /// Verify an image already in Glance.
+    Verify,
+    /// Every image, classified.
+    Catalog,
+}
+
+/// A project-scoped session: the token and the endpoints from its catalog.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Scoped {
+    /// The token (kept in memory only).
+    pub token: Secret,
+    /// The user's name.
+    pub user: String,
+    /// The project's name.
+    pub project: String,
+    /// The project's id.
+    pub project_id: String,
+    /// When the token expires, as Keystone wrote it.
+    pub expires_at: String,
+    /// The image (Glance) endpoint.
+    pub glance: String,
+    /// The key-manager (Barbican) endpoint.
+    pub barbican: String,
+}
+
+impl Scoped {
+    /// The session for a project-scoped token, with its endpoints found in the catalog by the
+    /// configured interface and region.
+    ///
+    /// # Errors
+    /// In words, when the token is not project-scoped or its catalog lacks Glance or Barbican.
+    pub fn from_token(token: &Token, config: &PortalConfig) -> Result<Self, String> {
+        let project = token
+            .project
+            .as_ref()
+            .ok_or("the token is not scoped to a project: choose a project")?;
+        let interface = config
+            .interface
+            .as_deref()
+            .map(str::parse::<Interface>)
+            .transpose()
+            .map_err(|error| error.to_string())?
+            .unwrap_or_default();
+        let find = |filter: EndpointFilter| {
+            token
+                .endpoint(&filter.interface(interface).region(config.region.as_deref()))
+                .map(str::to_owned)
+                .map_err(|error| error.to_string())
+        };
+        Ok(Self {
+            token: token.value.clone(),
+            user: token.user.name.clone(),
+            project: project.name.clone(),
+            project_id: project.id.clone(),
+            expires_at: token.expires_at.clone(),
+            glance: find(EndpointFilter::image())?,
+            barbican: find(EndpointFilter::key_manager())?,
+        })
+    }
+}
+
+/// Where sign-in stands.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Session {
+    /// Not signed in.
+    SignedOut,
+    /// Signed in without a project: choose one.
+    ChoosingProject {
+        /// The unscoped token.
+        token: Secret,
+        /// The user's name.
+        user: String,
+        /// The projects the user may scope to.
+        projects: Vec<Project>,
+    },
+    /// Signed in to a project.
+    Ready(Box<Scoped>),
+}
+
+/// What the worker said about the loaded private key.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct KeyInfo {
+    /// "an EC P-384 key".
+    pub summary: String,
+    /// `ECC_SECP384R1`, ...
+    pub key_type: String,
+    /// `file` or `generated`.
+    pub origin: String,
+    /// The file's name, for a key from a file.
+    pub file_name: Option<String>,
+}
+
+/// The private key slot (the key itself stays in the worker).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub enum KeySlot {
+    /// No key.
+    #[default]
+    Empty,
+    /// Being read or generated.
+    Loading,
+    /// The key file is encrypted: ask for the passphrase.
+    NeedsPassphrase {
+        /// The file's name.
+        file_name: String,
+        /// Set when a passphrase was tried and refused.
+        error: Option<String>,
+    },
+    /// Loaded.
+    Loaded(KeyInfo),
+    /// Could not be used.
+    Failed(String),
+}
+
+/// A certificate, as the worker summarized it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct CertSummary {
+    /// Subject, RFC 4514.
+    pub subject: String,
+    /// "an EC P-384 key".
+    pub key: String,
+    /// Validity now: `valid`, `expired`, `not-yet-valid`.
+    pub validity: String,
+    /// SHA-256 fingerprint, hex.
+    pub fingerprint: String,
+    /// notAfter, Unix seconds.
+    pub not_after: i64,
+    /// The PEM text (public).
+    pub pem: String,
+}
+
+impl CertSummary {
+    /// From the worker's `{info, pem}`.
+    pub fn from_json(value: &Value) -> Option<Self> {
+        let info = value.get("info")?;
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
+        Some(Self {
+            subject: text(info.get("subject")),
+            key: text(info.get("publicKey").and_then(|k| k.get("summary"))),
+            validity: text(info.get("validity")),
+            fingerprint: text(info.get("fingerprintSha256")),
+            not_after: info.get("notAfter").and_then(Value::as_i64).unwrap_or(0),
+            pem: text(value.get("pem")),
+        })
+    }
+}
+
+/// The signing certificate slot.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub enum CertSlot {
+    /// None chosen.
+    #[default]
+    Empty,
+    /// Being fetched, parsed or stored.
+    Loading,
+    /// Chosen and parsed.
+    Loaded {
+        /// The Barbican secret id (`None` for a generated certificate not stored yet).
+        uuid: Option<String>,
+        /// What it says.
+        summary: CertSummary,
+    },
+    /// Could not be used.
+    Failed(String),
+}
+
+/// A certificate secret listed from Barbican.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct CertEntry {
+    /// The secret's uuid.
+    pub uuid: String,
+    /// Its name.
+    pub name: String,
+    /// When it was created.
+    pub created: String,
+    /// Its Barbican expiration, if any (after which Glance reports "Certificate not found").
+    pub expiration: Option<String>,
+    /// Its stored content type (castellan needs `application/octet-stream`).
+    pub content_type: Option<String>,
+}
+
+/// The image file chosen for signing (metadata; the `File` handle is in [`FileRef`]).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ImageMeta {
+    /// The file's name.
+    pub file_name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The disk format detected from its magic bytes.
+    pub detected_format: String,
+}
+
+/// A handle to a browser `File` (compared by identity). Holds no bytes.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct FileRef(pub web_sys::File);
+
+/// The form for the image to create.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ImageForm {
+    /// Image name.
+    pub name: String,
+    /// `disk_format`.
+    pub disk_format: String,
+    /// `visibility`.
+    pub visibility: String,
+    /// `img_signature_hash_method`.
+    pub hash_method: String,
+}
+
+impl Default for ImageForm {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            disk_format: "raw".to_owned(),
+            visibility: "private".to_owned(),
+            hash_method: "SHA-256".to_owned(),
+        }
+    }
+}
+
+/// A form field change.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum FormField {
+    /// Image name.
+    Name(String),
+    /// Disk format.
+    DiskFormat(String),
+    /// Visibility.
+    Visibility(String),
+    /// Hash method.
+    HashMethod(String),
+}
+
+/// Bytes done of a total, and the time taken so far.
+#[derive(Clone, Copy, PartialEq, Debug, Default)]
+pub struct Progress {
+    /// Bytes done.
+    pub done: u64,
+    /// Bytes in all.
+    pub total: u64,
+    /// Milliseconds since the start.
+    pub elapsed_ms: f64,
+}
+
+/// The four properties as signed.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Signed {
+    /// `img_signature`.
+    pub signature: String,
+    /// `img_signature_hash_method`.
+    pub hash_method: String,
+    /// `img_signature_key_type`.
+    pub key_type: String,
+    /// `img_signature_certificate_uuid`.
+    pub certificate_uuid: String,
+}
+
+/// How a sign-and-upload run ended.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Outcome {
+    /// Glance verified the signature while storing the data (204, status `active`).
+    Verified {
+        /// The image id.
+        image_id: String,
+        /// Its name.
+        name: String,
+        /// Its status (`active`).
+        status: String,
+        /// The four properties.
+        properties: Signed,
+    },
+    /// Glance refused the data (400), and the image was deleted (or not: `deleted`).
+    Refused {
+        /// The image id it had.
+        image_id: String,
+        /// Glance's words.
+        message: String,
+        /// What to do about it.
+        hint: String,
+        /// Whether the portal deleted the image.
+        deleted: bool,
+    },
+    /// Something else failed.
+    Failed {
+        /// Which step.
+        stage: String,
+        /// What happened.
+        message: String,
+        /// The image created before the failure, and whether it was deleted.
+        image: Option<(String, bool)>,
+    },
+}
+
+/// The sign-and-upload job.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub enum Job {
+    /// Nothing running.
+    #[default]
+    Idle,
+    /// Hashing and signing in the worker.
+    Signing(Progress),
+    /// `POST /v2/images` with the four properties.
+    Creating,
+    /// `PUT /v2/images/{id}/file`.
+    Uploading {
+        /// The image id.
+        image_id: String,
+        /// Upload progress.
+        progress: Progress,
+    },
+    /// Upload refused or failed: deleting the image.
+    CleaningUp {
+        /// The image id.
+        image_id: String,
+    },
+    /// Finished.
+    Done(Outcome),
+}
+
+impl Job {
+    /// Whether a run is in progress.
+    pub fn is_running(&self) -> bool {
+        !matches!(self, Self::Idle | Self::Done(_))
+    }
+}
+
+/// An image in the catalog view.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct CatalogRow {
+    /// The image.
+    pub image: Image,
+    /// `signed`, `unsigned` or `partially signed`.
+    pub class: SignClass,
+    /// The missing properties, for a partial set.
+    pub missing: Vec<String>,
+    /// What to do about it.
+    pub advice: String,
+}
+
+/// How signed an image is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SignClass {
+    /// All four properties.
+    Signed,
+    /// Some.
+    Partial,
+    /// None.
+    Unsigned,
+}
+
+impl SignClass {
+    /// For people and for CSS classes.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Signed => "signed",
+            Self::Partial => "partially signed",
+            Self::Unsigned => "unsigned",
+        }
+    }
+}
+
+impl CatalogRow {
+    /// Classifies an image and says what to do about it.
+    pub fn of(image: Image) -> Self {
+        let (class, missing, advice) = match image.signing_state() {
+            SigningState::Signed(_) if image.status == "active" => (
+                SignClass::Signed,
+                Vec::new(),
+                "Signed: Glance verified the data when it was uploaded (unless the properties \
+                 were added afterwards, which Glance never re-checks). Verify it in the browser \
+                 to be sure; Nova verifies it again before booting."
+                    .to_owned(),
+            ),
+            SigningState::Signed(_) => (
+                SignClass::Signed,
+                Vec::new(),
+                format!(
+                    "All four properties are set but the image is {}: it has no verified data. \
+                     Upload the signed data again, or delete it.",
+                    image.status
+                ),
+            ),
+            SigningState::Partial { missing, .. } => {
+                let names: Vec<String> = missing
+                    .iter()
+                    .map(|property: &SignatureProperty| property.name().to_owned())
+                    .collect();
+                let advice = if image.status == "active" {
+                    format!(
+                        "Partially signed: missing {}. Glance stored the data without verifying \
+                         anything, and Nova (verify_glance_signatures) refuses to boot it. Delete \
+                         it and upload the image again signed, with all four properties in the \
+                         create request; adding the missing properties now would never be \
+                         verified.",
+                        names.join(", ")
+                    )
+                } else {
+                    format!(
+                        "Partially signed: missing {}, and no data yet ({}). Data uploaded now \
+                         would be stored without verification, and Nova \
+                         (verify_glance_signatures) refuses to boot it. Delete it and create the \
+                         image again signed, with all four properties in the create request.",
+                        names.join(", "),
+                        image.status
+                    )
+                };
+                (SignClass::Partial, names, advice)
+            }
+            SigningState::Unsigned => (
+                SignClass::Unsigned,
+                Vec::new(),
+                "Unsigned: fine where nothing enforces signatures, but Nova with \
+                 verify_glance_signatures refuses to boot it. To sign it, upload the data again \
+                 as a new image signed here (the signature must cover the bytes as uploaded)."
+                    .to_owned(),
+            ),
+        };
+        Self {
+            image,
+            class,
+            missing,
+            advice,
+        }
+    }
+}
+
+/// The catalog view.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub enum Catalog {
+    /// Not loaded.
+    #[default]
+    NotLoaded,
+    /// Loading.
+    Loading,
+    /// Loaded.
+    Loaded(Vec<CatalogRow>),
+    /// Could not be loaded.
+    Failed(String),
+}
+
+/// A verification verdict, as shown.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct VerdictView {
+    /// Whether cursive (Glance, Nova, Cinder) accepts the signature.
+    pub valid: bool,
+    /// The headline.
+    pub message: String,
+    /// What Glance would answer.
+    pub cursive_message: Option<String>,
+    /// How to fix it.
+    pub fix: Option<String>,
+    /// The checks made: (name, passed, description).
+    pub checks: Vec<(String, bool, String)>,
+    /// Remarks.
+    pub warnings: Vec<String>,
+}
+
+impl VerdictView {
+    /// From the worker's JSON form of the component's `verdict`.
+    pub fn from_json(verdict: &Value) -> Self {
+        let valid = verdict
+            .get("valid")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+        let rejection = verdict.get("rejection");
+        let message = if valid {
+            "The signature is valid: the data is exactly what the certificate's key signed."
+                .to_owned()
+        } else {
+            text(rejection.and_then(|r| r.get("message")))
+                .unwrap_or_else(|| "The signature does not verify.".to_owned())
+        };
+        let checks = verdict
+            .get("checks")
+            .and_then(Value::as_array)
+            .map(|checks| {
+                checks
+                    .iter()
+                    .map(|check| {
+                        (
+                            text(check.get("name")).unwrap_or_default(),
+                            check
+                                .get("passed")
+                                .and_then(Value::as_bool)
+                                .unwrap_or(false),
+                            text(check.get("description")).unwrap_or_default(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let warnings = verdict
+            .get("warnings")
+            .and_then(Value::as_array)
+            .map(|notes| {
+                notes
+                    .iter()
+                    .filter_map(|note| text(note.get("message")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            valid,
+            message,
+            cursive_message: text(rejection.and_then(|r| r.get("cursiveMessage"))),
+            fix: text(rejection.and_then(|r| r.get("fix"))),
+            checks,
+            warnings,
+        }
+    }
+}
+
+/// The verify view.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub enum Verify {
+    /// Nothing yet.
+    #[default]
+    Idle,
+    /// Fetching the certificate and streaming the image through the worker.
+    Running {
+        /// The image id.
+        image_id: String,
+        /// Download progress.
+        progress: Progress,
+    },
+    /// A verdict.
+    Done {
+        /// The image id.
+        image_id: String,
+        /// The image name.
+        name: String,
+        /// The verdict.
+        verdict: VerdictView,
+    },
+    /// Could not verify.
+    Failed {
+        /// The image id.
+        image_id: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// The whole portal state.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct State {
+    /// `config.json` (with URL overrides), once loaded.
+    pub config: Option<PortalConfig>,
+    /// A problem loading the configuration.
+    pub config_error: Option<String>,
+    /// Test hooks from the URL.
+    pub debug: DebugFlags,
+    /// Whether the worker (with the component) is ready; `Err` when it failed to load.
+    pub worker: Option<Result<(), String>>,
+    /// Sign-in.
+    pub session: Option<Session>,
+    /// The Keystone URL signed in to (the configured one, or one the host page named).
+    pub auth_url: Option<String>,
+    /// A sign-in request is in flight.
+    pub auth_busy: bool,
+    /// The last sign-in problem.
+    pub auth_error: Option<String>,
+    /// The current screen.
+    pub screen: Screen,
+    /// The private key slot.
+    pub key: KeySlot,
+    /// The signing certificate slot.
+    pub certificate: CertSlot,
+    /// Whether the key matches the certificate (`None` until both are there).
+    pub key_matches: Option<bool>,
+    /// The project's certificate secrets.
+    pub certificates: Option<Result<Vec<CertEntry>, String>>,
+    /// The chosen image file.
+    pub image: Option<ImageMeta>,
+    /// Its handle.
+    pub image_file: Option<FileRef>,
+    /// The image form.
+    pub form: ImageForm,
+    /// The sign-and-upload job.
+    pub job: Job,
+    /// The catalog view.
+    pub catalog: Catalog,
+    /// The verify view.
+    pub verify: Verify,
+}
+
+/// Everything that can happen.
+#[derive(Clone, PartialEq, Debug)]
+pub enum Action {
+    /// `config.json` loaded.
+    ConfigLoaded(PortalConfig, DebugFlags),
+    /// `config.json` missing or invalid.
+    ConfigFailed(String),
+    /// The worker loaded the component.
+    WorkerReady,
+    /// The worker failed to load it.
+    WorkerFailed(String),
+    /// A Keystone request started, against this auth URL.
+    AuthStarted(String),
+    /// It failed.
+    AuthFailed(String),
+    /// An unscoped token: choose a project.
+    Unscoped {
+        /// The token.
+        token: Secret,
+        /// The user's name.
+        user: String,
+        /// The projects.
+        projects: Vec<Project>,
+    },
+    /// A project-scoped token.
+    Scoped(Box<Token>),
+    /// Forget the token (and everything tied to the session).
+    SignOut,
+    /// Switch screens.
+    Show(Screen),
+    /// The worker is reading or generating a key.
+    KeyLoading,
+    /// The key file needs a passphrase.
+    KeyNeedsPassphrase {
+        /// The file's name.
+        file_name: String,
+        /// Set when a passphrase was refused.
+        error: Option<String>,
+    },
+    /// A key is loaded; `matches` against the current certificate, if any.
+    KeyLoaded(KeyInfo, Option<bool>),
+    /// The key could not be used.
+    KeyFailed(String),
+    /// The key was forgotten.
+    KeyForgotten,
+    /// The certificate list loaded.
+    CertificatesListed(Result<Vec<CertEntry>, String>),
+    /// A certificate is being fetched, parsed or stored.
+    CertificateLoading,
+    /// A certificate is chosen; `matches` the key, if one is loaded.
+    CertificateLoaded {
+        /// The Barbican secret id.
+        uuid: Option<String>,
+        /// What it says.
+        summary: CertSummary,
+        /// Whether the loaded key matches it.
+        matches: Option<bool>,
+    },
+    /// The certificate could not be used.
+    CertificateFailed(String),
+    /// An image file was chosen.
+    ImageChosen(ImageMeta, Option<FileRef>),
+    /// A form field changed.
+    Form(FormField),
+    /// Signing started.
+    SignStarted,
+    /// Signing progress.
+    SignProgress(Progress),
+    /// The signature is made; creating the image.
+    Creating,
+    /// The image exists; uploading.
+    Uploading(String),
+    /// Upload progress.
+    UploadProgress(Progress),
+    /// Glance refused or the upload failed: deleting the image.
+    CleaningUp(String),
+    /// The run ended.
+    Finished(Outcome),
+    /// Clear a finished run.
+    ResetJob,
+    /// The catalog is loading.
+    CatalogLoading,
+    /// The catalog loaded.
+    CatalogLoaded(Vec<Image>),
+    /// The catalog failed.
+    CatalogFailed(String),
+    /// Verification started.
+    VerifyStarted(String),
+    /// Verification progress.
+    VerifyProgress(Progress),
+    /// A verdict.
+    VerifyDone {
+        /// The image id.
+        image_id: String,
+        /// The image name.
+        name: String,
+        /// The verdict.
+        verdict: VerdictView,
+    },
+    /// Verification could not run.
+    VerifyFailed {
+        /// The image id.
+        image_id: String,
+        /// Why.
+        message: String,
+    },
+}
+
+impl State {
+    /// The one place state changes.
+    pub fn reduce(mut self, action: Action) -> Self {
+        match action {
+            Action::ConfigLoaded(config, debug) => {
+                self.form.hash_method = config.hash_method.clone();
+                self.config = Some(config);
+                self.config_error = None;
+                self.debug = debug;
+            }
+            Action::ConfigFailed(message) => self.config_error = Some(message),
+            Action::WorkerReady => self.worker = Some(Ok(())),
+            Action::WorkerFailed(message) => self.worker = Some(Err(message)),
+            Action::AuthStarted(auth_url) => {
+                self.auth_url = Some(auth_url);
+                self.auth_busy = true;
+                self.auth_error = None;
+            }
+            Action::AuthFailed(message) => {
+                self.auth_busy = false;
+                self.auth_error = Some(message);
+            }
+            Action::Unscoped {
+                token,
+                user,
+                projects,
+            } => {
+                self.auth_busy = false;
+                self.auth_error = if projects.is_empty() {
+                    Some(format!("{user} has no project to work in"))
+                } else {
+                    None
+                };
+                self.session = Some(Session::ChoosingProject {
+                    token,
+                    user,
+                    projects,
+                });
+            }
+            Action::Scoped(token) => {
+                self.auth_busy = false;
+                let scoped = self
+                    .config
+                    .as_ref()
+                    .ok_or_else(|| "no configuration".to_owned())
+                    .and_then(|config| Scoped::from_token(&token, config));
+                match scoped {
+                    Ok(scoped) => {
+                        self.auth_error = None;
+                        self.session = Some(Session::Ready(Box::new(scoped)));
+                        self.certificates = None;
+                        self.catalog = Catalog::NotLoaded;
+                    }
+                    Err(message) => self.auth_error = Some(message),
+                }
+            }
+            Action::SignOut => {
+                // Keep the configuration and the worker; drop everything tied to the cloud.
+                // The key stays in the worker until forgotten: it belongs to the user, not the
+                // session; the flow that signs out also asks the worker to forget it.
+                self = Self {
+                    config: self.config,
+                    debug: self.debug,
+                    worker: self.worker,
+                    form: ImageForm {
+                        hash_method: self.form.hash_method,
+                        ..ImageForm::default()
+                    },
+                    ..Self::default()
+                };
+            }
+            Action::Show(screen) => self.screen = screen,
+            Action::KeyLoading => self.key = KeySlot::Loading,
+            Action::KeyNeedsPassphrase { file_name, error } => {
+                self.key = KeySlot::NeedsPassphrase { file_name, error };
+                self.key_matches = None;
+            }
+            Action::KeyLoaded(info, matches) => {
+                // A generated key brings its own certificate (CertificateLoaded follows).
+                self.key = KeySlot::Loaded(info);
+                self.key_matches = matches;
+            }
+            Action::KeyFailed(message) => {
+                self.key = KeySlot::Failed(message);
+                self.key_matches = None;
+            }
+            Action::KeyForgotten => {
+                self.key = KeySlot::Empty;
+                self.key_matches = None;
+            }
+            Action::CertificatesListed(list) => self.certificates = Some(list),
+            Action::CertificateLoading => {
+                self.certificate = CertSlot::Loading;
+                self.key_matches = None;
+            }
+            Action::CertificateLoaded {
+                uuid,
+                summary,
+                matches,
+            } => {
+                self.certificate = CertSlot::Loaded { uuid, summary };
+                self.key_matches = matches;
+            }
+            Action::CertificateFailed(message) => {
+                self.certificate = CertSlot::Failed(message);
+                self.key_matches = None;
+            }
+            Action::ImageChosen(meta, file) => {
+                self.form.name = crate::format::image_name_for(&meta.file_name);
+                self.form.disk_format = meta.detected_format.clone();
+                self.image = Some(meta);
+                self.image_file = file;
+                if matches!(self.job, Job::Done(_)) {
+                    self.job = Job::Idle;
+                }
+            }
+            Action::Form(field) => match field {
+                FormField::Name(name) => self.form.name = name,
+                FormField::DiskFormat(format) => self.form.disk_format = format,
+                FormField::Visibility(visibility) => self.form.visibility = visibility,
+                FormField::HashMethod(hash) => self.form.hash_method = hash,
+            },
+            Action::SignStarted => {
+                let total = self.image.as_ref().map_or(0, |image| image.size);
+                self.job = Job::Signing(Progress {
+                    total,
+                    ..Progress::default()
+                });
+            }
+            Action::SignProgress(progress) => {
+                if let Job::Signing(current) = &mut self.job {
+                    *current = progress;
+                }
+            }
+            Action::Creating => self.job = Job::Creating,
+            Action::Uploading(image_id) => {
+                let total = self.image.as_ref().map_or(0, |image| image.size);
+                self.job = Job::Uploading {
+                    image_id,
+                    progress: Progress {
+                        total,
+                        ..Progress::default()
+                    },
+                };
+            }
+            Action::UploadProgress(progress) => {
+                if let Job::Uploading { progress: p, .. } = &mut self.job {
+                    *p = progress;
+                }
+            }
+            Action::CleaningUp(image_id) => self.job = Job::CleaningUp { image_id },
+            Action::Finished(outcome) => {
+                if matches!(outcome, Outcome::Verified { .. }) {
+                    // The catalog no longer shows every image.
+                    self.catalog = Catalog::NotLoaded;
+                }
+                self.job = Job::Done(outcome);
+            }
+            Action::ResetJob => {
+                if !self.job.is_running() {
+                    self.job = Job::Idle;
+                }
+            }
+            Action::CatalogLoading => self.catalog = Catalog::Loading,
+            Action::CatalogLoaded(images) => {
+                self.catalog = Catalog::Loaded(images.into_iter().map(CatalogRow::of).collect());
+            }
+            Action::CatalogFailed(message) => self.catalog = Catalog::Failed(message),
+            Action::VerifyStarted(image_id) => {
+                self.screen = Screen::Verify;
+                self.verify = Verify::Running {
+                    image_id,
+                    progress: Progress::default(),
+                };
+            }
+            Action::VerifyProgress(progress) => {
+                if let Verify::Running { progress: p, .. } = &mut self.verify {
+                    *p = progress;
+                }
+            }
+            Action::VerifyDone {
+                image_id,
+                name,
+                verdict,
+            } => {
+                self.verify = Verify::Done {
+                    image_id,
+                    name,
+                    verdict,
+                }
+            }
+            Action::VerifyFailed { image_id, message } => {
+                self.verify = Verify::Failed { image_id, message }
+            }
+        }
+        self
+    }
+
+    /// The scoped session, when signed in to a project.
+    pub fn scoped(&self) -> Option<&Scoped> {
+        match &self.session {
+            Some(Session::Ready(scoped)) => Some(scoped),
+            _ => None,
+        }
+    }
+
+    /// Why signing cannot start now, in words; empty when it can.
+    pub fn sign_blockers(&self) -> Vec<String> {
+        let mut blockers = Vec::new();
+        if self.scoped().is_none() {
+            blockers.push("Sign in and choose a project.".to_owned());
+        }
+        if !matches!(self.worker, Some(Ok(()))) {
+            blockers.push("The signing worker is not ready.".to_owned());
+        }
+        if !matches!(self.key, KeySlot::Loaded(_)) {
+            blockers.push("Load the private key.".to_owned());
+        }
+        match &self.certificate {
+            CertSlot::Loaded { uuid: Some(_), .. } => {}
+            CertSlot::Loaded { uuid: None, .. } => {
+                blockers.push("Store the certificate in Barbican first.".to_owned())
+            }
+            _ => blockers.push("Choose the signing certificate.".to_owned()),
+        }
+        if self.key_matches == Some(false) {
+            blockers.push(KEY_MISMATCH.to_owned());
+        }
+        if self.image.is_none() {
+            blockers.push("Choose the image file.".to_owned());
+        }
+        if self.form.name.trim().is_empty() {
+            blockers.push("Give the image a name.".to_owned());
+        }
+        if self.job.is_running() {
+            blockers.push("A signing run is in progress.".to_owned());
+        }
+        blockers
+    }
+}
+
+/// Shown when the private key is not the certificate's: signing is refused before any upload.
+pub const KEY_MISMATCH: &str = "The private key does not match the certificate: every cloud \
+    would refuse the signature. Load the key that belongs to this certificate, or choose the \
+    certificate of this key.";
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        Rc::new((*self).clone().reduce(action))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openstack_proto::keystone::parse_token;
+    use openstack_proto::Response;
+    use serde_json::json;
+
+    fn config() -> PortalConfig {
+        PortalConfig::parse(r#"{"auth_url": "http://127.0.0.1:5000/v3"}"#).expect("config")
+    }
+
+    fn token(project: bool) -> Token {
+        let mut body = json!({"token": {
+            "expires_at": "2030-01-01T00:00:00.000000Z",
+            "methods": ["password"],
+            "user": {"id": "u1", "name": "demo", "domain": {"id": "default", "name": "Default"}},
+            "catalog": [
+                {"id": "s1", "type": "image", "name": "glance", "endpoints": [
+                    {"id": "e1", "interface": "public", "region": "RegionOne", "region_id": "RegionOne", "url": "http://127.0.0.1:9292"}]},
+                {"id": "s2", "type": "key-manager", "name": "barbican", "endpoints": [
+                    {"id": "e2", "interface": "public", "region": "RegionOne", "region_id": "RegionOne", "url": "http://127.0.0.1:9311"}]}
+            ]
+        }});
+        if project {
+            body["token"]["project"] =
+                json!({"id": "p1", "name": "demo", "domain": {"id": "default", "name": "Default"}});
+        }
+        let response = Response::new(
+            201,
+            vec![("X-Subject-Token".into(), "gAAAAtoken".into())],
+            body.to_string().into_bytes(),
+        );
+        parse_token(&response).expect("token")
+    }
+
+    fn cert_summary() -> CertSummary {
+        CertSummary {
+            subject: "CN=test".into(),
+            key: "an EC P-384 key".into(),
+            validity: "valid".into(),
+            fingerprint: "ab".into(),
+            not_after: 0,
+            pem: "-----BEGIN CERTIFICATE-----".into(),
+        }
+    }
+
+    fn key_info() -> KeyInfo {
+        KeyInfo {
+            summary: "an EC P-384 key".into(),
+            key_type: "ECC_SECP384R1".into(),
+            origin: "file".into(),
+            file_name: Some("key.pem".into()),
+        }
+    }
+
+    fn ready() -> State {
+        State::default()
+            .reduce(Action::ConfigLoaded(config(), DebugFlags::default()))
+            .reduce(Action::WorkerReady)
+            .reduce(Action::Scoped(Box::new(token(true))))
+    }
+
+    fn image() -> ImageMeta {
+        ImageMeta {
+            file_name: "cirros.qcow2".into(),
+            size: 1000,
+            detected_format: "qcow2".into(),
+        }
+    }
+
+    #[test]
+    fn scoped_token_gives_endpoints() {
+        let state = ready();
+        let scoped = state.scoped().expect("scoped");
+        assert_eq!(scoped.glance, "http://127.0.0.1:9292");
+        assert_eq!(scoped.barbican, "http://127.0.0.1:9311");
+        assert_eq!(scoped.project, "demo");
+        assert_eq!(scoped.token.expose(), "gAAAAtoken");
+        assert!(!format!("{state:?}").contains("gAAAAtoken"));
+    }
+
+    #[test]
+    fn unscoped_token_is_not_a_session() {
+        let state = State::default()
+            .reduce(Action::ConfigLoaded(config(), DebugFlags::default()))
+            .reduce(Action::Scoped(Box::new(token(false))));
+        assert!(state.scoped().is_none());
+        assert!(state.auth_error.expect("error").contains("not scoped"));
+    }
+
+    #[test]
+    fn missing_endpoint_is_an_error() {
+        let mut config = config();
+        config.region = Some("Elsewhere".into());
+        let state = State::default()
+            .reduce(Action::ConfigLoaded(config, DebugFlags::default()))
+            .reduce(Action::Scoped(Box::new(token(true))));
+        assert!(state.scoped().is_none());
+        assert!(state.auth_error.expect("error").contains("image"));
+    }
+
+    #[test]
+    fn sign_needs_everything_and_a_matching_key() {
+        let state = ready();
+        assert_eq!(
+            state.sign_blockers().len(),
+            4,
+            "{:?}",
+            state.sign_blockers()
+        );
+        let state = state
+            .reduce(Action::KeyLoaded(key_info(), None))
+            .reduce(Action::CertificateLoaded {
+                uuid: Some("c1".into()),
+                summary: cert_summary(),
+                matches: Some(false),
+            })
+            .reduce(Action::ImageChosen(image(), None));
+        assert_eq!(state.sign_blockers(), vec![KEY_MISMATCH.to_owned()]);
+        assert_eq!(state.form.name, "cirros");
+        assert_eq!(state.form.disk_format, "qcow2");
+
+        let state = state.reduce(Action::CertificateLoaded {
+            uuid: Some("c1".into()),
+            summary: cert_summary(),
+            matches: Some(true),
+        });
+        assert!(state.sign_blockers().is_empty());
+
+        // A new key resets the match until the worker says.
+        let state = state.reduce(Action::KeyLoading);
+        assert!(!state.sign_blockers().is_empty());
+    }
+
+    #[test]
+    fn certificate_not_in_barbican_blocks() {
+        let state = ready()
+            .reduce(Action::KeyLoaded(key_info(), Some(true)))
+            .reduce(Action::CertificateLoaded {
+                uuid: None,
+                summary: cert_summary(),
+                matches: Some(true),
+            })
+            .reduce(Action::ImageChosen(image(), None));
+        assert_eq!(
+            state.sign_blockers(),
+            vec!["Store the certificate in Barbican first.".to_owned()]
+        );
+    }
+
+    #[test]
+    fn job_moves_through_its_steps() {
+        let state = ready().reduce(Action::ImageChosen(image(), None));
+        let state = state.reduce(Action::SignStarted);
+        assert_eq!(
+            state.job,
+            Job::Signing(Progress {
+                done: 0,
+                total: 1000,
+                elapsed_ms: 0.0
+            })
+        );
+        let step = Progress {
+            done: 500,
+            total: 1000,
+            elapsed_ms: 10.0,
+        };
+        let state = state.reduce(Action::SignProgress(step));
+        assert_eq!(state.job, Job::Signing(step));
+        assert!(state
+            .sign_blockers()
+            .contains(&"A signing run is in progress.".to_owned()));
+        // Upload progress while signing is ignored.
+        let state = state.reduce(Action::UploadProgress(Progress::default()));
+        assert_eq!(state.job, Job::Signing(step));
+        let state = state
+            .reduce(Action::Creating)
+            .reduce(Action::Uploading("i1".into()))
+            .reduce(Action::UploadProgress(step));
+        assert_eq!(
+            state.job,
+            Job::Uploading {
+                image_id: "i1".into(),
+                progress: step
+            }
+        );
+        let state = state
+            .reduce(Action::CleaningUp("i1".into()))
+            .reduce(Action::Finished(Outcome::Refused {
+                image_id: "i1".into(),
+                message: "Signature verification failed".into(),
+                hint: String::new(),
+                deleted: true,
+            }));
+        assert!(!state.job.is_running());
+        let state = state.reduce(Action::ResetJob);
+        assert_eq!(state.job, Job::Idle);
+    }
+
+    #[test]
+    fn sign_out_forgets_the_session() {
+        let state = ready()
+            .reduce(Action::KeyLoaded(key_info(), None))
+            .reduce(Action::Form(FormField::HashMethod("SHA-384".into())))
+            .reduce(Action::SignOut);
+        assert!(state.session.is_none());
+        assert_eq!(state.key, KeySlot::Empty);
+        assert!(state.config.is_some());
+        assert_eq!(state.worker, Some(Ok(())));
+        assert_eq!(state.form.hash_method, "SHA-384");
+    }
+
+    fn image_with(properties: &[(&str, &str)], status: &str) -> Image {
+        let mut body = json!({"id": "i1", "name": "x", "status": status, "visibility": "private",
+            "created_at": "2026-01-01T00:00:00Z"});
+        for (key, value) in properties {
+            body[*key] = json!(value);
+        }
+        let response = Response::new(200, vec![], body.to_string().into_bytes());
+        openstack_proto::glance::parse_image(&response).expect("image")
+    }
+
+    #[test]
+    fn catalog_classifies_images() {
+        let all = [
+            ("img_signature", "c2ln"),
+            ("img_signature_hash_method", "SHA-256"),
+            ("img_signature_key_type", "RSA-PSS"),
+            ("img_signature_certificate_uuid", "c1"),
+        ];
+        let state = ready().reduce(Action::CatalogLoaded(vec![
+            image_with(&all, "active"),
+            image_with(&all, "queued"),
+            image_with(&all[..2], "active"),
+            image_with(&[], "active"),
+            image_with(&all[..1], "queued"),
+        ]));
+        let Catalog::Loaded(rows) = state.catalog else {
+            panic!("not loaded")
+        };
+        assert_eq!(rows[0].class, SignClass::Signed);
+        assert!(rows[0].advice.contains("verified"));
+        assert_eq!(rows[1].class, SignClass::Signed);
+        assert!(rows[1].advice.contains("queued"));
+        assert_eq!(rows[2].class, SignClass::Partial);
+        assert_eq!(
+            rows[2].missing,
+            vec!["img_signature_key_type", "img_signature_certificate_uuid"]
+        );
+        assert!(rows[2].advice.contains("img_signature_key_type"));
+        assert_eq!(rows[3].class, SignClass::Unsigned);
+        assert_eq!(rows[3].class.label(), "unsigned");
+        assert_eq!(rows[4].class, SignClass::Partial);
+        assert!(
+            rows[4].advice.contains("no data yet (queued)"),
+            "{}",
+            rows[4].advice
+        );
+    }
+
+    #[test]
+    fn verdict_view_reads_the_component_verdict() {
+        let good = VerdictView::from_json(&json!({
+            "valid": true,
+            "checks": [{"name": "signature", "passed": true, "description": "verifies"}],
+            "warnings": [{"code": "x", "message": "note"}]
+        }));
+        assert!(good.valid);
+        assert_eq!(
+            good.checks,
+            vec![("signature".into(), true, "verifies".into())]
+        );
+        assert_eq!(good.warnings, vec!["note".to_owned()]);
+        let bad = VerdictView::from_json(&json!({
+            "valid": false,
+            "rejection": {"message": "changed", "cursiveMessage": "Signature verification failed",
+                          "fix": "re-sign"}
+        }));
+        assert!(!bad.valid);
+        assert_eq!(bad.message, "changed");
+        assert_eq!(bad.fix.as_deref(), Some("re-sign"));
+        assert_eq!(
+            bad.cursive_message.as_deref(),
+            Some("Signature verification failed")
+        );
+    }
+
+    #[test]
+    fn verify_steps() {
+        let state = ready().reduce(Action::VerifyStarted("i1".into()));
+        assert_eq!(state.screen, Screen::Verify);
+        let step = Progress {
+            done: 1,
+            total: 2,
+            elapsed_ms: 1.0,
+        };
+        let state = state.reduce(Action::VerifyProgress(step));
+        assert_eq!(
+            state.verify,
+            Verify::Running {
+                image_id: "i1".into(),
+                progress: step
+            }
+        );
+        let state = state.reduce(Action::VerifyFailed {
+            image_id: "i1".into(),
+            message: "no".into(),
+        });
+        assert!(matches!(state.verify, Verify::Failed { .. }));
+    }
+
+    #[test]
+    fn cert_summary_from_worker_json() {
+        let summary = CertSummary::from_json(&json!({
+            "info": {"subject": "CN=a", "validity": "valid", "fingerprintSha256": "ff",
+                     "notAfter": 5, "publicKey": {"summary": "a 2048-bit RSA key"}},
+            "pem": "PEM"
+        }))
+        .expect("summary");
+        assert_eq!(summary.key, "a 2048-bit RSA key");
+        assert_eq!(summary.not_after, 5);
+        assert!(CertSummary::from_json(&json!({})).is_none());
+    }
+}
