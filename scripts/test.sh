@@ -31,6 +31,9 @@ stage() {
     p=$((p + $(echo "$py" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || echo 0)))
     f=$((f + $(echo "$py" | grep -Eo '[0-9]+ (failed|error|errors)' | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')))
   fi
+  # node --test: "# pass 14" / "# fail 0"
+  p=$((p + $(grep -E '^# pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')))
+  f=$((f + $(grep -E '^# fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')))
   passed=$((passed + p))
   failed=$((failed + f))
   if [ "$rc" -ne 0 ]; then
