@@ -26,7 +26,7 @@ stage() {
   f=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | grep -Eo '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
   # pytest / node: "== 12 passed, 1 failed in 3.2s ==" or "# pass 12"
   local py
-  py=$(grep -E '^=+ .*(passed|failed).* in [0-9.]+s' "$log" | tail -n 1)
+  py=$(grep -E '^(=+ )?[0-9]+ (passed|failed).* in [0-9.]+s' "$log" | tail -n 1)
   if [ -n "$py" ]; then
     p=$((p + $(echo "$py" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || echo 0)))
     f=$((f + $(echo "$py" | grep -Eo '[0-9]+ (failed|error|errors)' | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')))
