@@ -2,10 +2,12 @@
 # The main job, end to end, with embedded defaults: set everything up, start a real local
 # Keystone + Barbican + Glance, make a demo signing key and certificate, then sign the image
 # and upload it (certificate stored in Barbican, all four properties in one create request,
-# Glance verifies on upload), verify it back from Glance as Nova would, and audit the catalog.
+# Glance verifies on upload), verify it back from Glance as Nova would, audit the catalog,
+# and serve the browser portal.
 #
 #   scripts/run.sh [IMAGE]   (default: a 64 MiB qcow2 made with qemu-img, or random data)
-# The stack keeps running afterwards (scripts/cloud/stack.sh stop ends it).
+# Then serves the portal on http://127.0.0.1:8080 (Ctrl-C ends it); the stack keeps running
+# afterwards (scripts/cloud/stack.sh stop ends it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh
@@ -43,7 +45,10 @@ $bin audit || true
 cat <<MSG
 
 The local cloud keeps running: Keystone http://127.0.0.1:5000/v3, Barbican http://127.0.0.1:9311,
-Glance http://127.0.0.1:9292; demo user demo / demo-secret, project demo.
+Glance http://127.0.0.1:9292; demo user demo / demo-secret, project demo, domain Default.
   export OS_CLIENT_CONFIG_FILE=$PWD/.stack/clouds.yaml OS_CLOUD=glance-sig-demo
   scripts/cloud/stack.sh stop      # when done
+
+==> The portal: http://127.0.0.1:8080  (sign in as demo / demo-secret; Ctrl-C stops serving)
 MSG
+exec node scripts/portal/serve.mjs --root dist --port 8080
