@@ -120,17 +120,14 @@ pub fn App() -> Html {
     {
         let running = state.job.is_running();
         use_effect_with(running, move |running| {
-            let listener = running
-                .then(web_sys::window)
-                .flatten()
-                .map(|window| {
-                    EventListener::new_with_options(
-                        &window,
-                        "beforeunload",
-                        gloo::events::EventListenerOptions::enable_prevent_default(),
-                        |event| event.prevent_default(),
-                    )
-                });
+            let listener = running.then(web_sys::window).flatten().map(|window| {
+                EventListener::new_with_options(
+                    &window,
+                    "beforeunload",
+                    gloo::events::EventListenerOptions::enable_prevent_default(),
+                    |event| event.prevent_default(),
+                )
+            });
             move || drop(listener)
         });
     }
