@@ -32,12 +32,7 @@ pub fn run_with<E: Engine>(engine: &mut E, args: &VerifyArgs) -> Result<Outcome,
     }
 
     let verdict = engine.verify(&props, &cert, image)?;
-    let explain = !args.no_explain
-        && !verdict.valid
-        && verdict
-            .rejection
-            .as_ref()
-            .is_some_and(|r| r.is_explainable());
+    let explain = !args.no_explain && verdict.explainable();
     let diagnosis = if explain {
         engine.explain(&props, &cert, image)?
     } else {

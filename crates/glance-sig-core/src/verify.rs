@@ -50,6 +50,15 @@ pub struct SignatureVerdict {
 }
 
 impl SignatureVerdict {
+    /// Whether a second pass over the data could say why this verdict is a refusal.
+    pub fn explainable(&self) -> bool {
+        !self.valid
+            && self
+                .rejection
+                .as_ref()
+                .is_some_and(Rejection::is_explainable)
+    }
+
     /// A verdict for properties refused before any data was read (as Glance answers at once).
     pub fn rejected(props: &SignatureProperties, rejection: Rejection) -> Self {
         Self {

@@ -68,12 +68,7 @@ pub fn run(args: &VerifyArgs, image_id: &str) -> Result<Outcome, CliError> {
         return Ok(verify::conclude(report, None, at, args));
     };
     let verdict = verify_data(&session, &image, &props, &cert)?;
-    let explain = !args.no_explain
-        && !verdict.valid
-        && verdict
-            .rejection
-            .as_ref()
-            .is_some_and(|r| r.is_explainable());
+    let explain = !args.no_explain && verdict.explainable();
     let diagnosis = match Explainer::new(&props, cert.public_key()).filter(|_| explain) {
         Some(mut explainer) => {
             download(&session, &image, "explaining", |chunk| {
