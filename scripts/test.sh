@@ -54,6 +54,8 @@ stage "rustfmt" cargo fmt --all --check
 native=(-p glance-sig-core -p glance-sig-cli -p openstack-proto)
 stage "clippy" cargo clippy --release --all-targets --locked "${native[@]}" -- -D warnings
 stage "cargo test" cargo test --release --locked "${native[@]}"
+# The portal's state, configuration and flows logic is plain Rust: its unit tests run natively.
+stage "cargo test (portal logic)" cargo test --release --locked -p glance-sig-portal --lib
 
 py=$(scripts/peers/setup.sh)
 engines=(native)
@@ -68,6 +70,7 @@ for engine in "${engines[@]}"; do
     "$py" -m pytest -q -p no:cacheprovider tests/interop
 done
 
+stage "tls front (scripts/cloud/tlsfront.py)" "$py" -m pytest -q -p no:cacheprovider tests/tlsfront
 stage "cloud (real Keystone + Barbican + Glance)" scripts/cloud/test.sh
 stage "portal (real Chromium, real cloud)" env PORTAL_SKIP_BUILD=1 tests/portal/run.sh
 

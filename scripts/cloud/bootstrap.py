@@ -2,9 +2,10 @@
 
 `keystone-manage bootstrap` has already made the admin user and project, the
 roles admin/manager/member/reader, region RegionOne and the identity endpoints.
-This adds the rest (idempotently: anything already there is reused), then
-checks that Barbican and Glance accept a demo token, which proves their
-keystone_authtoken settings.
+This adds the rest (idempotently: anything already there is reused), including
+the regions of the https fronts (RegionTLS, RegionMTLS: the same services
+through tlsfront.py), then checks that Barbican and Glance accept a demo token,
+which proves their keystone_authtoken settings.
 
 Usage: bootstrap.py < settings.json  (see stack.sh for the keys)
 """
@@ -44,6 +45,11 @@ def ensure_service(ks, name, service_type, description):
         if service.name == name:
             return service
     return ks.services.create(name=name, type=service_type, description=description)
+
+
+def ensure_region(ks, region, description):
+    if region not in {r.id for r in ks.regions.list()}:
+        ks.regions.create(id=region, description=description)
 
 
 def ensure_endpoints(ks, service, url, region):
@@ -102,6 +108,18 @@ def main():
     ensure_endpoints(
         ks, ensure_service(ks, "glance", "image", "Glance image service"), s["glance_url"], region
     )
+
+    # The fronts' regions: RegionOne stays as it is (plain http), so clients that name it
+    # (clouds.yaml, Glance's own settings, the portal's config.json) never get an https URL.
+    services = {
+        "identity": ensure_service(ks, "keystone", "identity", "Keystone identity"),
+        "image": ensure_service(ks, "glance", "image", "Glance image service"),
+        "key-manager": ensure_service(ks, "barbican", "key-manager", "Barbican key manager"),
+    }
+    for tls_region, urls in s.get("tls_regions", {}).items():
+        ensure_region(ks, tls_region, "the RegionOne services through the https fronts (tlsfront.py)")
+        for service_type, url in urls.items():
+            ensure_endpoints(ks, services[service_type], url, tls_region)
 
     # Both services validate a demo token through keystonemiddleware: a wrong
     # [keystone_authtoken] section shows up here, not in the first test.

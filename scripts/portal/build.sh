@@ -59,15 +59,6 @@ dist=$repo/dist
 cp "$config" "$dist/config.json"
 # The Content-Security-Policy from the deployed config.json: connect-src lists only the
 # cloud endpoints there.
-node --input-type=module -e '
-  import { readFileSync, writeFileSync } from "node:fs";
-  import { policy, loadConfig } from "'"$here"'/csp.mjs";
-  const [index, config] = process.argv.slice(1);
-  const csp = policy(loadConfig(config));
-  const html = readFileSync(index, "utf8");
-  const next = html.replace(/(<meta http-equiv="Content-Security-Policy" content=")[^"]*(")/, `$1${csp}$2`);
-  if (next === html && !html.includes(csp)) throw new Error("no CSP meta tag in " + index);
-  writeFileSync(index, next);
-' "$dist/index.html" "$dist/config.json"
+node "$here/csp.mjs" --write-meta "$dist/index.html" "$dist/config.json"
 wasm=$(ls "$dist"/*.wasm | head -1)
 say "dist/: $(du -sh "$dist" | cut -f1); app wasm $(stat -c %s "$wasm") bytes ($(gzip -c "$wasm" | wc -c) gzip)"

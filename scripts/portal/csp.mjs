@@ -4,7 +4,10 @@
 //
 //   node csp.mjs <config.json> [--header]   prints the policy (meta form, or header form with
 //                                            frame-ancestors from embed.allowed_origins)
-import { readFileSync } from "node:fs";
+//   node csp.mjs --write-meta <index.html> <config.json>
+//                                            rewrites index.html's CSP meta tag for that config
+//                                            (scripts/portal/build.sh, tests/portal/run.sh)
+import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 function origin(url) {
@@ -42,11 +45,24 @@ export function loadConfig(path) {
   return JSON.parse(readFileSync(path, "utf8"));
 }
 
+/** Puts the (meta-form) policy of `configPath` into the CSP meta tag of `indexPath`. */
+export function writeMetaPolicy(indexPath, configPath) {
+  const csp = policy(loadConfig(configPath));
+  const html = readFileSync(indexPath, "utf8");
+  const next = html.replace(/(<meta http-equiv="Content-Security-Policy" content=")[^"]*(")/, (_, open, close) => open + csp + close);
+  if (next === html && !html.includes(csp)) throw new Error("no CSP meta tag in " + indexPath);
+  writeFileSync(indexPath, next);
+  return csp;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [path, flag] = process.argv.slice(2);
-  if (!path) {
-    console.error("usage: node csp.mjs <config.json> [--header]");
+  const args = process.argv.slice(2);
+  if (args[0] === "--write-meta" && args.length === 3) {
+    writeMetaPolicy(args[1], args[2]);
+  } else if (args.length >= 1 && !args[0].startsWith("--")) {
+    process.stdout.write(policy(loadConfig(args[0]), { header: args[1] === "--header" }) + "\n");
+  } else {
+    console.error("usage: node csp.mjs <config.json> [--header]\n       node csp.mjs --write-meta <index.html> <config.json>");
     process.exit(2);
   }
-  process.stdout.write(policy(loadConfig(path), { header: flag === "--header" }) + "\n");
 }

@@ -46,8 +46,11 @@ fi
 if [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $bindgen_version" ]; then
   say "wasm-bindgen-cli $bindgen_version: present"
 else
-  # Without --locked: with it, a locked dependency is missing from the index.
+  # Without --locked: with it, a locked dependency is missing from the index. So that the
+  # dependencies it resolves today still build with this machine's rustc tomorrow, the resolver
+  # picks the newest versions whose rust-version this toolchain meets.
   timed "cargo install wasm-bindgen-cli@$bindgen_version" \
+    env CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback \
     cargo install wasm-bindgen-cli --version "=$bindgen_version" --force
 fi
 

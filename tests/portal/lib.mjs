@@ -15,6 +15,8 @@ export const PORTAL = process.env.PORTAL_URL || "http://127.0.0.1:8080/";
 export const HOST_OK = process.env.PORTAL_HOST_URL || "http://127.0.0.1:8081/";
 export const HOST_BAD = process.env.PORTAL_BAD_HOST_URL || "http://127.0.0.1:8082/";
 export const AUTH_URL = process.env.OS_AUTH_URL || "http://127.0.0.1:5000/v3";
+// The catalog also lists the https fronts (RegionTLS, RegionMTLS): pick the plain region.
+export const REGION = process.env.OS_REGION_NAME || "RegionOne";
 export const USER = process.env.PORTAL_TEST_USER || "demo";
 export const PASSWORD = process.env.PORTAL_TEST_PASSWORD || "demo-secret";
 export const RUN = `portal-e2e-${Date.now().toString(36)}`;
@@ -30,13 +32,16 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-/** A fresh Chromium with a fresh user-data-dir, and every request of every page captured. */
-export async function launch({ viewport = { width: 1200, height: 900 } } = {}) {
+/**
+ * A fresh Chromium with a fresh user-data-dir, and every request of every page captured.
+ * `args`: more Chromium switches (the https test trusts the stack's server key by its SPKI).
+ */
+export async function launch({ viewport = { width: 1200, height: 900 }, args = [] } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), "portal-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...args],
     viewport,
   });
   const requests = [];
@@ -254,7 +259,9 @@ export async function token(user = USER, password = PASSWORD, project = USER) {
   if (response.status !== 201) throw new Error(`Keystone: HTTP ${response.status}`);
   const body = await response.json();
   const endpoint = (type) =>
-    body.token.catalog.find((s) => s.type === type).endpoints.find((e) => e.interface === "public").url;
+    body.token.catalog
+      .find((s) => s.type === type)
+      .endpoints.find((e) => e.interface === "public" && (e.region_id || e.region) === REGION).url;
   return {
     value: response.headers.get("x-subject-token"),
     glance: endpoint("image").replace(/\/+$/, ""),

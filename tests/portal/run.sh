@@ -6,8 +6,10 @@
 #
 # Builds the portal (scripts/portal/build.sh), starts the cloud (scripts/cloud/stack.sh start)
 # unless it already answers, serves dist/ on 127.0.0.1:8080 (with the CSP header) and the
-# test host page on :8081 (an allowed embedder) and :8082 (a foreign one), runs
-# `node --test`, and stops whatever it started. PORTAL_SKIP_BUILD=1 skips the build.
+# test host page on :8081 (an allowed embedder) and :8082 (a foreign one), and a copy of dist/
+# configured for the https endpoints (target/portal-https/) on :8083, which the stack's TLS
+# front serves as https://127.0.0.1:8443; runs `node --test`, and stops whatever it started.
+# PORTAL_SKIP_BUILD=1 skips the build.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -51,6 +53,26 @@ serve() { # port root [--no-csp]
 serve 8080 "$repo/dist"
 serve 8081 "$here/host" --no-csp
 serve 8082 "$here/host" --no-csp
+
+# The same build for https (tests/portal/https.test.mjs): config.json names the TLS fronts
+# (region RegionTLS, whose catalog entries are https) and the CSP allows only them. Everything
+# else, the app included, is dist/ byte for byte.
+https_dist=$repo/target/portal-https
+rm -rf "$https_dist"
+mkdir -p "$(dirname "$https_dist")"
+cp -r "$repo/dist" "$https_dist"
+node --input-type=module -e '
+  import { readFileSync, writeFileSync } from "node:fs";
+  const [path, keystone, glance, barbican] = process.argv.slice(1);
+  const config = JSON.parse(readFileSync(path, "utf8"));
+  config.auth_url = `${keystone}/v3`;
+  config.region = "RegionTLS";
+  config.connect_src = [keystone, glance, barbican];
+  writeFileSync(path, JSON.stringify(config, null, 2) + "\n");
+' "$https_dist/config.json" "https://127.0.0.1:${GLANCE_SIG_KEYSTONE_TLS_PORT:-5443}" \
+  "https://127.0.0.1:${GLANCE_SIG_GLANCE_TLS_PORT:-9293}" "https://127.0.0.1:${GLANCE_SIG_BARBICAN_TLS_PORT:-9312}"
+node "$repo/scripts/portal/csp.mjs" --write-meta "$https_dist/index.html" "$https_dist/config.json"
+serve "${GLANCE_SIG_PORTAL_HTTPS_BACKEND_PORT:-8083}" "$https_dist"
 
 cd "$repo"
 if [ "${1:-}" = --screenshots ]; then

@@ -30,6 +30,9 @@ pub struct PortalConfig {
     /// by `scripts/portal/build.sh` and the server; listed here so one file says it all.
     #[serde(default)]
     pub connect_src: Vec<String>,
+    /// The page's own origin (`window.location.origin`), set at start-up: not part of the file.
+    #[serde(skip)]
+    pub page_origin: Option<String>,
 }
 
 /// The `embed` section of `config.json`.
@@ -39,6 +42,32 @@ pub struct EmbedConfig {
     /// Empty: none.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+}
+
+/// `scheme://host:port` in lower case with the default port spelled out, as CSP compares
+/// origins; `None` for what is not an http(s) URL.
+fn normal_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => "80",
+        "https" => "443",
+        _ => return None,
+    };
+    let authority = rest
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let has_port = authority
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+        && !authority.ends_with(']');
+    Some(if has_port {
+        format!("{scheme}://{authority}")
+    } else {
+        format!("{scheme}://{authority}:{default_port}")
+    })
 }
 
 fn default_domain() -> String {
@@ -73,6 +102,48 @@ impl PortalConfig {
             }
         }
         self
+    }
+
+    /// The page's origin, for [`PortalConfig::blocked`].
+    #[must_use]
+    pub fn with_page_origin(mut self, origin: Option<String>) -> Self {
+        self.page_origin = origin;
+        self
+    }
+
+    /// Why the browser would refuse a request from this page to `url`, if it would: plain
+    /// http from an https page (mixed content), or an origin the Content-Security-Policy
+    /// (`'self'`, `auth_url`'s origin and `connect_src`, see scripts/portal/csp.mjs) leaves out;
+    /// an empty `connect_src` says nothing of the server's policy, so only mixed content counts.
+    /// Said before the request, because the browser's own refusal reaches the page only as an
+    /// opaque network error.
+    pub fn blocked(&self, service: &str, url: &str) -> Option<String> {
+        let target = normal_origin(url)?;
+        let page = self.page_origin.as_deref().and_then(normal_origin);
+        if page.as_deref().is_some_and(|p| p.starts_with("https://"))
+            && target.starts_with("http://")
+        {
+            return Some(format!(
+                "the catalog's {service} endpoint {url} is plain http and this page is https: \
+                 the browser blocks such requests (mixed content). Use the cloud's https \
+                 endpoints (config.json region and interface choose them)"
+            ));
+        }
+        if self.connect_src.is_empty() {
+            return None;
+        }
+        let allowed = std::iter::once(self.auth_url.as_str())
+            .chain(self.connect_src.iter().map(String::as_str))
+            .filter_map(normal_origin)
+            .chain(page)
+            .any(|origin| origin == target);
+        (!allowed).then(|| {
+            format!(
+                "the catalog's {service} endpoint {url} is not in config.json connect_src, so \
+                 the page's Content-Security-Policy blocks it: add \"{}\" to connect_src",
+                crate::api::origin_of(url)
+            )
+        })
     }
 
     /// Whether a `postMessage` from `origin` may hand over a token.

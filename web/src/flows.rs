@@ -59,7 +59,9 @@ pub async fn start(dispatch: Dispatch) {
         Err(error) => Err(error),
     };
     let config = match config {
-        Ok(config) => config.with_query(&query),
+        Ok(config) => config
+            .with_query(&query)
+            .with_page_origin(location.as_ref().and_then(|l| l.origin().ok())),
         Err(message) => {
             dispatch.dispatch(Action::ConfigFailed(message));
             return;

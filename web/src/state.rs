@@ -71,14 +71,21 @@ impl Scoped {
                 .map(str::to_owned)
                 .map_err(|error| error.to_string())
         };
+        let glance = find(EndpointFilter::image())?;
+        let barbican = find(EndpointFilter::key_manager())?;
+        for (service, url) in [("image", &glance), ("key-manager", &barbican)] {
+            if let Some(reason) = config.blocked(service, url) {
+                return Err(reason);
+            }
+        }
         Ok(Self {
             token: token.value.clone(),
             user: token.user.name.clone(),
             project: project.name.clone(),
             project_id: project.id.clone(),
             expires_at: token.expires_at.clone(),
-            glance: find(EndpointFilter::image())?,
-            barbican: find(EndpointFilter::key_manager())?,
+            glance,
+            barbican,
         })
     }
 }
@@ -1058,6 +1065,33 @@ mod tests {
             .reduce(Action::Scoped(Box::new(token(false))));
         assert!(state.scoped().is_none());
         assert!(state.auth_error.expect("error").contains("not scoped"));
+    }
+
+    #[test]
+    fn endpoints_the_browser_would_block_are_named_before_any_request() {
+        // An https page and a catalog of plain http endpoints: mixed content.
+        let https_page = config().with_page_origin(Some("https://portal.example".into()));
+        let state = State::default()
+            .reduce(Action::ConfigLoaded(https_page, DebugFlags::default()))
+            .reduce(Action::Scoped(Box::new(token(true))));
+        assert!(state.scoped().is_none());
+        let error = state.auth_error.expect("error");
+        assert!(error.contains("mixed content"), "{error}");
+
+        // An endpoint connect_src leaves out: the CSP would block it.
+        let mut narrow = config();
+        narrow.connect_src = vec![
+            "http://127.0.0.1:5000".into(),
+            "http://127.0.0.1:9292/".into(),
+        ];
+        let state = State::default()
+            .reduce(Action::ConfigLoaded(narrow, DebugFlags::default()))
+            .reduce(Action::Scoped(Box::new(token(true))));
+        let error = state.auth_error.expect("error");
+        assert!(
+            error.contains("add \"http://127.0.0.1:9311\" to connect_src"),
+            "{error}"
+        );
     }
 
     #[test]

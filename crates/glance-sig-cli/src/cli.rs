@@ -8,7 +8,7 @@ use glance_sig_core::HashMethod;
 /// Sign, verify and inspect OpenStack image signatures (the img_signature* properties),
 /// exactly as Glance, Nova and cursive check them.
 #[derive(Debug, Parser)]
-#[command(name = "glance-sig", version, about, long_about = None)]
+#[command(name = "glance-sig", version, about, long_about = None, after_help = crate::exit::EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -17,17 +17,22 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Sign an image file; print the four img_signature* properties as JSON.
+    #[command(after_help = crate::exit::EXIT_CODES)]
     Sign(SignArgs),
     /// Verify an image file against its properties and certificate, as Glance and Nova do;
     /// or, with --image-id, an image in Glance with its certificate from Barbican.
+    #[command(after_help = crate::exit::EXIT_CODES)]
     Verify(VerifyArgs),
     /// Sign an image file and upload it to Glance, which verifies it (all four properties in
     /// the one create request; the image is deleted if anything fails).
+    #[command(after_help = crate::exit::EXIT_CODES)]
     Upload(crate::cloud::args::UploadArgs),
     /// Check every image in scope: unsigned, partially signed, or signed with a certificate
     /// Glance and Nova can use; each finding with its fix.
+    #[command(after_help = crate::exit::EXIT_CODES)]
     Audit(crate::cloud::args::AuditArgs),
     /// Say what a certificate, key or properties file is, and what a cloud would make of it.
+    #[command(after_help = crate::exit::EXIT_CODES)]
     Inspect(InspectArgs),
     /// Hash zeros in memory and print the rate (bench/component.sh).
     #[command(hide = true)]

@@ -6,7 +6,8 @@
 //! clock. One submodule per concept:
 //!
 //! - [`transport`]: proto `Request` values out over ureq, `Response` values back, bodies
-//!   streamed both ways;
+//!   streamed both ways, redirects kept to one origin;
+//! - [`tls`]: the CA roots, client certificates and what a refused certificate means;
 //! - [`session`]: clouds.yaml and `OS_*` discovery, the Keystone token, the endpoints;
 //! - [`certstore`]: the signing certificate in Barbican, in the form castellan reads;
 //! - [`diskformat`]: the disk format from an image's first bytes;
@@ -17,8 +18,10 @@ pub mod audit;
 pub mod certstore;
 pub mod diskformat;
 pub mod error;
+pub mod interrupt;
 pub mod remote_verify;
 pub mod session;
+pub mod tls;
 pub mod transport;
 pub mod upload;
 

@@ -1,5 +1,7 @@
-//! Exit codes, documented in the README: 0 valid/done, 1 not valid (or key and certificate
-//! differ), 2 usage errors and unreadable or malformed input.
+//! Exit codes, the same for every command, documented in the README and in `--help`
+//! ([`EXIT_CODES`]): 0 valid/done, 1 not valid (or refused by Glance, or key and certificate
+//! differ), 2 usage errors and unreadable or malformed local input, 3 could not check (network,
+//! TLS, authentication, a cloud error): a pipeline retries on 3 and stops on 1.
 
 use std::process::ExitCode;
 
@@ -14,7 +16,20 @@ pub enum Outcome {
     Rejected,
     /// Usage error, unreadable or malformed input.
     BadInput,
+    /// Nothing was decided: the cloud could not be reached, authenticated with, or it failed.
+    Unchecked,
 }
+
+/// The exit codes, as `--help` prints them.
+pub const EXIT_CODES: &str = "\
+Exit codes (every command):
+  0  ok: signed, uploaded and verified by Glance, signature valid, audit clean
+  1  not valid: the signature or chain does not verify, Glance refused the data, the key does
+     not match the certificate, or audit found images that would not verify or boot
+  2  usage, or unreadable or malformed local input (files, clouds.yaml, CA or client
+     certificate files)
+  3  could not check: network, TLS, authentication or a cloud error; nothing was decided
+  130  interrupted (Ctrl-C, SIGTERM); an upload first deletes the image it created";
 
 impl From<Outcome> for ExitCode {
     fn from(o: Outcome) -> Self {
@@ -22,6 +37,7 @@ impl From<Outcome> for ExitCode {
             Outcome::Success => 0,
             Outcome::Rejected => 1,
             Outcome::BadInput => 2,
+            Outcome::Unchecked => 3,
         })
     }
 }

@@ -7,6 +7,9 @@
 //! deleted at the end, also when a test fails.
 
 // The CLI's own HTTP transport, to set the cloud up the way the tests need it.
+#[path = "../src/cloud/tls.rs"]
+#[allow(dead_code)]
+mod tls;
 #[path = "../src/cloud/transport.rs"]
 #[allow(dead_code)]
 mod transport;
@@ -49,7 +52,7 @@ impl Cloud {
             .map_err(|e| e.to_string())?;
         let keystone = cloud.keystone().map_err(|e| e.to_string())?;
         let auth = cloud.auth().map_err(|e| e.to_string())?;
-        let transport = Transport::new(Duration::from_secs(30));
+        let transport = Transport::new(Duration::from_secs(30), ureq::tls::TlsConfig::default());
         let response = transport
             .send(&keystone.authenticate(&auth))
             .map_err(|e| e.to_string())?;
@@ -193,8 +196,9 @@ impl Stack {
         })
     }
 
-    /// Runs glance-sig as the demo user, with only the stack's clouds.yaml in its environment.
-    fn glance_sig(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+    /// glance-sig as the demo user, with only the stack's clouds.yaml in its environment, and
+    /// `env` on top (an empty value removes a variable).
+    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(BIN);
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("OS_") {
@@ -207,13 +211,35 @@ impl Stack {
             .env("OS_CLOUD", "glance-sig-demo")
             .current_dir(&self.dir);
         for (key, value) in env {
-            command.env(key, value);
+            // An empty value removes the variable (OS_CLIENT_CONFIG_FILE, OS_CLOUD).
+            if value.is_empty() {
+                command.env_remove(key);
+            } else {
+                command.env(key, value);
+            }
         }
-        command.output().expect("run glance-sig")
+        command
+    }
+
+    /// Runs glance-sig as the demo user and waits for it; `env` as in [`Stack::command`].
+    fn glance_sig(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.command(args, env).output().expect("run glance-sig")
     }
 
     /// `glance-sig upload --json`, expected to succeed; the image is removed at the end.
     fn upload_ok(&mut self, image: &Path, key: &Path, cert: &Path, extra: &[&str]) -> Value {
+        self.upload_ok_with(image, key, cert, extra, &[])
+    }
+
+    /// [`Stack::upload_ok`] with more environment (another cloud, say).
+    fn upload_ok_with(
+        &mut self,
+        image: &Path,
+        key: &Path,
+        cert: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Value {
         let mut args = vec![
             "upload",
             "--json",
@@ -225,7 +251,7 @@ impl Stack {
             path_str(cert),
         ];
         args.extend_from_slice(extra);
-        let output = self.glance_sig(&args, &[]);
+        let output = self.glance_sig(&args, env);
         let result: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
             panic!("upload failed:\n{}", describe(&output));
         });
@@ -240,6 +266,86 @@ impl Stack {
             self.secrets.push(uuid);
         }
         result
+    }
+}
+
+impl Stack {
+    /// The stack's Glance, as `IP:port` (for proxies put in front of it).
+    fn glance_address(&self) -> SocketAddr {
+        let glance_url = self
+            .demo
+            .token
+            .endpoint(&EndpointFilter::image().region(Some("RegionOne")))
+            .expect("image endpoint")
+            .to_owned();
+        glance_url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .expect("host:port")
+            .parse()
+            .expect("the stack's Glance is at an IP:port")
+    }
+
+    /// The stack's TLS files (scripts/cloud/stack.sh): ca.pem, client.pem, client-key.pem.
+    fn tls_file(&self, name: &str) -> String {
+        let path = self
+            .clouds_yaml
+            .parent()
+            .expect("state dir")
+            .join("tls")
+            .join(name);
+        assert!(
+            path.is_file(),
+            "{} missing: stack.sh start makes it",
+            path.display()
+        );
+        path.display().to_string()
+    }
+
+    /// A clouds.yaml of one cloud `name`: the demo user at `auth_url` in `region`, with
+    /// `extra` lines (cacert, cert, key, verify) under the cloud.
+    fn clouds_yaml_for(
+        &self,
+        name: &str,
+        auth_url: &str,
+        region: &str,
+        extra: &[String],
+    ) -> String {
+        let text = fs::read_to_string(&self.clouds_yaml).expect("clouds.yaml");
+        let clouds = CloudsYaml::parse(&text).expect("parse");
+        let demo = config::resolve(
+            Some(&clouds),
+            Vec::<(String, String)>::new(),
+            Some("glance-sig-demo"),
+        )
+        .expect("demo cloud");
+        let mut yaml = format!(
+            "clouds:\n  {name}:\n    auth:\n      auth_url: {auth_url}\n      username: {}\n      \
+             password: {}\n      project_name: {}\n      user_domain_name: Default\n      \
+             project_domain_name: Default\n    region_name: {region}\n",
+            demo.username.as_deref().expect("user"),
+            demo.password.as_ref().expect("password").expose(),
+            demo.project_name.as_deref().expect("project"),
+        );
+        for line in extra {
+            yaml += &format!("    {line}\n");
+        }
+        let path = self.dir.join(format!("{name}.yaml"));
+        fs::write(&path, yaml).expect("write clouds.yaml");
+        path.display().to_string()
+    }
+
+    /// Images of that name, and certificate secrets of this test, to be removed at the end.
+    fn collect_leftovers(&mut self, name: &str) -> Vec<Image> {
+        let images = self.demo.images_named(name);
+        self.images.extend(images.iter().map(|i| i.id.clone()));
+        let secrets = self.demo.call(
+            &self.demo.barbican.list_certificates(100, 0),
+            barbican::parse_secret_list,
+        );
+        self.secrets.extend(secrets_tagged(&secrets, &self.tag));
+        images
     }
 }
 
@@ -648,9 +754,18 @@ fn tampered_data_is_refused_and_the_image_deleted() {
     assert!(images.is_empty(), "left behind: {images:?}");
 }
 
-/// Forwards connections to `upstream`; a connection whose request is a `PUT` is cut (both
-/// ways) once `cut_after` bytes of it went up. Serves at most 16 connections.
-fn cutting_proxy(upstream: SocketAddr, cut_after: u64) -> SocketAddr {
+/// What [`proxy`] does to a `PUT` (an image upload).
+#[derive(Clone, Copy)]
+enum OnPut {
+    /// Cut the connection (both ways) once this many bytes went up.
+    CutAfter(u64),
+    /// Pass it on at about this many bytes a second.
+    Throttle(u64),
+}
+
+/// Forwards connections to `upstream`, doing `on_put` to uploads. Serves at most 16
+/// connections.
+fn proxy(upstream: SocketAddr, on_put: OnPut) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let address = listener.local_addr().expect("address");
     thread::spawn(move || {
@@ -679,10 +794,16 @@ fn cutting_proxy(upstream: SocketAddr, cut_after: u64) -> SocketAddr {
                     };
                     let put = *is_put.get_or_insert_with(|| buffer[..n].starts_with(b"PUT "));
                     sent += n as u64;
-                    if put && sent > cut_after {
-                        let _ = client.shutdown(Shutdown::Both);
-                        let _ = server.shutdown(Shutdown::Both);
-                        return;
+                    match on_put {
+                        OnPut::CutAfter(limit) if put && sent > limit => {
+                            let _ = client.shutdown(Shutdown::Both);
+                            let _ = server.shutdown(Shutdown::Both);
+                            return;
+                        }
+                        OnPut::Throttle(rate) if put => {
+                            thread::sleep(Duration::from_micros(n as u64 * 1_000_000 / rate));
+                        }
+                        _ => {}
                     }
                     if server.write_all(&buffer[..n]).is_err() {
                         break;
@@ -700,22 +821,8 @@ fn a_connection_cut_during_upload_leaves_no_image() {
     let Some(mut stack) = Stack::get("cut") else {
         return;
     };
-    let glance_url = stack
-        .demo
-        .token
-        .endpoint(&EndpointFilter::image())
-        .expect("image endpoint")
-        .to_owned();
-    let authority = glance_url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .expect("host:port")
-        .to_owned();
-    let upstream: SocketAddr = authority
-        .parse()
-        .expect("the stack's Glance is at an IP:port");
-    let proxy = cutting_proxy(upstream, 2 << 20);
+    let upstream = stack.glance_address();
+    let proxy = proxy(upstream, OnPut::CutAfter(2 << 20));
 
     let (key, cert) = key_and_cert(&stack.dir, KeyKind::P384, &stack.tag);
     let image = image_file(&stack.dir, "big.img", 16 << 20, 3);
@@ -749,7 +856,8 @@ fn a_connection_cut_during_upload_leaves_no_image() {
         barbican::parse_secret_list,
     );
     stack.secrets.extend(secrets_tagged(&secrets, &stack.tag));
-    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    // A broken connection decides nothing about the image: "could not check".
+    assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("uploading image"), "{stderr}");
     assert!(stderr.contains("the image was deleted"), "{stderr}");
@@ -955,4 +1063,450 @@ fn audit_reports_each_problem_with_its_fix() {
         &[],
     );
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTPS: the same stack behind TLS fronts with a private CA (scripts/cloud/stack.sh): region
+// RegionTLS (5443, 9293, 9312), RegionMTLS (client certificates required: 5444, 9294, 9313), a
+// Keystone front with an expired certificate (5445) and one for another name (5446).
+
+const TLS_AUTH_URL: &str = "https://127.0.0.1:5443/v3";
+const MTLS_AUTH_URL: &str = "https://127.0.0.1:5444/v3";
+
+fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Upload, `verify --image-id` and `audit` over https with `env`; the image is checked over the
+/// plain endpoints (the same Glance).
+fn upload_verify_audit_over_https(stack: &mut Stack, env: &[(&str, &str)]) {
+    let (key, cert) = key_and_cert(&stack.dir, KeyKind::P384, &stack.tag);
+    let image = image_file(&stack.dir, "disk.img", 2 << 20, 21);
+    let name = format!("gs-https-{}", unique());
+    let result = stack.upload_ok_with(&image, &key, &cert, &["--name", &name], env);
+    let id = result["id"].as_str().expect("id").to_owned();
+    let stored = stack.demo.image(&id).expect("image exists");
+    assert_eq!(stored.status, "active");
+    for property in glance_sig_properties() {
+        assert!(
+            stored.properties.contains_key(property),
+            "{property} missing"
+        );
+    }
+
+    let output = stack.glance_sig(&["verify", "--image-id", &id], env);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Signature valid"));
+
+    let output = stack.glance_sig(&["audit", "--mine", "--json"], env);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        describe(&output)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).expect("audit json");
+    assert!(findings(&report, &id).is_empty(), "{report}");
+    let stderr = stderr_of(&output);
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
+
+fn glance_sig_properties() -> [&'static str; 4] {
+    [
+        "img_signature",
+        "img_signature_hash_method",
+        "img_signature_key_type",
+        "img_signature_certificate_uuid",
+    ]
+}
+
+#[test]
+fn https_with_clouds_yaml_cacert() {
+    let Some(mut stack) = Stack::get("https-cacert") else {
+        return;
+    };
+    upload_verify_audit_over_https(&mut stack, &[("OS_CLOUD", "glance-sig-demo-tls")]);
+}
+
+#[test]
+fn https_with_os_variables_and_os_cacert() {
+    let Some(mut stack) = Stack::get("https-env") else {
+        return;
+    };
+    let text = fs::read_to_string(&stack.clouds_yaml).expect("clouds.yaml");
+    let clouds = CloudsYaml::parse(&text).expect("parse");
+    let demo = config::resolve(
+        Some(&clouds),
+        Vec::<(String, String)>::new(),
+        Some("glance-sig-demo"),
+    )
+    .expect("demo");
+    let ca = stack.tls_file("ca.pem");
+    let password = demo
+        .password
+        .as_ref()
+        .expect("password")
+        .expose()
+        .to_owned();
+    let env = [
+        ("OS_CLIENT_CONFIG_FILE", ""),
+        ("OS_CLOUD", ""),
+        ("OS_AUTH_URL", TLS_AUTH_URL),
+        ("OS_USERNAME", demo.username.as_deref().expect("user")),
+        ("OS_PASSWORD", password.as_str()),
+        (
+            "OS_PROJECT_NAME",
+            demo.project_name.as_deref().expect("project"),
+        ),
+        ("OS_USER_DOMAIN_NAME", "Default"),
+        ("OS_PROJECT_DOMAIN_NAME", "Default"),
+        ("OS_REGION_NAME", "RegionTLS"),
+        ("OS_CACERT", ca.as_str()),
+    ];
+    upload_verify_audit_over_https(&mut stack, &env);
+}
+
+#[test]
+fn https_without_the_ca_is_refused_creates_nothing_and_cannot_check() {
+    let Some(mut stack) = Stack::get("https-no-ca") else {
+        return;
+    };
+    let yaml = stack.clouds_yaml_for("no-ca", TLS_AUTH_URL, "RegionTLS", &[]);
+    let env = [
+        ("OS_CLIENT_CONFIG_FILE", yaml.as_str()),
+        ("OS_CLOUD", "no-ca"),
+    ];
+    let (key, cert) = key_and_cert(&stack.dir, KeyKind::Rsa, &stack.tag);
+    let image = image_file(&stack.dir, "disk.img", 1 << 20, 22);
+    let name = format!("gs-https-no-ca-{}", unique());
+    let args = [
+        "upload",
+        "--image",
+        path_str(&image),
+        "--key",
+        path_str(&key),
+        "--cert",
+        path_str(&cert),
+        "--name",
+        &name,
+    ];
+    let output = stack.glance_sig(&args, &env);
+    let left = stack.collect_leftovers(&name);
+    assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("not signed by any CA this machine trusts"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("cacert") && stderr.contains("OS_CACERT"),
+        "{stderr}"
+    );
+    assert!(left.is_empty(), "created: {left:?}");
+
+    for args in [
+        &[
+            "verify",
+            "--image-id",
+            "00000000-0000-4000-8000-000000000000",
+        ][..],
+        &["audit"],
+    ] {
+        let output = stack.glance_sig(args, &env);
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{args:?}: {}",
+            describe(&output)
+        );
+        assert!(
+            stderr_of(&output).contains("--os-cacert"),
+            "{}",
+            describe(&output)
+        );
+    }
+
+    // A CA file that is not there is a local mistake, named with its setting.
+    let output = stack.glance_sig(&["audit", "--os-cacert", "/nonexistent/ca.pem"], &env);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(
+        stderr_of(&output).contains("/nonexistent/ca.pem (--os-cacert"),
+        "{}",
+        describe(&output)
+    );
+
+    // The CA by flag makes the same cloud work.
+    let ca = stack.tls_file("ca.pem");
+    let output = stack.glance_sig(&["audit", "--mine", "--json", "--os-cacert", &ca], &env);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        describe(&output)
+    );
+}
+
+#[test]
+fn mutual_tls_needs_the_client_certificate() {
+    let Some(mut stack) = Stack::get("mtls") else {
+        return;
+    };
+    // The stack's cloud: cert and key in clouds.yaml.
+    let (key, cert) = key_and_cert(&stack.dir, KeyKind::P521, &stack.tag);
+    let image = image_file(&stack.dir, "disk.img", 1 << 20, 23);
+    let name = format!("gs-mtls-{}", unique());
+    let env = [("OS_CLOUD", "glance-sig-demo-mtls")];
+    let result = stack.upload_ok_with(&image, &key, &cert, &["--name", &name], &env);
+    let id = result["id"].as_str().expect("id").to_owned();
+    let output = stack.glance_sig(&["verify", "--image-id", &id], &env);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+
+    // Without the client certificate: refused, and the fix names the settings.
+    let ca = format!("cacert: {}", stack.tls_file("ca.pem"));
+    let yaml = stack.clouds_yaml_for("mtls-no-cert", MTLS_AUTH_URL, "RegionMTLS", &[ca]);
+    let env = [
+        ("OS_CLIENT_CONFIG_FILE", yaml.as_str()),
+        ("OS_CLOUD", "mtls-no-cert"),
+    ];
+    let output = stack.glance_sig(&["verify", "--image-id", &id], &env);
+    assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("client certificate"), "{stderr}");
+    assert!(stderr.contains("OS_CERT"), "{stderr}");
+
+    // OS_CERT and OS_KEY give it.
+    let (client, client_key) = (
+        stack.tls_file("client.pem"),
+        stack.tls_file("client-key.pem"),
+    );
+    let with_vars = [
+        env[0],
+        env[1],
+        ("OS_CERT", client.as_str()),
+        ("OS_KEY", client_key.as_str()),
+    ];
+    let output = stack.glance_sig(&["verify", "--image-id", &id], &with_vars);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+
+    // A key that is not the certificate's is caught before any connection.
+    let (other_key, _) = key_and_cert(&stack.dir, KeyKind::Rsa, &stack.tag);
+    let output = stack.glance_sig(
+        &[
+            "audit",
+            "--os-cert",
+            &client,
+            "--os-key",
+            path_str(&other_key),
+        ],
+        &env,
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(
+        stderr_of(&output).contains("not the certificate's"),
+        "{}",
+        describe(&output)
+    );
+}
+
+#[test]
+fn expired_and_misnamed_server_certificates_are_named() {
+    let Some(stack) = Stack::get("tls-bad-server") else {
+        return;
+    };
+    let ca = format!("cacert: {}", stack.tls_file("ca.pem"));
+    let cases = [
+        ("https://127.0.0.1:5445/v3", "certificate expired at"),
+        (
+            "https://127.0.0.1:5446/v3",
+            "certificate is for cloud.example, not for 127.0.0.1",
+        ),
+    ];
+    for (auth_url, says) in cases {
+        let yaml = stack.clouds_yaml_for("bad", auth_url, "RegionTLS", std::slice::from_ref(&ca));
+        let env = [
+            ("OS_CLIENT_CONFIG_FILE", yaml.as_str()),
+            ("OS_CLOUD", "bad"),
+        ];
+        let output = stack.glance_sig(&["audit", "--mine"], &env);
+        assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+        assert!(
+            stderr_of(&output).contains(says),
+            "{auth_url}: {}",
+            describe(&output)
+        );
+    }
+
+    // --insecure (and verify: false) skip the check, with a warning on every run.
+    let yaml = stack.clouds_yaml_for("bad", "https://127.0.0.1:5446/v3", "RegionTLS", &[]);
+    let env = [
+        ("OS_CLIENT_CONFIG_FILE", yaml.as_str()),
+        ("OS_CLOUD", "bad"),
+    ];
+    let output = stack.glance_sig(&["audit", "--mine", "--json", "--insecure"], &env);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        describe(&output)
+    );
+    assert!(stderr_of(&output).contains("https certificates are not checked (--insecure)"));
+    let yaml = stack.clouds_yaml_for(
+        "bad",
+        "https://127.0.0.1:5446/v3",
+        "RegionTLS",
+        &["verify: false".to_owned()],
+    );
+    let env = [
+        ("OS_CLIENT_CONFIG_FILE", yaml.as_str()),
+        ("OS_CLOUD", "bad"),
+    ];
+    let output = stack.glance_sig(&["audit", "--mine", "--json"], &env);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        describe(&output)
+    );
+    assert!(stderr_of(&output).contains("https certificates are not checked (verify: false)"));
+}
+
+#[test]
+fn could_not_check_has_its_own_exit_code() {
+    let Some(stack) = Stack::get("exit-codes") else {
+        return;
+    };
+    // An image id Glance does not know: nothing was checked.
+    let output = stack.glance_sig(
+        &[
+            "verify",
+            "--image-id",
+            "00000000-0000-4000-8000-000000000000",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+    // Keystone refuses the password.
+    let output = stack.glance_sig(
+        &["audit"],
+        &[
+            ("OS_PASSWORD", "wrong"),
+            ("OS_CLOUD", ""),
+            ("OS_CLIENT_CONFIG_FILE", ""),
+            ("OS_AUTH_URL", "http://127.0.0.1:5000/v3"),
+            ("OS_USERNAME", "demo"),
+            ("OS_PROJECT_NAME", "demo"),
+            ("OS_USER_DOMAIN_NAME", "Default"),
+            ("OS_PROJECT_DOMAIN_NAME", "Default"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+    // Nothing listens.
+    let yaml = stack.clouds_yaml_for("down", "http://127.0.0.1:9/v3", "RegionOne", &[]);
+    let output = stack.glance_sig(
+        &["audit"],
+        &[
+            ("OS_CLIENT_CONFIG_FILE", yaml.as_str()),
+            ("OS_CLOUD", "down"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+    // A clouds.yaml that is not YAML is bad local input.
+    let broken = stack.dir.join("broken.yaml");
+    fs::write(&broken, "clouds: [unclosed\n").expect("write");
+    let output = stack.glance_sig(&["audit"], &[("OS_CLIENT_CONFIG_FILE", path_str(&broken))]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ctrl-C and SIGTERM during an upload.
+
+/// Starts an upload through a slow proxy, sends `signal` once the image exists in Glance, and
+/// returns the image name, the image id and what glance-sig printed.
+fn interrupt_upload(stack: &mut Stack, signal: &str, extra: &[&str]) -> (String, String, Output) {
+    let proxy = proxy(stack.glance_address(), OnPut::Throttle(1 << 20));
+    let (key, cert) = key_and_cert(&stack.dir, KeyKind::P384, &stack.tag);
+    let image = image_file(&stack.dir, "slow.img", 32 << 20, 24);
+    let name = format!("gs-interrupted-{}", unique());
+    let mut args = vec![
+        "upload",
+        "--image",
+        path_str(&image),
+        "--key",
+        path_str(&key),
+        "--cert",
+        path_str(&cert),
+        "--name",
+        &name,
+    ];
+    args.extend_from_slice(extra);
+    let glance = format!("http://{proxy}");
+    let child = stack
+        .command(&args, &[("OS_IMAGE_ENDPOINT_OVERRIDE", &glance)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait until the image is created and its data is flowing.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let id = loop {
+        let images = stack.demo.images_named(&name);
+        if let Some(image) = images.first() {
+            break image.id.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the upload never created its image"
+        );
+        thread::sleep(Duration::from_millis(200));
+    };
+    thread::sleep(Duration::from_secs(2));
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait");
+    (name, id, output)
+}
+
+#[test]
+fn sigint_during_upload_deletes_the_image() {
+    let Some(mut stack) = Stack::get("sigint") else {
+        return;
+    };
+    let (name, id, output) = interrupt_upload(&mut stack, "INT", &[]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut left = stack.demo.images_named(&name);
+    while !left.is_empty() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(500));
+        left = stack.demo.images_named(&name);
+    }
+    stack.collect_leftovers(&name);
+    assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains(&format!("image {id} was deleted: nothing is left behind")),
+        "{stderr}"
+    );
+    assert!(left.is_empty(), "left behind: {left:?}");
+    assert!(stack.demo.image(&id).is_none());
+}
+
+#[test]
+fn sigterm_during_upload_with_keep_keeps_and_names_the_image() {
+    let Some(mut stack) = Stack::get("sigterm") else {
+        return;
+    };
+    let (name, id, output) = interrupt_upload(&mut stack, "TERM", &["--keep"]);
+    let left = stack.collect_leftovers(&name);
+    assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains(&format!("`openstack image delete {id}`")),
+        "{stderr}"
+    );
+    assert_eq!(left.len(), 1, "{left:?}");
+    // All four properties were in the create request: even the kept image has a full set.
+    for property in glance_sig_properties() {
+        assert!(
+            left[0].properties.contains_key(property),
+            "{property} missing"
+        );
+    }
 }

@@ -51,6 +51,22 @@ const RESERVED: &[&str] = &[
     "stores",
 ];
 
+/// A version 4 uuid from 16 random bytes, for [`NewImage::id`]: an id chosen by the client
+/// lets it find (and delete) an image whose create answer was lost.
+pub fn image_id_from_random(mut random: [u8; 16]) -> String {
+    random[6] = (random[6] & 0x0f) | 0x40;
+    random[8] = (random[8] & 0x3f) | 0x80;
+    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 /// Builds Glance v2 requests for one endpoint and token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Glance {
@@ -687,6 +703,18 @@ mod tests {
             key_type: "ECC_SECP384R1".into(),
             certificate_uuid: "0f3f0fa2-5b0e-4a3c-9d35-2b7e0d3f5a11".into(),
         }
+    }
+
+    #[test]
+    fn client_chosen_ids_are_version_4_uuids() {
+        assert_eq!(
+            image_id_from_random([0xff; 16]),
+            "ffffffff-ffff-4fff-bfff-ffffffffffff"
+        );
+        assert_eq!(
+            image_id_from_random([0; 16]),
+            "00000000-0000-4000-8000-000000000000"
+        );
     }
 
     #[test]

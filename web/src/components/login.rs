@@ -105,6 +105,7 @@ fn unreachable_config() -> crate::config::PortalConfig {
         hash_method: "SHA-256".into(),
         embed: Default::default(),
         connect_src: Vec::new(),
+        page_origin: None,
     }
 }
 

@@ -29,6 +29,20 @@ pub struct CloudArgs {
     /// Use this Barbican URL instead of the catalog's.
     #[arg(long, env = "OS_KEY_MANAGER_ENDPOINT_OVERRIDE", value_name = "URL")]
     pub os_key_manager_endpoint_override: Option<String>,
+    /// A PEM file of CA certificates to trust for https, added to this machine's roots
+    /// [default: the cloud's cacert].
+    #[arg(long, env = "OS_CACERT", value_name = "PATH")]
+    pub os_cacert: Option<PathBuf>,
+    /// A PEM client certificate, for clouds that require mutual TLS [default: the cloud's cert].
+    #[arg(long, env = "OS_CERT", value_name = "PATH")]
+    pub os_cert: Option<PathBuf>,
+    /// The client certificate's PEM private key [default: the cloud's key].
+    #[arg(long, env = "OS_KEY", value_name = "PATH")]
+    pub os_key: Option<PathBuf>,
+    /// Do not check https servers' certificates (unsafe: anyone on the path can read the token
+    /// and change the image); as `verify: false` in clouds.yaml.
+    #[arg(long)]
+    pub insecure: bool,
     /// Seconds a connection may stall (connect, or any one read or write) before the request
     /// is abandoned; also how long to wait for an image to become active.
     #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]

@@ -5,6 +5,7 @@ use std::fmt;
 use openstack_proto::barbican::SecretProblem;
 use openstack_proto::ApiError;
 
+use super::tls::TlsSetupError;
 use super::transport::TransportError;
 use crate::exit::Outcome;
 
@@ -38,13 +39,16 @@ pub enum CloudError {
         /// Keystone's status, when it answered.
         status: Option<u16>,
     },
+    /// A TLS setting (CA file, client certificate) cannot be used.
+    #[error(transparent)]
+    Tls(TlsSetupError),
     /// A request could not be sent, or its answer not received.
     #[error("{doing}: {source}")]
     Transport {
         /// What was being done.
         doing: String,
-        /// The transport's error.
-        source: TransportError,
+        /// The transport's error (boxed: TLS problems carry names and URLs).
+        source: Box<TransportError>,
     },
     /// A service answered with an error, or with something that cannot be read.
     #[error("{doing}: {source}")]
@@ -137,7 +141,12 @@ pub enum Cleanup {
     /// Kept, as `--keep` asked (queued, all four properties, no data).
     Kept,
     /// The delete failed too.
-    DeleteFailed(String),
+    DeleteFailed {
+        /// The image left behind.
+        image_id: String,
+        /// Why the delete failed.
+        why: String,
+    },
 }
 
 impl fmt::Display for Cleanup {
@@ -148,10 +157,10 @@ impl fmt::Display for Cleanup {
                 "the image was kept (--keep): it is queued, with all four signature properties \
                  and no data",
             ),
-            Self::DeleteFailed(why) => write!(
+            Self::DeleteFailed { image_id, why } => write!(
                 f,
-                "deleting the image failed too ({why}): delete it by hand \
-                 (openstack image delete ID)"
+                "deleting the image failed too ({why}): it is left behind; delete it with \
+                 `openstack image delete {image_id}`"
             ),
         }
     }
@@ -178,7 +187,7 @@ impl CloudError {
     pub fn transport(doing: impl Into<String>, source: TransportError) -> Self {
         Self::Transport {
             doing: doing.into(),
-            source,
+            source: Box::new(source),
         }
     }
 
@@ -207,6 +216,7 @@ impl CloudError {
                     .to_owned(),
             ),
             Self::Auth { .. } => None,
+            Self::Tls(e) => Some(e.fix()),
             Self::Transport { source, .. } => source.fix(),
             Self::Api { source, .. } => api_fix(source),
             Self::UnusableSecret { problems, .. } => problems
@@ -252,16 +262,36 @@ impl CloudError {
         }
     }
 
-    /// The exit code: configuration and usage problems are bad input (2); everything the
-    /// cloud refused or failed at is a rejection (1).
+    /// The exit code: local configuration and usage problems are bad input (2); a signature,
+    /// certificate or image data that Glance or Nova would refuse is a rejection (1); not
+    /// reaching, authenticating with, or being failed by the cloud is "could not check" (3).
     pub fn outcome(&self) -> Outcome {
         match self {
-            Self::ConfigFile { .. } | Self::Config { .. } | Self::Usage(_) => Outcome::BadInput,
-            Self::Auth {
-                status: Some(400 | 401),
-                ..
-            } => Outcome::BadInput,
-            _ => Outcome::Rejected,
+            Self::ConfigFile { .. }
+            | Self::Config { .. }
+            | Self::Usage(_)
+            | Self::Tls(_)
+            | Self::ImageChanged { .. } => Outcome::BadInput,
+            Self::UnusableSecret { .. } | Self::NotACertificate { .. } => Outcome::Rejected,
+            // Gone from Barbican: nothing can verify the image any more. Not readable by this
+            // user (403) says nothing about the image.
+            Self::CertificateUnavailable { source, .. } if source.is_not_found() => {
+                Outcome::Rejected
+            }
+            Self::Api { source, .. } if source.signature_refusal().is_some() => Outcome::Rejected,
+            Self::UploadFailed { cause, .. } => match cause.outcome() {
+                Outcome::Rejected => Outcome::Rejected,
+                _ => Outcome::Unchecked,
+            },
+            // Glance killed the image after taking its data: the data was refused.
+            Self::NotActive { status, .. } if status == "killed" => Outcome::Rejected,
+            Self::Auth { .. }
+            | Self::Transport { .. }
+            | Self::Api { .. }
+            | Self::CertificateUnavailable { .. }
+            | Self::Download { .. }
+            | Self::NotActive { .. }
+            | Self::NoImageData { .. } => Outcome::Unchecked,
         }
     }
 }
@@ -346,7 +376,7 @@ mod tests {
     }
 
     #[test]
-    fn configuration_is_bad_input() {
+    fn configuration_is_bad_input_and_the_cloud_failing_is_unchecked() {
         let error = CloudError::Usage("x".into());
         assert_eq!(error.outcome(), Outcome::BadInput);
         let error = CloudError::Auth {
@@ -354,7 +384,15 @@ mod tests {
             detail: "no".into(),
             status: Some(401),
         };
-        assert_eq!(error.outcome(), Outcome::BadInput);
+        assert_eq!(error.outcome(), Outcome::Unchecked);
         assert!(error.fix().is_some());
+        let unknown_image = CloudError::api("reading image x", glance_error(404, "No image found"));
+        assert_eq!(unknown_image.outcome(), Outcome::Unchecked);
+        let crashed = CloudError::UploadFailed {
+            image_id: "i".into(),
+            cause: Box::new(CloudError::api("uploading", glance_error(503, "busy"))),
+            cleanup: Cleanup::Deleted,
+        };
+        assert_eq!(crashed.outcome(), Outcome::Unchecked);
     }
 }

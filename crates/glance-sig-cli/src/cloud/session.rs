@@ -15,6 +15,7 @@ use openstack_proto::{ApiError, Request, Response, Service};
 
 use super::args::CloudArgs;
 use super::error::CloudError;
+use super::tls::{expand_home, Setting, TlsOptions};
 use super::transport::{StreamedResponse, Transport};
 
 /// Variables this module reads itself; openstack-proto must not take them for credentials.
@@ -56,7 +57,19 @@ impl Session {
         if let Some(interface) = &args.os_interface {
             cloud.interface = Some(interface.clone());
         }
-        warn_tls_settings(&cloud);
+        let tls = tls_options(args, &cloud, &origin);
+        if tls.insecure {
+            eprintln!(
+                "glance-sig: warning: https certificates are not checked ({}): anyone on the \
+                 network path can read the token and change what is signed or verified",
+                if args.insecure {
+                    "--insecure"
+                } else {
+                    "verify: false"
+                }
+            );
+        }
+        let tls = tls.config().map_err(CloudError::Tls)?;
         let config_error = |source| CloudError::Config {
             origin: origin.clone(),
             source,
@@ -70,7 +83,7 @@ impl Session {
             .endpoint_filter(Service::KeyManager)
             .map_err(config_error)?;
 
-        let transport = Transport::new(args.timeout());
+        let transport = Transport::new(args.timeout(), tls);
         let token = authenticate(&transport, &keystone, &auth)?;
         let image_url = match &args.os_image_endpoint_override {
             Some(url) => url.clone(),
@@ -313,13 +326,28 @@ fn load_cloud(
     Ok((config, origin))
 }
 
-/// TLS settings this binary does not apply: say so instead of ignoring them silently.
-fn warn_tls_settings(cloud: &CloudConfig) {
-    if cloud.cacert.is_some() || cloud.verify == Some(false) || cloud.cert.is_some() {
-        eprintln!(
-            "glance-sig: warning: the cloud's cacert, cert and verify settings are not used \
-             (https endpoints are checked against the webpki roots)"
-        );
+/// The TLS settings: flags (and their `OS_*` variables) first, then the cloud's own.
+fn tls_options(args: &CloudArgs, cloud: &CloudConfig, origin: &str) -> TlsOptions {
+    let pick = |flag: &Option<PathBuf>, flag_name: &str, setting: &Option<String>, key: &str| match (
+        flag, setting,
+    ) {
+        (Some(path), _) => Some(Setting::new(path, flag_name)),
+        (None, Some(path)) => Some(Setting::new(
+            expand_home(path),
+            format!("{key} in {origin}"),
+        )),
+        (None, None) => None,
+    };
+    TlsOptions {
+        cacert: pick(
+            &args.os_cacert,
+            "--os-cacert or OS_CACERT",
+            &cloud.cacert,
+            "cacert",
+        ),
+        cert: pick(&args.os_cert, "--os-cert or OS_CERT", &cloud.cert, "cert"),
+        key: pick(&args.os_key, "--os-key or OS_KEY", &cloud.key, "key"),
+        insecure: args.insecure || cloud.verify == Some(false),
     }
 }
 

@@ -2,16 +2,27 @@
 //! hands back [`Response`] values. Image data streams both ways: an upload body is read from a
 //! `Read` while it is sent (with the request's `Content-Length`, never chunked), a download body
 //! is handed out as a `Read`.
+//!
+//! The token never leaves the origin it was sent to: ureq follows no redirects; this module
+//! follows a same-origin redirect of a `GET` or `HEAD` itself and refuses every other one. A
+//! password or token about to cross plain http to a host that is not loopback gets a warning.
 
+use std::collections::BTreeSet;
 use std::io::Read;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use openstack_proto::{Body, Method, Request, Response};
+use openstack_proto::{Body, Method, Request, Response, AUTH_TOKEN_HEADER};
 use ureq::http;
+use ureq::tls::TlsConfig;
 use ureq::{AsSendBody, BodyReader, SendBody};
+
+use super::tls::TlsProblem;
 
 /// JSON answers and error bodies are small; anything bigger is refused.
 const BODY_LIMIT: u64 = 64 * 1024 * 1024;
+/// Same-origin redirects followed in a row before giving up.
+const MAX_REDIRECTS: usize = 5;
 
 /// A request that could not be sent, or whose answer could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -24,15 +35,34 @@ pub enum TransportError {
         method: Method,
         /// The request's URL.
         url: String,
-        /// What ureq says.
+        /// What ureq says (boxed: with rustls it is large, and every cloud error carries one).
         #[source]
-        source: ureq::Error,
+        source: Box<ureq::Error>,
     },
-    /// An `https://` URL, and this binary was built without TLS.
-    #[error("{url}: this glance-sig was built without TLS support")]
-    TlsUnavailable {
-        /// The URL.
+    /// The TLS handshake failed: a certificate problem on either side.
+    #[error("{method} {url}: TLS: {problem}")]
+    Tls {
+        /// The request's method.
+        method: Method,
+        /// The request's URL.
         url: String,
+        /// The host connected to.
+        host: String,
+        /// What went wrong, in words.
+        problem: TlsProblem,
+    },
+    /// The service answered with a redirect this client does not follow, because the token
+    /// would go to another origin, or the body cannot be sent again.
+    #[error("{method} {url}: redirected to {location} ({why})")]
+    Redirect {
+        /// The request's method.
+        method: Method,
+        /// The request's URL.
+        url: String,
+        /// Where the service pointed.
+        location: String,
+        /// Why it was not followed.
+        why: &'static str,
     },
     /// The request cannot be put on the wire (a header value with a newline, say), or its body
     /// kind does not fit the call.
@@ -50,29 +80,30 @@ pub enum TransportError {
 impl TransportError {
     /// Whether a timeout ended the request.
     pub fn is_timeout(&self) -> bool {
-        matches!(
-            self,
-            Self::Http {
-                source: ureq::Error::Timeout(_),
-                ..
-            }
-        )
+        matches!(self, Self::Http { source, .. } if matches!(**source, ureq::Error::Timeout(_)))
     }
 
     /// What to do about it, when there is something to say.
     pub fn fix(&self) -> Option<String> {
         match self {
-            Self::TlsUnavailable { .. } => Some(
-                "rebuild with `cargo build --release -p glance-sig-cli --features tls`".to_owned(),
-            ),
-            Self::Http {
-                source: ureq::Error::ConnectionFailed | ureq::Error::HostNotFound,
-                ..
-            } => Some(
-                "check that the service runs and that the URL (clouds.yaml auth_url, the \
+            Self::Tls { host, problem, .. } => Some(problem.fix(host)),
+            Self::Redirect { location, .. } => Some(format!(
+                "use the final URL ({location}) in clouds.yaml (auth_url) or an endpoint \
+                 override, or have the catalog list it: the token is only ever sent to the \
+                 origin it was meant for"
+            )),
+            Self::Http { source, .. }
+                if matches!(
+                    **source,
+                    ureq::Error::ConnectionFailed | ureq::Error::HostNotFound
+                ) =>
+            {
+                Some(
+                    "check that the service runs and that the URL (clouds.yaml auth_url, the \
                  catalog, or an endpoint override) is reachable from here"
-                    .to_owned(),
-            ),
+                        .to_owned(),
+                )
+            }
             _ if self.is_timeout() => {
                 Some("the service stalled: try again, or raise --timeout".to_owned())
             }
@@ -94,6 +125,8 @@ pub struct StreamedResponse {
 #[derive(Clone)]
 pub struct Transport {
     agent: ureq::Agent,
+    /// Origins already warned about (credentials over plain http), so each is named once.
+    warned: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -104,11 +137,15 @@ impl std::fmt::Debug for Transport {
 
 impl Transport {
     /// An agent whose connections may stall for at most `timeout` (to connect, and for each
-    /// read and write); a long upload or download is fine as long as bytes move.
-    pub fn new(timeout: Duration) -> Self {
+    /// read and write); a long upload or download is fine as long as bytes move. `tls` says
+    /// how https servers are checked ([`super::tls::TlsOptions::config`]).
+    pub fn new(timeout: Duration, tls: TlsConfig) -> Self {
         let config = ureq::Agent::config_builder()
             // Error statuses come back as responses: openstack-proto reads their bodies.
             .http_status_as_error(false)
+            .tls_config(tls)
+            // Redirects are followed here, only to the same origin (see `run`).
+            .max_redirects(0)
             .timeout_connect(Some(timeout))
             .timeout_per_read(Some(timeout))
             .timeout_per_write(Some(timeout))
@@ -116,6 +153,7 @@ impl Transport {
             .build();
         Self {
             agent: config.new_agent(),
+            warned: Arc::default(),
         }
     }
 
@@ -191,14 +229,48 @@ impl Transport {
         request: &Request,
         body: impl AsSendBody,
     ) -> Result<http::Response<ureq::Body>, TransportError> {
-        if request.url.starts_with("https://") && !cfg!(feature = "tls") {
-            return Err(TransportError::TlsUnavailable {
-                url: request.url.clone(),
-            });
+        self.warn_if_plaintext(request, &request.url);
+        let answer = self.run_once(request, &request.url, body)?;
+        let mut url = request.url.clone();
+        let mut answer = answer;
+        for _ in 0..=MAX_REDIRECTS {
+            let Some(location) = redirect_target(&answer, &url) else {
+                return Ok(answer);
+            };
+            let refuse = |why| TransportError::Redirect {
+                method: request.method,
+                url: url.clone(),
+                location: location.clone(),
+                why,
+            };
+            if origin(&location) != origin(&url) {
+                return Err(refuse(
+                    "another origin: the token is not sent there, so it is not followed",
+                ));
+            }
+            if !matches!(request.method, Method::Get | Method::Head) || request.body != Body::None {
+                return Err(refuse("only GET and HEAD redirects are followed"));
+            }
+            url = location;
+            answer = self.run_once(request, &url, ())?;
         }
+        Err(TransportError::Redirect {
+            method: request.method,
+            url: request.url.clone(),
+            location: url,
+            why: "too many redirects",
+        })
+    }
+
+    fn run_once(
+        &self,
+        request: &Request,
+        url: &str,
+        body: impl AsSendBody,
+    ) -> Result<http::Response<ureq::Body>, TransportError> {
         let mut builder = http::Request::builder()
             .method(request.method.as_str())
-            .uri(&request.url);
+            .uri(url);
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
@@ -207,8 +279,113 @@ impl Transport {
             .map_err(|e| invalid(request, &e.to_string()))?;
         self.agent
             .run(wire)
-            .map_err(|source| http_error(request, source))
+            .map_err(|source| http_error(request, url, source))
     }
+
+    /// Warns, once per origin, when [`plaintext_origin`] finds credentials about to go out
+    /// unencrypted.
+    fn warn_if_plaintext(&self, request: &Request, url: &str) {
+        let Some(origin) = plaintext_origin(request, url) else {
+            return;
+        };
+        let Ok(mut warned) = self.warned.lock() else {
+            return;
+        };
+        if warned.insert(origin.clone()) {
+            eprintln!(
+                "glance-sig: warning: credentials are sent to {origin} over plain http: anyone \
+                 on the network path can read them; use the cloud's https endpoints"
+            );
+        }
+    }
+}
+
+/// The origin, when `request` carries a password (Keystone's `POST /auth/tokens`) or a token
+/// over plain http to a host that is not this machine: anyone on the path can read it.
+fn plaintext_origin(request: &Request, url: &str) -> Option<String> {
+    let rest = url.strip_prefix("http://")?;
+    let carries_secret = request.header(AUTH_TOKEN_HEADER).is_some()
+        || (request.method == Method::Post && url.contains("/auth/tokens"));
+    (carries_secret && !is_loopback(&host_of(rest))).then(|| origin(url))
+}
+
+/// The absolute URL a 3xx answer points at, if it is one with a `Location`.
+fn redirect_target(answer: &http::Response<ureq::Body>, url: &str) -> Option<String> {
+    if !answer.status().is_redirection() {
+        return None;
+    }
+    let location = answer
+        .headers()
+        .get(http::header::LOCATION)?
+        .to_str()
+        .ok()?;
+    Some(resolve(url, location))
+}
+
+/// `location` resolved against `base` (absolute, scheme-relative, absolute-path or relative).
+fn resolve(base: &str, location: &str) -> String {
+    let location = location.trim();
+    if location.starts_with("http://") || location.starts_with("https://") {
+        return location.to_owned();
+    }
+    let (scheme, rest) = base.split_once("://").unwrap_or(("http", base));
+    if let Some(authority_and_path) = location.strip_prefix("//") {
+        return format!("{scheme}://{authority_and_path}");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if location.starts_with('/') {
+        return format!("{scheme}://{authority}{location}");
+    }
+    let path = rest[authority.len()..]
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("");
+    let dir = path.rfind('/').map_or("/", |i| &path[..=i]);
+    format!("{scheme}://{authority}{dir}{location}")
+}
+
+/// `scheme://host:port`, with the scheme's default port spelled out and the host lowercased:
+/// what decides whether a token may follow.
+fn origin(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let host = host_of(authority);
+    let port = authority
+        .strip_prefix(&format!("[{host}]"))
+        .or_else(|| authority.get(host.len()..))
+        .and_then(|r| r.strip_prefix(':'))
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(|| if scheme == "https" { "443" } else { "80" }.to_owned());
+    format!("{scheme}://{}:{port}", host.to_ascii_lowercase())
+}
+
+/// The host of `host[:port][/...]` (an IPv6 literal without its brackets).
+fn host_of(authority_and_more: &str) -> String {
+    let authority = authority_and_more
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("");
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or("").to_owned();
+    }
+    authority.split(':').next().unwrap_or("").to_owned()
+}
+
+/// This machine: `localhost`, 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104.
+fn is_loopback(host: &str) -> bool {
+    use std::net::IpAddr;
+    host.eq_ignore_ascii_case("localhost")
+        || match host.parse::<IpAddr>() {
+            Ok(IpAddr::V4(ip)) => ip.is_loopback(),
+            Ok(IpAddr::V6(ip)) => {
+                ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+            }
+            Err(_) => false,
+        }
 }
 
 fn into_response(
@@ -227,7 +404,7 @@ fn read_limited(request: &Request, body: ureq::Body) -> Result<Vec<u8>, Transpor
     body.into_with_config()
         .limit(BODY_LIMIT)
         .read_to_vec()
-        .map_err(|source| http_error(request, source))
+        .map_err(|source| http_error(request, &request.url, source))
 }
 
 fn headers(map: &http::HeaderMap) -> Vec<(String, String)> {
@@ -241,11 +418,20 @@ fn headers(map: &http::HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-fn http_error(request: &Request, source: ureq::Error) -> TransportError {
+fn http_error(request: &Request, url: &str, source: ureq::Error) -> TransportError {
+    let host = host_of(url.split_once("://").map_or(url, |(_, rest)| rest));
+    if let Some(problem) = TlsProblem::of(&source, &host) {
+        return TransportError::Tls {
+            method: request.method,
+            url: url.to_owned(),
+            host,
+            problem,
+        };
+    }
     TransportError::Http {
         method: request.method,
-        url: request.url.clone(),
-        source,
+        url: url.to_owned(),
+        source: Box::new(source),
     }
 }
 
@@ -265,11 +451,34 @@ mod tests {
 
     use super::*;
 
+    fn transport(seconds: u64) -> Transport {
+        Transport::new(Duration::from_secs(seconds), TlsConfig::default())
+    }
+
     /// A one-shot HTTP server: answers one request with `answer` and hands back what it read.
     fn serve_once(answer: &'static [u8]) -> (String, thread::JoinHandle<Vec<u8>>) {
+        let (url, handle) = serve(vec![answer]);
+        (
+            url,
+            thread::spawn(move || handle.join().expect("server").concat()),
+        )
+    }
+
+    /// Answers one request per connection, in order, and hands back each request as read.
+    fn serve(answers: Vec<&'static [u8]>) -> (String, thread::JoinHandle<Vec<Vec<u8>>>) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let handle = thread::spawn(move || {
+            answers
+                .into_iter()
+                .map(|answer| answer_one(&listener, answer))
+                .collect()
+        });
+        (url, handle)
+    }
+
+    fn answer_one(listener: &TcpListener, answer: &[u8]) -> Vec<u8> {
+        {
             let (stream, _) = listener.accept().expect("accept");
             let mut reader = BufReader::new(stream.try_clone().expect("clone"));
             let mut head = Vec::new();
@@ -291,8 +500,7 @@ mod tests {
             let mut stream = stream;
             stream.write_all(answer).expect("answer");
             head
-        });
-        (url, handle)
+        }
     }
 
     #[test]
@@ -300,7 +508,7 @@ mod tests {
         let (url, server) = serve_once(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
         let request =
             openstack_proto::glance::Glance::new(&url, &"tok".into()).upload("abc", Some(11));
-        let response = Transport::new(Duration::from_secs(5))
+        let response = transport(5)
             .send_stream(&request, &mut &b"hello world"[..])
             .expect("sent");
         assert_eq!(response.status, 204);
@@ -324,9 +532,7 @@ mod tests {
               {\"a\": \"gone\"}",
         );
         let request = Request::new(Method::Get, format!("{url}/v2/images/x"));
-        let download = Transport::new(Duration::from_secs(5))
-            .open(&request)
-            .expect("answer");
+        let download = transport(5).open(&request).expect("answer");
         assert_eq!(download.head.status, 404);
         assert!(download.body.is_none());
         assert_eq!(download.head.request_id(), Some("req-1"));
@@ -335,8 +541,8 @@ mod tests {
     }
 
     #[test]
-    fn refuses_a_stream_without_length_and_https_without_tls() {
-        let transport = Transport::new(Duration::from_secs(1));
+    fn refuses_a_stream_without_length() {
+        let transport = transport(1);
         let unsized_upload =
             openstack_proto::glance::Glance::new("http://127.0.0.1:9", &"t".into())
                 .upload("x", None);
@@ -348,11 +554,127 @@ mod tests {
             transport.send(&unsized_upload),
             Err(TransportError::InvalidRequest { .. })
         ));
-        if !cfg!(feature = "tls") {
-            let error = transport
-                .send(&Request::new(Method::Get, "https://cloud.example/v3"))
-                .expect_err("no tls");
-            assert!(error.fix().is_some_and(|f| f.contains("--features tls")));
-        }
+    }
+
+    #[test]
+    fn origins_and_locations() {
+        assert_eq!(
+            origin("https://Cloud.example/v3"),
+            "https://cloud.example:443"
+        );
+        assert_eq!(origin("http://127.0.0.1:9292/v2"), "http://127.0.0.1:9292");
+        assert_eq!(origin("http://[::1]:80/x"), "http://::1:80");
+        assert_eq!(origin("http://u@h:5000"), "http://h:5000");
+        assert_ne!(origin("http://h/x"), origin("https://h/x"));
+        assert_eq!(
+            resolve("http://h:1/v2/images/x", "/v2/y"),
+            "http://h:1/v2/y"
+        );
+        assert_eq!(
+            resolve("http://h:1/v2/images/x", "z?a=1"),
+            "http://h:1/v2/images/z?a=1"
+        );
+        assert_eq!(resolve("https://h/a", "//o/b"), "https://o/b");
+        assert_eq!(resolve("https://h/a", "http://o/b"), "http://o/b");
+        assert!(is_loopback("127.0.0.5") && is_loopback("::1") && is_loopback("LOCALHOST"));
+        assert!(is_loopback("::ffff:127.0.0.1"));
+        assert!(!is_loopback("10.0.0.1") && !is_loopback("cloud.example"));
+    }
+
+    #[test]
+    fn credentials_over_plain_http_elsewhere_are_flagged() {
+        let login = Request::new(Method::Post, "http://keystone.example:5000/v3/auth/tokens");
+        assert_eq!(
+            plaintext_origin(&login, &login.url),
+            Some("http://keystone.example:5000".to_owned())
+        );
+        let token = Request::new(Method::Get, "http://10.1.2.3/v2/images")
+            .with_header(AUTH_TOKEN_HEADER, "t");
+        assert_eq!(
+            plaintext_origin(&token, &token.url),
+            Some("http://10.1.2.3:80".to_owned())
+        );
+        let local = Request::new(Method::Get, "http://127.0.0.1:9292/v2/images")
+            .with_header(AUTH_TOKEN_HEADER, "t");
+        assert_eq!(plaintext_origin(&local, &local.url), None);
+        let https = Request::new(Method::Get, "https://glance.example/v2/images")
+            .with_header(AUTH_TOKEN_HEADER, "t");
+        assert_eq!(plaintext_origin(&https, &https.url), None);
+        let anonymous = Request::new(Method::Get, "http://glance.example/");
+        assert_eq!(plaintext_origin(&anonymous, &anonymous.url), None);
+    }
+
+    #[test]
+    fn same_origin_get_redirects_are_followed_with_the_token() {
+        let (url, server) = serve(vec![
+            b"HTTP/1.1 302 Found\r\nLocation: /v2/images/real\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+        ]);
+        let request = Request::new(Method::Get, format!("{url}/v2/images/old"))
+            .with_header(AUTH_TOKEN_HEADER, "tok");
+        let response = transport(5).send(&request).expect("followed");
+        assert_eq!(response.status, 200);
+        let seen = server.join().expect("server");
+        let second = String::from_utf8_lossy(&seen[1]).to_ascii_lowercase();
+        assert!(second.starts_with("get /v2/images/real "), "{second}");
+        assert!(second.contains("x-auth-token: tok\r\n"), "{second}");
+    }
+
+    #[test]
+    fn redirects_elsewhere_are_refused_and_the_token_stays() {
+        // The redirect target is a second listener: nothing may ever connect to it.
+        let elsewhere = TcpListener::bind("127.0.0.1:0").expect("bind");
+        elsewhere.set_nonblocking(true).expect("nonblocking");
+        let target = format!(
+            "http://localhost:{}/steal",
+            elsewhere.local_addr().expect("addr").port()
+        );
+        let answer: &'static [u8] = Box::leak(
+            format!("HTTP/1.1 307 Temporary Redirect\r\nLocation: {target}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .into_bytes()
+                .into_boxed_slice(),
+        );
+        let (url, server) = serve_once(answer);
+        let request = Request::new(Method::Get, format!("{url}/v3/auth/catalog"))
+            .with_header(AUTH_TOKEN_HEADER, "tok");
+        let error = transport(5).send(&request).expect_err("refused");
+        assert!(matches!(error, TransportError::Redirect { .. }), "{error}");
+        assert!(error.to_string().contains(&target), "{error}");
+        assert!(error.fix().is_some_and(|f| f.contains("origin")));
+        server.join().expect("server");
+        assert!(
+            elsewhere.accept().is_err(),
+            "the other origin was contacted"
+        );
+
+        // A same-origin redirect of a request with a body is not replayed either.
+        let (url, server) = serve_once(
+            b"HTTP/1.1 308 Permanent Redirect\r\nLocation: /v2/images2\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+        let mut post = Request::new(Method::Post, format!("{url}/v2/images"));
+        post.body = Body::Json(b"{}".to_vec());
+        let error = transport(5).send(&post).expect_err("refused");
+        assert!(error.to_string().contains("only GET and HEAD"), "{error}");
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn https_to_a_plain_server_is_a_tls_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let server = thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("accept");
+            stream
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                .ok();
+        });
+        let error = transport(5)
+            .send(&Request::new(
+                Method::Get,
+                format!("https://127.0.0.1:{port}/v3"),
+            ))
+            .expect_err("not tls");
+        assert!(matches!(error, TransportError::Tls { .. }), "{error:?}");
+        server.join().expect("server");
     }
 }

@@ -15,8 +15,10 @@
 //! 5. `PUT .../file` with `Content-Length`, streamed; Glance verifies while storing;
 //! 6. wait for `active`.
 //!
-//! After step 4 any failure (Glance's refusal, a broken connection, a timeout) deletes the image
-//! unless `--keep` is given.
+//! After step 4 any failure (Glance's refusal, a broken connection, a timeout, Ctrl-C or
+//! SIGTERM) deletes the image unless `--keep` is given. The image id is chosen here, before the
+//! create request, so an image whose create answer was lost is still found and deleted; what
+//! cannot be deleted is named, with the command that deletes it.
 
 use std::fs::File;
 use std::io::Read;
@@ -34,6 +36,7 @@ use super::args::UploadArgs;
 use super::certstore;
 use super::diskformat;
 use super::error::{Cleanup, CloudError};
+use super::interrupt;
 use super::session::{unix_now, Session};
 use crate::exit::{CliError, Outcome};
 use crate::input::{self, Progress};
@@ -72,6 +75,7 @@ impl CertificateSource {
 /// [`CliError`] for local problems (unreadable files, a key that does not match the
 /// certificate); [`CliError::Cloud`] for everything the cloud refused or failed at.
 pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
+    interrupt::install();
     // 1. Local checks, before anything happens in the cloud.
     let key = input::private_key(&args.key, args.passphrase_file.as_deref())?;
     let stamp = FileStamp::of(&args.image)?;
@@ -132,17 +136,26 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
     stamp.check_unchanged(&args.image)?;
     let signature = proto_signature(&props)?;
 
-    // 4. The image record, with all four properties in its one create request.
+    // 4. The image record, with all four properties in its one create request, under an id
+    //    chosen here: from now on, whatever happens, this id is what gets cleaned up.
     session.refresh_if_expiring()?;
+    let image_id = new_image_id()?;
+    let mut new_image = new_image.with_signature(&signature);
+    new_image.id = Some(image_id.clone());
     let request = session
         .glance()
-        .create_image(&new_image.with_signature(&signature))
+        .create_image(&new_image)
         .map_err(|e| CloudError::Usage(e.to_string()))?;
-    let image = session.call("creating the image", &request, glance::parse_image)?;
-
-    // 5 and 6. From here on, a failure removes the image.
-    match send_and_wait(&session, &image.id, upload_file, args.cloud.timeout()) {
+    let guard = interrupt::protect(session.transport(), session.glance(), &image_id, args.keep);
+    let outcome = session
+        .call("creating the image", &request, glance::parse_image)
+        .and_then(|image| {
+            // 5 and 6.
+            send_and_wait(&session, &image.id, upload_file, args.cloud.timeout())
+        });
+    match outcome {
         Ok(active) => {
+            drop(guard);
             print_result(
                 args.json,
                 &args.properties,
@@ -153,19 +166,50 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
             );
             Ok(Outcome::Success)
         }
+        // Glance refused the create request itself: no image exists.
+        Err(cause @ CloudError::Api { .. })
+            if cause
+                .api_error()
+                .and_then(openstack_proto::ApiError::status)
+                .is_some_and(|s| s < 500)
+                && !created(&session, &image_id) =>
+        {
+            drop(guard);
+            Err(cause.into())
+        }
         Err(cause) => {
             let cleanup = if args.keep {
                 Cleanup::Kept
             } else {
-                delete(&session, &image.id, args.cloud.timeout())
+                delete(&session, &image_id, args.cloud.timeout())
             };
+            drop(guard);
             Err(CloudError::UploadFailed {
-                image_id: image.id,
+                image_id,
                 cause: Box::new(cause),
                 cleanup,
             }
             .into())
         }
+    }
+}
+
+/// A fresh random (version 4) uuid for the new image.
+fn new_image_id() -> Result<String, CliError> {
+    let mut random = [0u8; 16];
+    rand_core::RngCore::try_fill_bytes(&mut OsRng, &mut random)
+        .map_err(|e| CliError::Sign(format!("no randomness for the image id: {e}")))?;
+    Ok(glance::image_id_from_random(random))
+}
+
+/// Whether the image exists (a failed look-up counts as "maybe": yes).
+fn created(session: &Session, image_id: &str) -> bool {
+    match session
+        .transport()
+        .send(&session.glance().show_image(image_id))
+    {
+        Ok(response) => !matches!(glance::parse_image(&response), Err(e) if e.is_not_found()),
+        Err(_) => true,
     }
 }
 
@@ -270,7 +314,10 @@ fn delete(session: &Session, image_id: &str, timeout: Duration) -> Cleanup {
             None => matches!(error, CloudError::Transport { .. }),
         };
         if !transient || Instant::now() + pause > deadline {
-            return Cleanup::DeleteFailed(error.to_string());
+            return Cleanup::DeleteFailed {
+                image_id: image_id.to_owned(),
+                why: error.to_string(),
+            };
         }
         thread::sleep(pause);
         pause = (pause * 2).min(DELETE_RETRY_MAX);

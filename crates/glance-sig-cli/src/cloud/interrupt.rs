@@ -1,0 +1,103 @@
+//! Ctrl-C and SIGTERM during `upload`: the image this run created is deleted before the
+//! process ends, so an interrupted upload leaves nothing queued behind (unless `--keep`).
+//!
+//! The handler runs on its own thread (ctrlc's), while the main thread may be in the middle of
+//! streaming the data: it deletes by the image id chosen before the create request was sent,
+//! so even an image whose create answer never arrived is found.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use openstack_proto::glance::{self, Glance};
+
+use super::transport::Transport;
+
+/// How long the handler keeps trying to delete (Glance may answer 409 while it still writes).
+const DELETE_DEADLINE: Duration = Duration::from_secs(20);
+/// The exit status after an interrupt: 128 + SIGINT, as shells report it.
+const INTERRUPTED: i32 = 130;
+
+/// An image to delete if the process is interrupted now.
+struct Pending {
+    transport: Transport,
+    glance: Glance,
+    image_id: String,
+    keep: bool,
+}
+
+static PENDING: Mutex<Option<Pending>> = Mutex::new(None);
+
+/// Installs the handler (once per process). Without a pending image it just ends the process.
+pub fn install() {
+    // A second call fails with MultipleHandlers: the first handler stays, which is fine.
+    let _ = ctrlc::set_handler(on_signal);
+}
+
+/// While the returned guard lives, an interrupt deletes `image_id` (or, with `keep`, names it).
+#[must_use = "the image is protected only while the guard lives"]
+pub fn protect(transport: &Transport, glance: &Glance, image_id: &str, keep: bool) -> Guard {
+    if let Ok(mut slot) = PENDING.lock() {
+        *slot = Some(Pending {
+            transport: transport.clone(),
+            glance: glance.clone(),
+            image_id: image_id.to_owned(),
+            keep,
+        });
+    }
+    Guard
+}
+
+/// Clears the pending image when dropped: from then on the command's own cleanup owns it.
+pub struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Ok(mut slot) = PENDING.lock() {
+            *slot = None;
+        }
+    }
+}
+
+fn on_signal() {
+    let pending = PENDING.lock().ok().and_then(|mut slot| slot.take());
+    eprintln!();
+    match pending {
+        None => eprintln!("glance-sig: interrupted; nothing was created in the cloud"),
+        Some(p) if p.keep => eprintln!(
+            "glance-sig: interrupted; image {} was kept (--keep): delete it with `openstack \
+             image delete {}`",
+            p.image_id, p.image_id
+        ),
+        Some(p) => match delete(&p) {
+            Ok(()) => eprintln!(
+                "glance-sig: interrupted; image {} was deleted: nothing is left behind",
+                p.image_id
+            ),
+            Err(why) => eprintln!(
+                "glance-sig: interrupted; deleting image {} failed ({why}): delete it with \
+                 `openstack image delete {}`",
+                p.image_id, p.image_id
+            ),
+        },
+    }
+    std::process::exit(INTERRUPTED);
+}
+
+fn delete(p: &Pending) -> Result<(), String> {
+    let deadline = Instant::now() + DELETE_DEADLINE;
+    loop {
+        let why = match p.transport.send(&p.glance.delete_image(&p.image_id)) {
+            Err(e) => e.to_string(),
+            Ok(response) => match glance::parse_deleted(&response) {
+                Ok(()) => return Ok(()),
+                // Already gone is as good as deleted.
+                Err(e) if e.is_not_found() => return Ok(()),
+                Err(e) => e.to_string(),
+            },
+        };
+        if Instant::now() >= deadline {
+            return Err(why);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
