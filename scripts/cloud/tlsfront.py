@@ -22,6 +22,8 @@ Behaviour worth knowing:
 - Flow control: each side's write buffer pauses reading on the other (high-water 1 MiB), so
   memory stays bounded whatever the transfer size.
 - ALPN offers only http/1.1, so browsers never try HTTP/2 against the HTTP/1.1 backends.
+- A refused handshake sends the alert, then FIN, and drains the client for up to 2 s, so the
+  client reads why ("certificate required") instead of a broken pipe.
 - Handshake failures (with OpenSSL's reason), unreachable targets and TLS errors go to the log;
   the pidfile is written once every listener is bound; SIGTERM/SIGINT close the listeners and
   connections, remove the pidfile and exit 0.
@@ -246,9 +248,10 @@ class Relay(asyncio.Protocol):
         self.connecting = self.loop.create_task(self._connect())  # kept: tasks are weakly held
 
     def _refuse(self, message):
-        """The alert, then FIN, then drop what the client still sends until it closes: closing
-        with its bytes unread (a TLS 1.3 client sends its request right after its Finished) would
-        make the kernel send a reset, which can destroy the alert before the client reads it."""
+        """The alert, then FIN, then drop what the client still sends until it closes. A TLS 1.3
+        client sends its request right after its Finished: had we closed, our kernel would
+        answer it with a reset, and the client's next write would fail (broken pipe) before it
+        read the alert that says why ("certificate required")."""
         self._log(message)
         self.refused = True
         self._flush()

@@ -325,6 +325,23 @@ class FrontTest(unittest.TestCase):
                 time.sleep(0.05)
             self.assertIn(reason, self.log_text())
 
+    def test_a_refused_client_reads_the_alert_not_a_reset(self):
+        # TLS 1.3: the client's handshake completes before the server checks its certificate,
+        # so it sends its request after the refusal. Had the server closed, its kernel would
+        # answer with a reset and the client's next write would fail (broken pipe) before it
+        # ever read the alert that says why.
+        port, _ = self.front(self.backend(lambda conn: None).port, client_ca="client-ca.pem")
+        for _ in range(3):
+            c = self.client(port)
+            time.sleep(0.2)  # the server has refused by now; the request comes after that,
+            c.send(b"POST /v3/auth/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n")
+            time.sleep(0.2)
+            c.send(b"{}")  # in two writes, as requests sends headers and body
+            with self.assertRaises(ssl.SSLError) as refused:
+                c.recv_all()
+            self.assertEqual(refused.exception.reason, "TLSV13_ALERT_CERTIFICATE_REQUIRED")
+            c.close()
+
     def test_untrusted_client_is_logged_with_the_reason(self):
         port, _ = self.front(self.backend(lambda conn: None).port)
         with self.assertRaises(ssl.SSLCertVerificationError):

@@ -393,6 +393,21 @@ fn unique() -> String {
     )
 }
 
+/// `upload --image IMAGE --key KEY --cert CERT --name NAME`.
+fn upload_args<'a>(image: &'a Path, key: &'a Path, cert: &'a Path, name: &'a str) -> Vec<&'a str> {
+    vec![
+        "upload",
+        "--image",
+        path_str(image),
+        "--key",
+        path_str(key),
+        "--cert",
+        path_str(cert),
+        "--name",
+        name,
+    ]
+}
+
 fn path_str(path: &Path) -> &str {
     path.to_str().expect("UTF-8 path")
 }
@@ -717,23 +732,12 @@ fn tampered_data_is_refused_and_the_image_deleted() {
     };
     let (key, cert) = key_and_cert(&stack.dir, KeyKind::P384, &stack.tag);
     let signed = image_file(&stack.dir, "signed.img", 1 << 20, 1);
-    let other = image_file(&stack.dir, "other.img", 1 << 20, 2);
+    // The bytes change on their way to Glance: one byte of the body, past the headers.
+    let tamperer = proxy(stack.glance_address(), OnPut::FlipByteAt(64 << 10));
     let name = format!("gs-tampered-{}", unique());
     let output = stack.glance_sig(
-        &[
-            "upload",
-            "--image",
-            path_str(&signed),
-            "--key",
-            path_str(&key),
-            "--cert",
-            path_str(&cert),
-            "--name",
-            &name,
-            "--debug-upload-other",
-            path_str(&other),
-        ],
-        &[],
+        &upload_args(&signed, &key, &cert, &name),
+        &[("OS_IMAGE_ENDPOINT_OVERRIDE", &format!("http://{tamperer}"))],
     );
     let images = stack.demo.images_named(&name);
     stack.images.extend(images.iter().map(|i| i.id.clone()));
@@ -761,6 +765,8 @@ enum OnPut {
     CutAfter(u64),
     /// Pass it on at about this many bytes a second.
     Throttle(u64),
+    /// Invert the byte at this offset of what goes up (headers included).
+    FlipByteAt(u64),
 }
 
 /// Forwards connections to `upstream`, doing `on_put` to uploads. Serves at most 16
@@ -793,6 +799,12 @@ fn proxy(upstream: SocketAddr, on_put: OnPut) -> SocketAddr {
                         Ok(n) => n,
                     };
                     let put = *is_put.get_or_insert_with(|| buffer[..n].starts_with(b"PUT "));
+                    if let OnPut::FlipByteAt(at) = on_put {
+                        if put && (sent..sent + n as u64).contains(&at) {
+                            let i = usize::try_from(at - sent).expect("offset");
+                            buffer[i] = !buffer[i];
+                        }
+                    }
                     sent += n as u64;
                     match on_put {
                         OnPut::CutAfter(limit) if put && sent > limit => {
@@ -829,18 +841,10 @@ fn a_connection_cut_during_upload_leaves_no_image() {
     let name = format!("gs-cut-{}", unique());
     let output = stack.glance_sig(
         &[
-            "upload",
-            "--image",
-            path_str(&image),
-            "--key",
-            path_str(&key),
-            "--cert",
-            path_str(&cert),
-            "--name",
-            &name,
-            "--timeout",
-            "30",
-        ],
+            upload_args(&image, &key, &cert, &name),
+            vec!["--timeout", "30"],
+        ]
+        .concat(),
         &[("OS_IMAGE_ENDPOINT_OVERRIDE", &format!("http://{proxy}"))],
     );
     // Whatever Glance still does with the broken upload, no image of that name may remain.
@@ -1178,18 +1182,7 @@ fn https_without_the_ca_is_refused_creates_nothing_and_cannot_check() {
     let (key, cert) = key_and_cert(&stack.dir, KeyKind::Rsa, &stack.tag);
     let image = image_file(&stack.dir, "disk.img", 1 << 20, 22);
     let name = format!("gs-https-no-ca-{}", unique());
-    let args = [
-        "upload",
-        "--image",
-        path_str(&image),
-        "--key",
-        path_str(&key),
-        "--cert",
-        path_str(&cert),
-        "--name",
-        &name,
-    ];
-    let output = stack.glance_sig(&args, &env);
+    let output = stack.glance_sig(&upload_args(&image, &key, &cert, &name), &env);
     let left = stack.collect_leftovers(&name);
     assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
     let stderr = stderr_of(&output);
@@ -1423,17 +1416,7 @@ fn interrupt_upload(stack: &mut Stack, signal: &str, extra: &[&str]) -> (String,
     let (key, cert) = key_and_cert(&stack.dir, KeyKind::P384, &stack.tag);
     let image = image_file(&stack.dir, "slow.img", 32 << 20, 24);
     let name = format!("gs-interrupted-{}", unique());
-    let mut args = vec![
-        "upload",
-        "--image",
-        path_str(&image),
-        "--key",
-        path_str(&key),
-        "--cert",
-        path_str(&cert),
-        "--name",
-        &name,
-    ];
+    let mut args = upload_args(&image, &key, &cert, &name);
     args.extend_from_slice(extra);
     let glance = format!("http://{proxy}");
     let child = stack

@@ -100,9 +100,6 @@ pub struct UploadArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
-    /// Test hook: sign --image but upload this file, to see Glance refuse a mismatch.
-    #[arg(long, hide = true, value_name = "PATH")]
-    pub debug_upload_other: Option<PathBuf>,
     #[command(flatten)]
     pub cloud: CloudArgs,
 }

@@ -79,7 +79,6 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
     // 1. Local checks, before anything happens in the cloud.
     let key = input::private_key(&args.key, args.passphrase_file.as_deref())?;
     let stamp = FileStamp::of(&args.image)?;
-    let upload_path = args.debug_upload_other.as_deref().unwrap_or(&args.image);
     let disk_format = match &args.disk_format {
         Some(format) => format.clone(),
         None => diskformat::detect(&args.image)
@@ -101,7 +100,7 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
         None => None,
     };
     // Opened now, so that an unreadable file fails before the image exists.
-    let upload_file = File::open(upload_path).map_err(|e| read_error(upload_path, e))?;
+    let upload_file = File::open(&args.image).map_err(|e| read_error(&args.image, e))?;
 
     // 2. The certificate in Barbican.
     let now = unix_now();
