@@ -46,6 +46,8 @@ cat <<MSG
 
 The local cloud keeps running: Keystone http://127.0.0.1:5000/v3, Barbican http://127.0.0.1:9311,
 Glance http://127.0.0.1:9292; demo user demo / demo-secret, project demo, domain Default.
+Over https with the stack's private CA ($PWD/.stack/tls/ca.pem): Keystone https://127.0.0.1:5443/v3,
+region RegionTLS (cloud glance-sig-demo-tls); mutual TLS: RegionMTLS (cloud glance-sig-demo-mtls).
   export OS_CLIENT_CONFIG_FILE=$PWD/.stack/clouds.yaml OS_CLOUD=glance-sig-demo
   scripts/cloud/stack.sh stop      # when done
 

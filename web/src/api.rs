@@ -10,7 +10,9 @@ use openstack_proto::{Body, Request, Response};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, ProgressEvent, ReadableStream, RequestInit, RequestMode, XmlHttpRequest};
+use web_sys::{
+    Blob, ProgressEvent, ReadableStream, RequestInit, RequestMode, RequestRedirect, XmlHttpRequest,
+};
 
 /// Headers the browser sets itself (setting them is an error or silently ignored).
 fn browser_managed(name: &str) -> bool {
@@ -35,6 +37,9 @@ fn init_for(request: &Request, body: Option<&JsValue>) -> Result<RequestInit, St
     let init = RequestInit::new();
     init.set_method(request.method.as_str());
     init.set_mode(RequestMode::Cors);
+    // fetch would carry X-Auth-Token along a redirect, to wherever it points: refuse them all
+    // (OpenStack APIs answer the page directly). The CSP's connect-src bounds XHR uploads.
+    init.set_redirect(RequestRedirect::Error);
     let headers = web_sys::Headers::new().map_err(|e| js_error(&e))?;
     for (name, value) in &request.headers {
         if !browser_managed(name) {

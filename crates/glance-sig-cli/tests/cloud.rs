@@ -303,6 +303,18 @@ impl Stack {
         path.display().to_string()
     }
 
+    /// The demo user's cloud, as the stack's clouds.yaml gives it.
+    fn demo_config(&self) -> config::CloudConfig {
+        let text = fs::read_to_string(&self.clouds_yaml).expect("clouds.yaml");
+        let clouds = CloudsYaml::parse(&text).expect("parse");
+        config::resolve(
+            Some(&clouds),
+            Vec::<(String, String)>::new(),
+            Some("glance-sig-demo"),
+        )
+        .expect("demo cloud")
+    }
+
     /// A clouds.yaml of one cloud `name`: the demo user at `auth_url` in `region`, with
     /// `extra` lines (cacert, cert, key, verify) under the cloud.
     fn clouds_yaml_for(
@@ -312,14 +324,7 @@ impl Stack {
         region: &str,
         extra: &[String],
     ) -> String {
-        let text = fs::read_to_string(&self.clouds_yaml).expect("clouds.yaml");
-        let clouds = CloudsYaml::parse(&text).expect("parse");
-        let demo = config::resolve(
-            Some(&clouds),
-            Vec::<(String, String)>::new(),
-            Some("glance-sig-demo"),
-        )
-        .expect("demo cloud");
+        let demo = self.demo_config();
         let mut yaml = format!(
             "clouds:\n  {name}:\n    auth:\n      auth_url: {auth_url}\n      username: {}\n      \
              password: {}\n      project_name: {}\n      user_domain_name: Default\n      \
@@ -1136,14 +1141,7 @@ fn https_with_os_variables_and_os_cacert() {
     let Some(mut stack) = Stack::get("https-env") else {
         return;
     };
-    let text = fs::read_to_string(&stack.clouds_yaml).expect("clouds.yaml");
-    let clouds = CloudsYaml::parse(&text).expect("parse");
-    let demo = config::resolve(
-        Some(&clouds),
-        Vec::<(String, String)>::new(),
-        Some("glance-sig-demo"),
-    )
-    .expect("demo");
+    let demo = stack.demo_config();
     let ca = stack.tls_file("ca.pem");
     let password = demo
         .password

@@ -62,7 +62,7 @@ fn on_signal() {
     let pending = PENDING.lock().ok().and_then(|mut slot| slot.take());
     eprintln!();
     match pending {
-        None => eprintln!("glance-sig: interrupted; nothing was created in the cloud"),
+        None => eprintln!("glance-sig: interrupted before any image was created: none to delete"),
         Some(p) if p.keep => eprintln!(
             "glance-sig: interrupted; image {} was kept (--keep): delete it with `openstack \
              image delete {}`",
