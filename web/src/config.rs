@@ -44,30 +44,10 @@ pub struct EmbedConfig {
     pub allowed_origins: Vec<String>,
 }
 
-/// `scheme://host:port` in lower case with the default port spelled out, as CSP compares
-/// origins; `None` for what is not an http(s) URL.
+/// The origin as CSP compares it (openstack-proto's rule); `None` for what is not http(s).
 fn normal_origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.trim().split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    let default_port = match scheme.as_str() {
-        "http" => "80",
-        "https" => "443",
-        _ => return None,
-    };
-    let authority = rest
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let has_port = authority
-        .rsplit_once(':')
-        .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
-        && !authority.ends_with(']');
-    Some(if has_port {
-        format!("{scheme}://{authority}")
-    } else {
-        format!("{scheme}://{authority}:{default_port}")
-    })
+    let scheme = url.trim().split_once("://")?.0.to_ascii_lowercase();
+    matches!(scheme.as_str(), "http" | "https").then(|| openstack_proto::url::origin(url.trim()))
 }
 
 fn default_domain() -> String {

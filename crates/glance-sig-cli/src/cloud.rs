@@ -16,9 +16,9 @@
 pub mod args;
 pub mod audit;
 pub mod certstore;
+pub mod cleanup;
 pub mod diskformat;
 pub mod error;
-pub mod interrupt;
 pub mod remote_verify;
 pub mod session;
 pub mod tls;

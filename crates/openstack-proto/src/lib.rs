@@ -41,6 +41,7 @@ pub mod keystone;
 mod secret;
 pub mod signature;
 pub mod time;
+pub mod url;
 
 pub use error::{server_message, ApiError, ErrorKind, Service, SignatureRefusal};
 pub use http::{

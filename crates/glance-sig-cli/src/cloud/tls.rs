@@ -245,9 +245,16 @@ fn read(setting: &Setting) -> Result<Vec<u8>, TlsSetupError> {
     };
     let file = std::fs::File::open(&setting.path).map_err(error)?;
     let mut bytes = Vec::new();
-    file.take(FILE_LIMIT)
+    file.take(FILE_LIMIT + 1)
         .read_to_end(&mut bytes)
         .map_err(error)?;
+    // A truncated bundle would parse as fewer certificates, silently: refuse it whole.
+    if bytes.len() as u64 > FILE_LIMIT {
+        return Err(error(std::io::Error::other(format!(
+            "larger than {} MiB: not a CA bundle or client certificate",
+            FILE_LIMIT >> 20
+        ))));
+    }
     Ok(bytes)
 }
 

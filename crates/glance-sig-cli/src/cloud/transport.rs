@@ -12,6 +12,7 @@ use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use openstack_proto::url::{host as host_of, origin};
 use openstack_proto::{Body, Method, Request, Response, AUTH_TOKEN_HEADER};
 use ureq::http;
 use ureq::tls::TlsConfig;
@@ -342,37 +343,6 @@ fn resolve(base: &str, location: &str) -> String {
         .unwrap_or("");
     let dir = path.rfind('/').map_or("/", |i| &path[..=i]);
     format!("{scheme}://{authority}{dir}{location}")
-}
-
-/// `scheme://host:port`, with the scheme's default port spelled out and the host lowercased:
-/// what decides whether a token may follow.
-fn origin(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let scheme = scheme.to_ascii_lowercase();
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let authority = authority.rsplit('@').next().unwrap_or(authority);
-    let host = host_of(authority);
-    let port = authority
-        .strip_prefix(&format!("[{host}]"))
-        .or_else(|| authority.get(host.len()..))
-        .and_then(|r| r.strip_prefix(':'))
-        .filter(|p| !p.is_empty())
-        .map(str::to_owned)
-        .unwrap_or_else(|| if scheme == "https" { "443" } else { "80" }.to_owned());
-    format!("{scheme}://{}:{port}", host.to_ascii_lowercase())
-}
-
-/// The host of `host[:port][/...]` (an IPv6 literal without its brackets).
-fn host_of(authority_and_more: &str) -> String {
-    let authority = authority_and_more
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or("");
-    let authority = authority.rsplit('@').next().unwrap_or(authority);
-    if let Some(v6) = authority.strip_prefix('[') {
-        return v6.split(']').next().unwrap_or("").to_owned();
-    }
-    authority.split(':').next().unwrap_or("").to_owned()
 }
 
 /// This machine: `localhost`, 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104.

@@ -34,9 +34,9 @@ use serde_json::json;
 
 use super::args::UploadArgs;
 use super::certstore;
+use super::cleanup;
 use super::diskformat;
 use super::error::{Cleanup, CloudError};
-use super::interrupt;
 use super::session::{unix_now, Session};
 use crate::exit::{CliError, Outcome};
 use crate::input::{self, Progress};
@@ -44,9 +44,6 @@ use crate::render;
 
 /// How often the image status is asked for while waiting for `active`.
 const POLL: Duration = Duration::from_millis(500);
-/// The first pause before deleting again after a failed delete, and the longest.
-const DELETE_RETRY_FIRST: Duration = Duration::from_millis(250);
-const DELETE_RETRY_MAX: Duration = Duration::from_secs(4);
 
 /// Where the signing certificate lives, for the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +72,7 @@ impl CertificateSource {
 /// [`CliError`] for local problems (unreadable files, a key that does not match the
 /// certificate); [`CliError::Cloud`] for everything the cloud refused or failed at.
 pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
-    interrupt::install();
+    cleanup::install();
     // 1. Local checks, before anything happens in the cloud.
     let key = input::private_key(&args.key, args.passphrase_file.as_deref())?;
     let stamp = FileStamp::of(&args.image)?;
@@ -145,7 +142,7 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
         .glance()
         .create_image(&new_image)
         .map_err(|e| CloudError::Usage(e.to_string()))?;
-    let guard = interrupt::protect(session.transport(), session.glance(), &image_id, args.keep);
+    let guard = cleanup::protect(session.transport(), session.glance(), &image_id, args.keep);
     let outcome = session
         .call("creating the image", &request, glance::parse_image)
         .and_then(|image| {
@@ -180,7 +177,12 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
             let cleanup = if args.keep {
                 Cleanup::Kept
             } else {
-                delete(&session, &image_id, args.cloud.timeout())
+                cleanup::delete(
+                    session.transport(),
+                    session.glance(),
+                    &image_id,
+                    args.cloud.timeout(),
+                )
             };
             drop(guard);
             Err(CloudError::UploadFailed {
@@ -288,38 +290,6 @@ fn wait_active(session: &Session, image_id: &str, timeout: Duration) -> Result<I
             });
         }
         thread::sleep(POLL);
-    }
-}
-
-/// Deletes the image after a failure; says what happened. Glance may still be busy with a
-/// broken upload for a moment (a 409, or a 500 while its database row is locked), so a
-/// failing delete is tried again, with growing pauses, until `timeout` has passed.
-fn delete(session: &Session, image_id: &str, timeout: Duration) -> Cleanup {
-    let deadline = Instant::now() + timeout;
-    let mut pause = DELETE_RETRY_FIRST;
-    loop {
-        let error = match session.call(
-            "deleting the image",
-            &session.glance().delete_image(image_id),
-            glance::parse_deleted,
-        ) {
-            Ok(()) => return Cleanup::Deleted,
-            // Already gone is as good as deleted.
-            Err(e) if e.api_error().is_some_and(|a| a.is_not_found()) => return Cleanup::Deleted,
-            Err(e) => e,
-        };
-        let transient = match error.api_error().and_then(|a| a.status()) {
-            Some(status) => status == 409 || status >= 500,
-            None => matches!(error, CloudError::Transport { .. }),
-        };
-        if !transient || Instant::now() + pause > deadline {
-            return Cleanup::DeleteFailed {
-                image_id: image_id.to_owned(),
-                why: error.to_string(),
-            };
-        }
-        thread::sleep(pause);
-        pause = (pause * 2).min(DELETE_RETRY_MAX);
     }
 }
 

@@ -1,19 +1,25 @@
-//! Ctrl-C and SIGTERM during `upload`: the image this run created is deleted before the
-//! process ends, so an interrupted upload leaves nothing queued behind (unless `--keep`).
+//! Removing what a failed or interrupted `upload` created: the one delete (with retries) that
+//! both the command's own error path and the Ctrl-C / SIGTERM handler use, so an interrupted
+//! upload leaves nothing queued behind either (unless `--keep`).
 //!
 //! The handler runs on its own thread (ctrlc's), while the main thread may be in the middle of
 //! streaming the data: it deletes by the image id chosen before the create request was sent,
 //! so even an image whose create answer never arrived is found.
 
 use std::sync::Mutex;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use openstack_proto::glance::{self, Glance};
 
+use super::error::{Cleanup, CloudError};
 use super::transport::Transport;
 
 /// How long the handler keeps trying to delete (Glance may answer 409 while it still writes).
 const DELETE_DEADLINE: Duration = Duration::from_secs(20);
+/// The first pause before deleting again after a failed delete, and the longest.
+const DELETE_RETRY_FIRST: Duration = Duration::from_millis(250);
+const DELETE_RETRY_MAX: Duration = Duration::from_secs(4);
 /// The exit status after an interrupt: 128 + SIGINT, as shells report it.
 const INTERRUPTED: i32 = 130;
 
@@ -68,36 +74,57 @@ fn on_signal() {
              image delete {}`",
             p.image_id, p.image_id
         ),
-        Some(p) => match delete(&p) {
-            Ok(()) => eprintln!(
-                "glance-sig: interrupted; image {} was deleted: nothing is left behind",
-                p.image_id
-            ),
-            Err(why) => eprintln!(
+        Some(p) => match delete(&p.transport, &p.glance, &p.image_id, DELETE_DEADLINE) {
+            Cleanup::DeleteFailed { why, .. } => eprintln!(
                 "glance-sig: interrupted; deleting image {} failed ({why}): delete it with \
                  `openstack image delete {}`",
                 p.image_id, p.image_id
+            ),
+            _ => eprintln!(
+                "glance-sig: interrupted; image {} was deleted: nothing is left behind",
+                p.image_id
             ),
         },
     }
     std::process::exit(INTERRUPTED);
 }
 
-fn delete(p: &Pending) -> Result<(), String> {
-    let deadline = Instant::now() + DELETE_DEADLINE;
+/// Deletes the image after a failure; says what happened. Glance may still be busy with a
+/// broken upload for a moment (a 409, or a 500 while its database row is locked), so a
+/// failing delete is tried again, with growing pauses, until `timeout` has passed.
+pub fn delete(
+    transport: &Transport,
+    glance: &Glance,
+    image_id: &str,
+    timeout: Duration,
+) -> Cleanup {
+    let deadline = Instant::now() + timeout;
+    let mut pause = DELETE_RETRY_FIRST;
     loop {
-        let why = match p.transport.send(&p.glance.delete_image(&p.image_id)) {
-            Err(e) => e.to_string(),
-            Ok(response) => match glance::parse_deleted(&response) {
-                Ok(()) => return Ok(()),
-                // Already gone is as good as deleted.
-                Err(e) if e.is_not_found() => return Ok(()),
-                Err(e) => e.to_string(),
-            },
+        let outcome = transport
+            .send(&glance.delete_image(image_id))
+            .map_err(|e| CloudError::transport("deleting the image", e))
+            .and_then(|response| {
+                glance::parse_deleted(&response)
+                    .map_err(|e| CloudError::api("deleting the image", e))
+            });
+        let error = match outcome {
+            Ok(()) => return Cleanup::Deleted,
+            // Already gone is as good as deleted.
+            Err(e) if e.api_error().is_some_and(|a| a.is_not_found()) => return Cleanup::Deleted,
+            Err(e) => e,
         };
-        if Instant::now() >= deadline {
-            return Err(why);
+        let transient = match error.api_error().and_then(|a| a.status()) {
+            Some(status) => status == 409 || status >= 500,
+            None => matches!(error, CloudError::Transport { .. }),
+        };
+        if !transient || Instant::now() + pause > deadline {
+            return Cleanup::DeleteFailed {
+                image_id: image_id.to_owned(),
+                why: error.to_string(),
+            };
         }
-        std::thread::sleep(Duration::from_millis(300));
+        thread::sleep(pause);
+        pause = (pause * 2).min(DELETE_RETRY_MAX);
     }
 }
