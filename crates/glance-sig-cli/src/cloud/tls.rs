@@ -73,7 +73,7 @@ pub enum TlsSetupError {
         source: std::io::Error,
     },
     /// The CA file holds no certificate.
-    #[error("{setting} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")]
+    #[error("{setting} holds no usable PEM certificate (-----BEGIN CERTIFICATE-----)")]
     NoCaCertificate {
         /// The file and its setting.
         setting: Setting,
@@ -137,16 +137,22 @@ impl TlsOptions {
             .collect();
         if let Some(setting) = &self.cacert {
             let pem = read(setting)?;
-            let before = roots.len();
-            roots.extend(ureq::tls::parse_pem(&pem).filter_map(|item| match item {
-                Ok(PemItem::Certificate(cert)) => Some(cert),
-                _ => None,
-            }));
-            if roots.len() == before {
+            let found: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
+                .filter_map(|item| match item {
+                    Ok(PemItem::Certificate(cert)) => Some(cert),
+                    _ => None,
+                })
+                .collect();
+            // rustls drops what it cannot parse without a word: count what it keeps.
+            let (usable, _) = rustls::RootCertStore::empty().add_parsable_certificates(
+                found.iter().map(|c| CertificateDer::from(c.der().to_vec())),
+            );
+            if usable == 0 {
                 return Err(TlsSetupError::NoCaCertificate {
                     setting: setting.clone(),
                 });
             }
+            roots.extend(found);
         }
         // A machine without a CA bundle (no ca-certificates package) still knows the public
         // roots.
