@@ -108,7 +108,7 @@ impl ChainError {
 }
 
 /// A trusted certificate that cannot act as an issuer, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SkippedTrust {
     /// Its subject.
     pub subject: String,

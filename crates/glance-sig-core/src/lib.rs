@@ -29,23 +29,29 @@ mod chain;
 mod error;
 mod explain;
 mod hasher;
+mod identity;
+mod note;
 mod oid;
 mod pem;
 mod private_key;
 mod properties;
 mod public_key;
+pub mod policy;
 pub mod report;
+pub mod session;
 mod sign;
+mod signer;
+pub mod time;
 mod verify;
 
 pub use certificate::{Certificate, CertificateInfo, Constraints, Validity};
 pub use chain::{validate_chain_like_nova, ChainError, ChainVerdict, SkippedTrust};
-pub use error::{Base64Error, CertificateError, KeyError, PropertyError, Rejection, SignError};
+pub use error::{Base64Error, CertificateError, KeyError, Rejection, SignError};
 pub use explain::{Diagnosis, Explainer};
 pub use hasher::{AllDigestsHasher, ImageDigest, ImageHasher};
 pub use private_key::{is_encrypted, PrivateKey, MAX_RSA_SIGN_BITS};
 pub use properties::{
-    HashMethod, KeyClass, KeyType, SignatureProperties, SigningState, IMG_SIGNATURE,
+    HashMethod, KeyClass, KeyType, PropertyError, SignatureProperties, SigningState, IMG_SIGNATURE,
     IMG_SIGNATURE_CERTIFICATE_UUID, IMG_SIGNATURE_HASH_METHOD, IMG_SIGNATURE_KEY_TYPE,
     MAX_PROPERTY_VALUE_LEN, REMOVED_BINARY_CURVE_KEY_TYPES, SIGNATURE_PROPERTY_NAMES,
 };
@@ -54,4 +60,9 @@ pub use public_key::{
     verify_rsa_pss_any_salt, EcPublicKey, KeyDescription, PublicKey,
 };
 pub use sign::Signer;
-pub use verify::{Note, PssReport, SignatureVerdict, Verifier};
+pub use identity::{test_identity, TEST_ORGANIZATION};
+pub use note::Note;
+pub use report::Report;
+pub use session::{Pass, Signed, SigningSession, VerificationSession};
+pub use signer::DigestSigner;
+pub use verify::{PssReport, SignatureVerdict, Verifier};
