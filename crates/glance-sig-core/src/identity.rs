@@ -59,9 +59,15 @@ pub fn test_identity(
     };
     let subject = name(common_name).map_err(|e| fail(&e))?;
     let spki = SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).map_err(|e| fail(&e))?;
-    let mut builder =
-        CertificateBuilder::new(Profile::Manual { issuer: None }, serial, validity, subject, spki, &key)
-            .map_err(|e| fail(&e))?;
+    let mut builder = CertificateBuilder::new(
+        Profile::Manual { issuer: None },
+        serial,
+        validity,
+        subject,
+        spki,
+        &key,
+    )
+    .map_err(|e| fail(&e))?;
     builder
         .add_extension(&BasicConstraints {
             ca: true,
@@ -69,7 +75,9 @@ pub fn test_identity(
         })
         .map_err(|e| fail(&e))?;
     builder
-        .add_extension(&KeyUsage(KeyUsages::DigitalSignature | KeyUsages::KeyCertSign))
+        .add_extension(&KeyUsage(
+            KeyUsages::DigitalSignature | KeyUsages::KeyCertSign,
+        ))
         .map_err(|e| fail(&e))?;
     let cert = builder
         .build::<p384::ecdsa::DerSignature>()
@@ -88,7 +96,9 @@ fn name(common_name: &str) -> der::Result<Name> {
                 .map_err(|_| der::Error::from(der::ErrorKind::OidMalformed))?,
             value: Any::from(Utf8StringRef::new(value)?),
         };
-        Ok(RelativeDistinguishedName::from(SetOfVec::try_from(vec![atv])?))
+        Ok(RelativeDistinguishedName::from(SetOfVec::try_from(vec![
+            atv,
+        ])?))
     };
     Ok(RdnSequence(vec![
         rdn("2.5.4.10", TEST_ORGANIZATION)?,
@@ -117,6 +127,8 @@ mod tests {
         assert_eq!(cert.not_after() - now, 30 * 86_400);
         // Trusted as itself, it validates; at a time after its dates, it does not.
         assert!(validate_chain_like_nova(&cert, std::slice::from_ref(&cert), now).valid);
-        assert!(!validate_chain_like_nova(&cert, std::slice::from_ref(&cert), now + 31 * 86_400).valid);
+        assert!(
+            !validate_chain_like_nova(&cert, std::slice::from_ref(&cert), now + 31 * 86_400).valid
+        );
     }
 }

@@ -114,7 +114,9 @@ mod tests {
         assert!(expired.message.contains("expired at 1970-01-01T00:00:20Z"));
         assert!(expired.message.contains("Nova"));
         let early = certificate_dates(30, 40, 0).expect("not yet valid");
-        assert!(early.message.contains("not valid before 1970-01-01T00:00:30Z"));
+        assert!(early
+            .message
+            .contains("not valid before 1970-01-01T00:00:30Z"));
     }
 
     #[test]
@@ -128,6 +130,9 @@ mod tests {
         assert!(stored.message.contains("missing img_signature"));
         assert!(stored.fix.contains("never be verified"));
         assert!(!empty.fix.contains("never be verified"));
-        assert_eq!(signing_state(&SigningState::Signed, true).severity, Severity::Ok);
+        assert_eq!(
+            signing_state(&SigningState::Signed, true).severity,
+            Severity::Ok
+        );
     }
 }

@@ -1,26 +1,14 @@
 //! Streaming verifier: the checks cursive makes, in cursive's order, with a verdict that
 //! says what was found.
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::Rejection;
-use crate::note::Note;
 use crate::hasher::ImageHasher;
+use crate::note::Note;
 use crate::properties::{HashMethod, KeyType, SignatureProperties};
 use crate::public_key::{
     pss_max_salt_len, verify_dsa_der, verify_ecdsa_der, verify_rsa_pss_any_salt, PublicKey,
 };
-
-/// What the RSA-PSS signature turned out to use.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PssReport {
-    /// The salt length found (`None` when the signature did not verify).
-    pub salt_length: Option<usize>,
-    /// `emLen - hLen - 2` for this key and hash.
-    pub max_salt_length: usize,
-    /// Whether a cloud on cryptography <= 41 (maximum salt only) would accept it.
-    pub accepted_by_older_clouds: bool,
-}
+use crate::report::PssReport;
 
 /// The outcome of checking an image signature as cursive does.
 #[derive(Debug, Clone, PartialEq, Eq)]

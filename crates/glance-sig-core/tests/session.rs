@@ -25,7 +25,11 @@ fn key(name: &str) -> PrivateKey {
 
 const IMAGE: &[u8] = b"an image, fed in more than one chunk";
 
-fn sign(key: PrivateKey, cert: Option<&Certificate>, at: i64) -> Result<glance_sig_core::Signed, SignError> {
+fn sign(
+    key: PrivateKey,
+    cert: Option<&Certificate>,
+    at: i64,
+) -> Result<glance_sig_core::Signed, SignError> {
     let mut s = SigningSession::new(key, cert, HashMethod::Sha256, " cert-id ", at)?;
     for chunk in IMAGE.chunks(5) {
         s.update(chunk);
@@ -50,7 +54,10 @@ fn run(mut session: VerificationSession, data: &[u8]) -> (Report, Vec<Pass>) {
 fn a_valid_signature_without_anchors_says_authenticity_is_not_established() {
     let c = cert("chain-leaf.pem");
     let signed = sign(key("chain-leaf-key.pem"), Some(&c), AT_2030).expect("signs");
-    assert_eq!(signed.properties.certificate_uuid.as_deref(), Some("cert-id"));
+    assert_eq!(
+        signed.properties.certificate_uuid.as_deref(),
+        Some("cert-id")
+    );
     let (report, passes) = run(
         VerificationSession::new(signed.properties, Some(c.clone()), Vec::new(), AT_2030),
         IMAGE,
@@ -94,7 +101,12 @@ fn a_chain_to_an_anchor_establishes_who_signed_and_an_expired_anchor_does_not() 
     let signed = sign(key("chain-leaf-key.pem"), Some(&c), AT_2030).expect("signs");
     let anchors = vec![cert("chain-root.pem"), cert("chain-inter.pem")];
     let (report, _) = run(
-        VerificationSession::new(signed.properties.clone(), Some(c.clone()), anchors.clone(), AT_2030),
+        VerificationSession::new(
+            signed.properties.clone(),
+            Some(c.clone()),
+            anchors.clone(),
+            AT_2030,
+        ),
         IMAGE,
     );
     assert!(report.valid && report.trust.established, "{report:?}");
@@ -120,7 +132,12 @@ fn a_failure_worth_explaining_gets_a_second_pass_unless_told_not_to() {
     let signed = sign(key("chain-leaf-key.pem"), Some(&c), AT_2030).expect("signs");
     let changed = b"another image entirely, fed in chunks";
     let (report, passes) = run(
-        VerificationSession::new(signed.properties.clone(), Some(c.clone()), Vec::new(), AT_2030),
+        VerificationSession::new(
+            signed.properties.clone(),
+            Some(c.clone()),
+            Vec::new(),
+            AT_2030,
+        ),
         changed,
     );
     assert_eq!(passes, vec![Pass::Verify, Pass::Explain]);
@@ -145,7 +162,10 @@ fn refusals_before_data_and_a_missing_certificate_want_no_data() {
         IMAGE,
     );
     assert!(passes.is_empty());
-    assert_eq!(report.error.as_ref().map(|e| e.code.as_str()), Some("missing-property"));
+    assert_eq!(
+        report.error.as_ref().map(|e| e.code.as_str()),
+        Some("missing-property")
+    );
     assert!(report.certificate.is_none());
     assert!(report.text().contains("(no certificate)") || report.text().contains("NOT valid"));
 }
@@ -155,7 +175,11 @@ fn dates_outside_the_certificate_are_noted_only_without_anchors() {
     let c = cert("chain-leaf.pem");
     let late = 2_240_000_000;
     let signed = sign(key("chain-leaf-key.pem"), Some(&c), late).expect("signs");
-    assert_eq!(signed.notes.len(), 1, "signing says Nova would refuse the dates");
+    assert_eq!(
+        signed.notes.len(),
+        1,
+        "signing says Nova would refuse the dates"
+    );
     let (report, _) = run(
         VerificationSession::new(signed.properties, Some(c), Vec::new(), late),
         IMAGE,

@@ -143,9 +143,10 @@ impl VerificationSession {
             Stage::Explaining(verdict, _) => (verdict, Vec::new()),
             Stage::Done(verdict, diagnosis) => (verdict, diagnosis),
         };
-        let chain = (!self.anchors.is_empty())
-            .then(|| self.cert.as_ref())
-            .flatten()
+        let chain = self
+            .cert
+            .as_ref()
+            .filter(|_| !self.anchors.is_empty())
             .map(|c| validate_chain_like_nova(c, &self.anchors, self.at));
         // With trusted certificates the chain reports the dates; without, say what Nova does.
         let dates = self
