@@ -28,16 +28,18 @@ mod error;
 mod note;
 pub mod policy;
 mod properties;
+mod rejection;
 pub mod report;
 pub mod time;
 
-pub use error::{Base64Error, CertificateError, KeyError, Rejection, SignError};
+pub use error::{Base64Error, CertificateError, KeyError, SignError};
 pub use note::Note;
 pub use properties::{
     HashMethod, KeyClass, KeyType, PropertyError, SignatureProperties, SigningState, IMG_SIGNATURE,
     IMG_SIGNATURE_CERTIFICATE_UUID, IMG_SIGNATURE_HASH_METHOD, IMG_SIGNATURE_KEY_TYPE,
     MAX_PROPERTY_VALUE_LEN, REMOVED_BINARY_CURVE_KEY_TYPES, SIGNATURE_PROPERTY_NAMES,
 };
+pub use rejection::{GlanceRefusal, Rejection};
 pub use report::{PssReport, Report, SkippedTrust};
 
 // Everything that touches keys, certificates or digests is the default feature `crypto`.

@@ -1,13 +1,13 @@
 //! Streaming verifier: the checks cursive makes, in cursive's order, with a verdict that
 //! says what was found.
 
-use crate::error::Rejection;
 use crate::hasher::ImageHasher;
 use crate::note::Note;
 use crate::properties::{HashMethod, KeyType, SignatureProperties};
 use crate::public_key::{
     pss_max_salt_len, verify_dsa_der, verify_ecdsa_der, verify_rsa_pss_any_salt, PublicKey,
 };
+use crate::rejection::Rejection;
 use crate::report::PssReport;
 
 /// The outcome of checking an image signature as cursive does.

@@ -6,10 +6,10 @@ use super::{
 };
 use crate::certificate::Certificate;
 use crate::chain::ChainVerdict;
-use crate::error::Rejection;
 use crate::explain::Diagnosis;
 use crate::note::Note;
 use crate::properties::PropertyError;
+use crate::rejection::Rejection;
 use crate::time::rfc3339;
 use crate::verify::SignatureVerdict;
 

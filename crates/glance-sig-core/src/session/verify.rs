@@ -169,6 +169,6 @@ impl VerificationSession {
 fn placeholder() -> SignatureVerdict {
     SignatureVerdict::rejected(
         &SignatureProperties::default(),
-        crate::error::Rejection::SignatureMismatch,
+        crate::rejection::Rejection::SignatureMismatch,
     )
 }
