@@ -4,8 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 use crate::note::Note;
-use crate::properties::SigningState;
+use crate::properties::{HashMethod, KeyType, SignatureProperties, SigningState};
+use crate::rejection::Rejection;
 use crate::time::rfc3339;
+
+const DAY: i64 = 86_400;
+
+/// What renewing a certificate means for signed images.
+const RENEW: &str = "issue a new certificate for the same key, store it, and point img_signature_certificate_uuid at it (the signature stays valid); or re-sign the image with a new key and certificate";
 
 /// The dates of a certificate as Glance and Nova judge them at `at`, when they matter:
 /// Glance checks no dates at all, Nova with trusted-certificate validation refuses a
@@ -61,6 +67,92 @@ impl Finding {
             fix: fix.to_owned(),
         }
     }
+
+    /// A refusal cursive would make, as a finding.
+    pub fn from_rejection(rejection: &Rejection) -> Self {
+        Self::new(
+            rejection.code(),
+            Severity::Error,
+            rejection.to_string(),
+            &rejection.fix(),
+        )
+    }
+}
+
+/// A certificate's lifetime at `now` as Nova judges it, for an audit: expired or not yet
+/// valid (Nova with trusted certificate validation refuses it; Glance checks no dates), or
+/// expiring within `warn_within` seconds.
+pub fn certificate_lifetime(
+    not_before: i64,
+    not_after: i64,
+    now: i64,
+    warn_within: i64,
+) -> Option<Finding> {
+    let nova =
+        "Glance does not check dates, but Nova with trusted certificate validation refuses it";
+    Some(if now > not_after {
+        Finding::new(
+            "certificate-expired",
+            Severity::Error,
+            format!("the certificate expired at {}: {nova}", rfc3339(not_after)),
+            RENEW,
+        )
+    } else if now < not_before {
+        Finding::new(
+            "certificate-not-yet-valid",
+            Severity::Error,
+            format!(
+                "the certificate is valid only from {}: {nova}",
+                rfc3339(not_before)
+            ),
+            "check the signer's clock, or wait",
+        )
+    } else if not_after - now <= warn_within {
+        Finding::new(
+            "certificate-expiring",
+            Severity::Warning,
+            format!(
+                "the certificate expires at {} (in {} days)",
+                rfc3339(not_after),
+                (not_after - now) / DAY
+            ),
+            RENEW,
+        )
+    } else {
+        return None;
+    })
+}
+
+/// What can be said about the property values without the certificate or the data: each
+/// value cursive would refuse.
+pub fn property_findings(props: &SignatureProperties) -> Vec<Finding> {
+    let mut rejections = Vec::new();
+    if let Some(Err(e)) = props
+        .signature
+        .as_deref()
+        .map(crate::base64::decode_lenient)
+    {
+        rejections.push(Rejection::InvalidBase64(e));
+    }
+    if let Some(Err(e)) = props.hash_method.as_deref().map(HashMethod::parse) {
+        rejections.push(Rejection::Property(e));
+    }
+    if let Some(Err(e)) = props.key_type.as_deref().map(KeyType::parse) {
+        rejections.push(Rejection::Property(e));
+    }
+    rejections.iter().map(Finding::from_rejection).collect()
+}
+
+/// An image Glance holds no data for (queued, saving, killed, deleted...).
+pub fn image_status(status: &str) -> Option<Finding> {
+    (!matches!(status, "active" | "deactivated")).then(|| {
+        Finding::new(
+            "no-data",
+            Severity::Warning,
+            format!("the image is {status} and has no data"),
+            "delete it if it is left over from a failed upload (openstack image delete ID)",
+        )
+    })
 }
 
 /// What Glance and Nova do with an image in this signing state, and the fix. `has_data`:
@@ -117,6 +209,39 @@ mod tests {
         assert!(early
             .message
             .contains("not valid before 1970-01-01T00:00:30Z"));
+    }
+
+    #[test]
+    fn lifetimes_and_values_an_audit_reports() {
+        let day = 86_400;
+        assert_eq!(certificate_lifetime(0, 100 * day, 10 * day, 30 * day), None);
+        let expiring = certificate_lifetime(0, 100 * day, 80 * day, 30 * day).expect("soon");
+        assert_eq!(
+            (expiring.code.as_str(), expiring.severity),
+            ("certificate-expiring", Severity::Warning)
+        );
+        assert!(expiring.message.contains("in 20 days"));
+        let expired = certificate_lifetime(0, day, 2 * day, 0).expect("expired");
+        assert_eq!(
+            (expired.code.as_str(), expired.severity),
+            ("certificate-expired", Severity::Error)
+        );
+        let props = SignatureProperties {
+            signature: Some("A".into()),
+            hash_method: Some("sha256".into()),
+            key_type: Some("RSA-PSS".into()),
+            certificate_uuid: None,
+        };
+        let codes: Vec<_> = property_findings(&props)
+            .into_iter()
+            .map(|f| f.code)
+            .collect();
+        assert_eq!(codes, ["invalid-base64", "invalid-hash-method"]);
+        assert_eq!(image_status("active"), None);
+        assert_eq!(
+            image_status("queued").map(|f| f.code),
+            Some("no-data".to_owned())
+        );
     }
 
     #[test]
