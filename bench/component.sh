@@ -11,6 +11,9 @@
 #   BENCH_SIZE_MIB   image size in MiB (default 1024)
 #   BENCH_RUNS       runs per measurement, best kept (default 5)
 #   GLANCE_SIG       the glance-sig binary (default target/release/glance-sig)
+#   GLANCE_SIG_BENCH the in-memory hash-rate binary (default: built here with
+#                    cargo build --release -p glance-sig-cli --features bench --bin glance-sig-bench;
+#                    a test hook, not part of the glance-sig users run)
 #   BENCH_STRICT=1   exit 3 when a component path streams below 0.95x its in-memory rate
 #
 # Method. Streaming: `glance-sig verify --json --no-explain` of a valid RSA-2048/SHA-256
@@ -18,8 +21,8 @@
 # fixed cost (process start, loading the component) is measured on a 1-byte image with the same
 # key and subtracted, so "stream MB/s" is the rate of reading + copying into the component +
 # hashing. In-memory: the same hasher in the same build hashing zeros already in memory, timed
-# around the call only: natively (`glance-sig bench-hash --engine native`), inside the component
-# under wasmtime (`bench-hash --engine component`, the component's self-test.hash-zeros export)
+# around the call only: natively (`glance-sig-bench --engine native`), inside the component
+# under wasmtime (`glance-sig-bench --engine component`, the component's self-test.hash-zeros export)
 # and inside the jco-transpiled component under Node (the same export). Ratio = stream MB/s /
 # in-memory MB/s of the same engine. MB = 10^6 bytes. Runs interleave the engines round-robin.
 set -euo pipefail
@@ -49,11 +52,21 @@ key=$root/crates/glance-sig-core/tests/data/rsa2048-key.pem
 cert=$root/crates/glance-sig-core/tests/data/rsa2048-cert.pem
 
 [ -x "$gs" ] || die "no glance-sig at $gs (cargo build --release -p glance-sig-cli)"
+if [ -n "${GLANCE_SIG_BENCH:-}" ]; then
+  gs_bench=$GLANCE_SIG_BENCH
+else
+  log "building glance-sig-bench (cargo build --release -p glance-sig-cli --features bench --bin glance-sig-bench)"
+  (cd "$root" && cargo build --release -p glance-sig-cli --features bench --bin glance-sig-bench >&2)
+  gs_bench=${CARGO_TARGET_DIR:-$root/target}/release/glance-sig-bench
+fi
+[ -x "$gs_bench" ] || die "no glance-sig-bench at $gs_bench"
 [ -f "$component" ] && [ -f "$dist" ] || die "no component or no jco output (scripts/component/build.sh)"
 mkdir -p "$out"
-# A copy, so that a rebuild during the run cannot swap the binary.
+# Copies, so that a rebuild during the run cannot swap the binaries.
 cp "$gs" "$out/glance-sig"
 gs=$out/glance-sig
+cp "$gs_bench" "$out/glance-sig-bench"
+gs_bench=$out/glance-sig-bench
 export GLANCE_SIG_COMPONENT=$component
 
 image=$out/image-${size_mib}MiB.raw
@@ -96,7 +109,7 @@ inmem() {
   case $1 in
     native|wasmtime)
       local e=native; [ "$1" = wasmtime ] && e=component
-      "$gs" bench-hash --engine $e --mib "$size_mib" --hash-method SHA-256 \
+      "$gs_bench" --engine $e --mib "$size_mib" --hash-method SHA-256 \
         | python3 -c 'import json,sys; print("%.1f" % json.load(sys.stdin)["mb_per_s"])' ;;
     node) node "$out/hash-zeros.mjs" "file://$dist" "$bytes" ;;
   esac

@@ -6,14 +6,6 @@
 //! certificates are made with openssl in a temporary folder; every image and secret made is
 //! deleted at the end, also when a test fails.
 
-// The CLI's own HTTP transport, to set the cloud up the way the tests need it.
-#[path = "../src/cloud/tls.rs"]
-#[allow(dead_code)]
-mod tls;
-#[path = "../src/cloud/transport.rs"]
-#[allow(dead_code)]
-mod transport;
-
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -27,8 +19,9 @@ use openstack_proto::config::{self, CloudsYaml};
 use openstack_proto::glance::{self, Glance, Image, ImageQuery, NewImage, PatchOp};
 use openstack_proto::keystone::{self, EndpointFilter, Token};
 use openstack_proto::{ApiError, Body, Method, Request, Response};
+// The CLI's own HTTP transport, to set the cloud up the way the tests need it.
+use glance_sig_cli::cloud::transport::Transport;
 use serde_json::{json, Value};
-use transport::Transport;
 
 const BIN: &str = env!("CARGO_BIN_EXE_glance-sig");
 
@@ -413,6 +406,26 @@ fn upload_args<'a>(image: &'a Path, key: &'a Path, cert: &'a Path, name: &'a str
     ]
 }
 
+/// The component for `--engine component`, when it is built (`scripts/component/build.sh
+/// --wasm`, or `GLANCE_SIG_COMPONENT`).
+fn component() -> Option<PathBuf> {
+    let path = std::env::var_os("GLANCE_SIG_COMPONENT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/component/glance_sig_component.wasm")
+        });
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "no component at {}: --engine component not tried",
+            path.display()
+        );
+        None
+    }
+}
+
 fn path_str(path: &Path) -> &str {
     path.to_str().expect("UTF-8 path")
 }
@@ -697,6 +710,24 @@ fn good_upload(kind: KeyKind, hash: &str) {
     let output = stack.glance_sig(&["verify", "--image-id", &id], &[]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("Signature valid"));
+    // And with the download streamed through the WebAssembly component: the same report.
+    if let Some(component) = component() {
+        let args = ["verify", "--image-id", &id, "--engine", "component"];
+        let with_component = stack.glance_sig(
+            &[&args[..], &["--component", path_str(&component)]].concat(),
+            &[],
+        );
+        assert_eq!(
+            with_component.status.code(),
+            Some(0),
+            "{}",
+            describe(&with_component)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&with_component.stdout),
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
 
     // A second upload of the same certificate reuses the secret.
     let again = stack.upload_ok(&image, &key, &cert, &["--name", &name]);

@@ -6,6 +6,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use glance_sig_cli::engine::native::Native;
+use glance_sig_cli::engine::wasm::host::ComponentEngine;
+use glance_sig_cli::engine::Engine;
+use glance_sig_cli::error::CliError;
+use glance_sig_cli::io::image::{ImageData, ImageSource};
+use glance_sig_core::{Diagnosis, HashMethod, SignatureProperties, SignatureVerdict};
+
 const CERT_UUID: &str = "7b1f3c52-2b8e-4c27-9d1e-0d6a3e5f4a10";
 /// 2030-01-01T00:00:00Z: inside the test chain's validity (2020..2040).
 const AT_2030: &str = "2030-01-01T00:00:00Z";
@@ -537,4 +544,101 @@ fn missing_component_is_a_clear_error() {
         "{err}"
     );
     assert!(err.contains("scripts/component/build.sh"), "{err}");
+}
+
+/// Image bytes held in memory: any reader, as a Glance download is one. Counts the passes.
+struct Memory {
+    data: Vec<u8>,
+    opened: usize,
+}
+
+impl Memory {
+    fn new(data: &[u8]) -> Self {
+        Self {
+            data: data.to_vec(),
+            opened: 0,
+        }
+    }
+}
+
+impl ImageSource for Memory {
+    fn open(&mut self, label: &'static str) -> Result<ImageData<'_>, CliError> {
+        self.opened += 1;
+        let total = self.data.len() as u64;
+        Ok(ImageData::new(
+            self.data.as_slice(),
+            total,
+            label,
+            |source| CliError::Read {
+                what: "image",
+                path: "memory".to_owned(),
+                source,
+            },
+        ))
+    }
+}
+
+/// Verifies `image` against `props` with `engine`: the verdict, the diagnosis after a failure,
+/// and how often the data was read.
+fn verify_from_memory<E: Engine>(
+    engine: &mut E,
+    props: &SignatureProperties,
+    image: &[u8],
+) -> (SignatureVerdict, Vec<Diagnosis>, usize) {
+    let cert_pem = std::fs::read(data("rsa2048-cert.pem")).expect("certificate");
+    let cert = engine
+        .certificate(&cert_pem)
+        .expect("engine")
+        .expect("certificate parses");
+    let mut source = Memory::new(image);
+    let verdict = engine.verify(props, &cert, &mut source).expect("verify");
+    let diagnosis = if verdict.explainable() {
+        engine.explain(props, &cert, &mut source).expect("explain")
+    } else {
+        Vec::new()
+    };
+    (verdict, diagnosis, source.opened)
+}
+
+/// The engines take image data from any source, not only a file (`verify --image-id` streams
+/// the Glance download through either): from memory, both give the same verdicts, explain a
+/// change in the data, and read nothing for properties refused outright.
+#[test]
+fn engines_verify_image_data_from_any_source() {
+    let mut component = ComponentEngine::load(&component()).expect("component loads");
+    let image = b"image data, in memory rather than in a file".repeat(50_000);
+    let key_pem = std::fs::read(data("rsa2048-key.pem")).expect("key");
+    let key = Native
+        .private_key(&key_pem, None)
+        .expect("engine")
+        .expect("key parses");
+    let props = Native
+        .sign(
+            &key,
+            HashMethod::Sha256,
+            CERT_UUID,
+            &mut Memory::new(&image),
+        )
+        .expect("engine")
+        .expect("signs");
+
+    let mut tampered = image.clone();
+    tampered[1000] ^= 1;
+    let unsigned = SignatureProperties {
+        signature: None,
+        ..props.clone()
+    };
+    for (bytes, props, valid, passes) in [
+        (&image, &props, true, 1),
+        (&tampered, &props, false, 2),
+        (&image, &unsigned, false, 0),
+    ] {
+        let native = verify_from_memory(&mut Native, props, bytes);
+        let wasm = verify_from_memory(&mut component, props, bytes);
+        assert_eq!(native, wasm, "the engines agree");
+        assert_eq!(native.0.valid, valid, "{native:?}");
+        assert_eq!(native.2, passes, "passes over the data: {native:?}");
+    }
+    let (_, diagnosis, _) = verify_from_memory(&mut component, &props, &tampered);
+    assert!(!diagnosis.is_empty(), "a change in the data is explained");
 }

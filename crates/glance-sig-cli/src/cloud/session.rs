@@ -13,10 +13,10 @@ use openstack_proto::glance::Glance;
 use openstack_proto::keystone::{self, Auth, Keystone, Token};
 use openstack_proto::{ApiError, Request, Response, Service};
 
-use super::args::CloudArgs;
 use super::error::CloudError;
 use super::tls::{expand_home, Setting, TlsOptions};
 use super::transport::{StreamedResponse, Transport};
+use crate::args::cloud::CloudArgs;
 
 /// Variables this module reads itself; openstack-proto must not take them for credentials.
 const ENDPOINT_OVERRIDES: [&str; 2] = [

@@ -8,10 +8,10 @@ use glance_sig_core::{
     IMG_SIGNATURE_KEY_TYPE,
 };
 
-use super::exports::openstack::image_signature::{
+use crate::engine::wasm::bindings::exports::openstack::image_signature::{
     certificates as wc, properties as wp, signing as ws, types as wt, verification as wv,
 };
-use crate::exit::CliError;
+use crate::error::CliError;
 
 /// A reason this build of glance-sig does not know: the component is newer than the host.
 fn unknown(what: &str, detail: &str) -> CliError {

@@ -8,13 +8,18 @@ use glance_sig_core::{
 };
 use serde_json::{json, Value};
 
-use crate::cli::InspectArgs;
-use crate::exit::{CliError, Outcome};
-use crate::{input, render};
+use crate::args::InspectArgs;
+use crate::commands::inputs;
+use crate::engine::native::Native;
+use crate::error::CliError;
+use crate::exit::Outcome;
+use crate::io::files::read_small;
+use crate::io::time::{rfc3339, time};
+use crate::output::render;
 
 pub fn run(args: &InspectArgs) -> Result<Outcome, CliError> {
-    let bytes = input::read_small("file", &args.path)?;
-    let at = input::time(args.at.as_deref())?;
+    let bytes = read_small("file", &args.path)?;
+    let at = time(args.at.as_deref())?;
     let text = String::from_utf8_lossy(&bytes);
     let report = if text.trim_start().starts_with('{') {
         properties(&args.path, &bytes)?
@@ -62,7 +67,7 @@ fn certificate(path: &Path, bytes: &[u8], format: &str, at: i64) -> Result<Value
         cloud.push("store it in Barbican as secret_type certificate, payload_content_type application/octet-stream, base64 of this PEM".to_owned());
     }
     cloud.push(match info.validity {
-        Validity::Valid => format!("valid now; expires {}", input::rfc3339(info.not_after)),
+        Validity::Valid => format!("valid now; expires {}", rfc3339(info.not_after)),
         Validity::Expired => "EXPIRED: Glance still verifies signatures with it (it checks no dates), Nova with trusted certificates refuses it".to_owned(),
         Validity::NotYetValid => "NOT YET VALID: Nova with trusted certificates refuses it until then".to_owned(),
     });
@@ -80,8 +85,8 @@ fn certificate(path: &Path, bytes: &[u8], format: &str, at: i64) -> Result<Value
         "format": format,
         "certificates_in_file": certs.len(),
         "certificate": info,
-        "not_before_rfc3339": input::rfc3339(info.not_before),
-        "not_after_rfc3339": input::rfc3339(info.not_after),
+        "not_before_rfc3339": rfc3339(info.not_before),
+        "not_after_rfc3339": rfc3339(info.not_after),
         "key_type": key.key_type(),
         "cloud": cloud,
     }))
@@ -128,7 +133,7 @@ fn private_key(path: &Path, bytes: &[u8], passphrase: Option<&Path>) -> Result<V
             "cloud": ["an encrypted private key: give --passphrase-file to see its type"],
         }));
     }
-    let key = input::private_key(path, passphrase)?;
+    let key = inputs::private_key(&mut Native, path, passphrase)?;
     let kt = key.key_type();
     Ok(json!({
         "kind": "private-key",

@@ -1,22 +1,25 @@
 //! `glance-sig verify --image-id`: an image in Glance, verified as Nova verifies it before a
 //! boot: the properties from Glance, the certificate from Barbican (as castellan reads it), the
-//! data downloaded and streamed through the verifier. The output and exit codes are those of
-//! `verify --image`.
+//! data downloaded and streamed through the engine `--engine` names. The output and exit codes
+//! are those of `verify --image`.
 
 use glance_sig_core::report::Report;
-use glance_sig_core::{
-    validate_chain_like_nova, Certificate, Explainer, PublicKey, SignatureProperties,
-    SignatureVerdict, Verifier,
-};
+use glance_sig_core::{Certificate, PublicKey, SignatureProperties, SignatureVerdict, Verifier};
 use openstack_proto::glance::{self, Image};
 
-use super::certstore;
-use super::error::CloudError;
-use super::session::Session;
-use crate::cli::{EngineKind, VerifyArgs};
-use crate::engine::{Engine, Native};
-use crate::exit::{CliError, Outcome};
-use crate::{input, verify};
+use crate::args::common::EngineKind;
+use crate::args::VerifyArgs;
+use crate::cloud::certstore;
+use crate::cloud::error::CloudError;
+use crate::cloud::session::Session;
+use crate::commands::{inputs, verify};
+use crate::engine::native::Native;
+use crate::engine::wasm::host::ComponentEngine;
+use crate::engine::Engine;
+use crate::error::CliError;
+use crate::exit::Outcome;
+use crate::io::image::{ImageData, ImageSource};
+use crate::io::time::time;
 
 /// Runs `glance-sig verify --image-id ID`.
 ///
@@ -24,20 +27,28 @@ use crate::{input, verify};
 /// [`CliError`] for unreadable local files and every cloud failure; a signature that does not
 /// verify is a report and [`Outcome::Rejected`], not an error.
 pub fn run(args: &VerifyArgs, image_id: &str) -> Result<Outcome, CliError> {
-    if args.engine.engine != EngineKind::Native {
-        return Err(CliError::Usage(
-            "--engine component reads image files; with --image-id the native core verifies \
-             the download (drop --engine, or download the image and use --image)"
-                .to_owned(),
-        ));
+    match args.engine.engine {
+        EngineKind::Native => run_with(&mut Native, args, image_id),
+        EngineKind::Component => run_with(
+            &mut ComponentEngine::locate(args.engine.component.as_deref())?,
+            args,
+            image_id,
+        ),
     }
-    let mut native = Native;
+}
+
+/// `verify --image-id` with the scheme work done by `engine`.
+fn run_with<E: Engine>(
+    engine: &mut E,
+    args: &VerifyArgs,
+    image_id: &str,
+) -> Result<Outcome, CliError> {
     let local_cert = match &args.cert {
-        Some(path) => Some(input::certificate(&mut native, path)?),
+        Some(path) => Some(inputs::certificate(engine, path)?),
         None => None,
     };
-    let trusted = input::trusted(&mut native, &args.trusted)?;
-    let at = input::time(args.at.as_deref())?;
+    let trusted = inputs::trusted(engine, &args.trusted)?;
+    let at = time(args.at.as_deref())?;
 
     let session = Session::connect(&args.cloud)?;
     let image = session.call(
@@ -48,7 +59,16 @@ pub fn run(args: &VerifyArgs, image_id: &str) -> Result<Outcome, CliError> {
     let props = properties(&image)?;
     let cert = match (local_cert, &props.certificate_uuid) {
         (Some(cert), _) => Some(cert),
-        (None, Some(uuid)) => Some(certstore::load_usable(&session, uuid, at)?),
+        (None, Some(uuid)) => {
+            // Read and checked as castellan reads it, then handed to the engine as DER.
+            let stored = certstore::load_usable(&session, uuid, at)?;
+            Some(engine.certificate(stored.der())?.map_err(|detail| {
+                CliError::from(CloudError::NotACertificate {
+                    uuid: uuid.clone(),
+                    detail,
+                })
+            })?)
+        }
         (None, None) => None,
     };
     eprintln!(
@@ -67,19 +87,20 @@ pub fn run(args: &VerifyArgs, image_id: &str) -> Result<Outcome, CliError> {
         let report = Report::new(verdict_without_certificate(&props), None, Vec::new());
         return Ok(verify::conclude(report, None, at, args));
     };
-    let verdict = verify_data(&session, &image, &props, &cert)?;
+    let mut download = Download::new(&session, &image);
+    let verdict = engine.verify(&props, &cert, &mut download)?;
     let explain = !args.no_explain && verdict.explainable();
-    let diagnosis = match Explainer::new(&props, cert.public_key()).filter(|_| explain) {
-        Some(mut explainer) => {
-            download(&session, &image, "explaining", |chunk| {
-                explainer.update(chunk)
-            })?;
-            explainer.finish()
-        }
-        None => Vec::new(),
+    let diagnosis = if explain {
+        engine.explain(&props, &cert, &mut download)?
+    } else {
+        Vec::new()
     };
-    let chain = (!trusted.is_empty()).then(|| validate_chain_like_nova(&cert, &trusted, at));
-    let facts = native.facts(&cert)?;
+    let chain = if trusted.is_empty() {
+        None
+    } else {
+        Some(engine.chain(&cert, &trusted, at)?)
+    };
+    let facts = engine.facts(&cert)?;
     Ok(verify::conclude(
         Report::new(verdict, chain, diagnosis),
         Some(&facts),
@@ -108,24 +129,17 @@ pub fn properties(image: &Image) -> Result<SignatureProperties, CliError> {
 }
 
 /// Checks the properties against the certificate and, unless cursive would refuse them before
-/// reading data, downloads the image through the verifier.
+/// reading data, downloads the image through the native verifier (for `audit --verify`).
 ///
 /// # Errors
-/// [`CloudError`] when the download fails or the image has no data.
+/// [`CliError::Cloud`] when the download fails or the image has no data.
 pub fn verify_data(
     session: &Session,
     image: &Image,
     props: &SignatureProperties,
     cert: &Certificate,
-) -> Result<SignatureVerdict, CloudError> {
-    match Verifier::new(props, cert.public_key()) {
-        Ok(mut verifier) => {
-            download(session, image, "verifying", |chunk| verifier.update(chunk))?;
-            Ok(verifier.finish())
-        }
-        // Refused before any data is read, as Glance answers at once.
-        Err(rejection) => Ok(SignatureVerdict::rejected(props, rejection)),
-    }
+) -> Result<SignatureVerdict, CliError> {
+    Native.verify(props, cert, &mut Download::new(session, image))
 }
 
 /// The verdict when the image names no certificate: cursive checks the certificate id first
@@ -143,32 +157,48 @@ fn verdict_without_certificate(props: &SignatureProperties) -> SignatureVerdict 
     }
 }
 
-/// Streams the image's data through `feed`, with a progress line on a terminal. Returns the
-/// bytes read.
-///
-/// # Errors
-/// [`CloudError::Api`] for Glance's refusal, [`CloudError::NoImageData`] for an image without
-/// data, [`CloudError::Download`] when the transfer breaks.
-pub fn download(
-    session: &Session,
-    image: &Image,
-    label: &str,
-    feed: impl FnMut(&[u8]),
-) -> Result<u64, CloudError> {
-    let doing = format!("downloading image {}", image.id);
-    let streamed = session.open(&doing, &session.glance().download(&image.id))?;
-    let info = glance::parse_download(&streamed.head).map_err(|e| CloudError::api(&doing, e))?;
-    let Some(mut body) = streamed.body.filter(|_| info.has_data) else {
-        return Err(CloudError::NoImageData {
-            image_id: image.id.clone(),
-            status: image.status.clone(),
-        });
-    };
-    let total = info.content_length.or(image.size).unwrap_or(0);
-    input::stream_reader(&mut body, total, label, feed).map_err(|source| CloudError::Download {
-        image_id: image.id.clone(),
-        source,
-    })
+/// An image's data in Glance, downloaded (streamed) at each pass.
+pub struct Download<'s> {
+    session: &'s Session,
+    image: &'s Image,
+}
+
+impl<'s> Download<'s> {
+    /// The data of `image`, through `session`.
+    pub fn new(session: &'s Session, image: &'s Image) -> Self {
+        Self { session, image }
+    }
+}
+
+impl ImageSource for Download<'_> {
+    /// Starts the download.
+    ///
+    /// # Errors
+    /// [`CloudError::Api`] for Glance's refusal, [`CloudError::NoImageData`] for an image
+    /// without data; a transfer that breaks later is [`CloudError::Download`].
+    fn open(&mut self, label: &'static str) -> Result<ImageData<'_>, CliError> {
+        let (session, image) = (self.session, self.image);
+        let doing = format!("downloading image {}", image.id);
+        let streamed = session.open(&doing, &session.glance().download(&image.id))?;
+        let info =
+            glance::parse_download(&streamed.head).map_err(|e| CloudError::api(&doing, e))?;
+        let Some(body) = streamed.body.filter(|_| info.has_data) else {
+            return Err(CloudError::NoImageData {
+                image_id: image.id.clone(),
+                status: image.status.clone(),
+            }
+            .into());
+        };
+        let total = info.content_length.or(image.size).unwrap_or(0);
+        let image_id = image.id.as_str();
+        Ok(ImageData::new(body, total, label, move |source| {
+            CloudError::Download {
+                image_id: image_id.to_owned(),
+                source,
+            }
+            .into()
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -1,28 +1,43 @@
-//! `glance-sig verify`.
+//! `glance-sig verify --image`, and the end every `verify` shares ([`conclude`]).
 
 use std::path::{Path, PathBuf};
 
 use glance_sig_core::report::Report;
 
-use crate::cli::VerifyArgs;
-use crate::engine::{self, CertFacts, Engine};
-use crate::exit::{CliError, Outcome};
-use crate::{input, render};
+use crate::args::common::EngineKind;
+use crate::args::VerifyArgs;
+use crate::commands::inputs;
+use crate::engine::native::Native;
+use crate::engine::wasm::host::ComponentEngine;
+use crate::engine::{CertFacts, Engine};
+use crate::error::CliError;
+use crate::exit::Outcome;
+use crate::io::image::ImageFile;
+use crate::io::time::{rfc3339, time};
+use crate::output::render;
 
+/// Runs `glance-sig verify --image` with the engine `--engine` names.
+///
+/// # Errors
+/// [`CliError`] for unreadable or malformed inputs; a signature that does not verify is a
+/// report and [`Outcome::Rejected`], not an error.
 pub fn run(args: &VerifyArgs) -> Result<Outcome, CliError> {
-    if let Some(image_id) = &args.image_id {
-        return crate::cloud::remote_verify::run(args, image_id);
+    match args.engine.engine {
+        EngineKind::Native => run_with(&mut Native, args),
+        EngineKind::Component => run_with(
+            &mut ComponentEngine::locate(args.engine.component.as_deref())?,
+            args,
+        ),
     }
-    engine::with_engine(&args.engine, |e| e.verify(args))?
 }
 
-/// `verify` with the scheme work done by `engine`.
-pub fn run_with<E: Engine>(engine: &mut E, args: &VerifyArgs) -> Result<Outcome, CliError> {
+/// `verify` of a file with the scheme work done by `engine`.
+fn run_with<E: Engine>(engine: &mut E, args: &VerifyArgs) -> Result<Outcome, CliError> {
     let image = required(&args.image, "--image")?;
-    let props = input::properties(engine, required(&args.properties, "--properties")?)?;
-    let cert = input::certificate(engine, required(&args.cert, "--cert")?)?;
-    let trusted = input::trusted(engine, &args.trusted)?;
-    let at = input::time(args.at.as_deref())?;
+    let props = inputs::properties(engine, required(&args.properties, "--properties")?)?;
+    let cert = inputs::certificate(engine, required(&args.cert, "--cert")?)?;
+    let trusted = inputs::trusted(engine, &args.trusted)?;
+    let at = time(args.at.as_deref())?;
     if !image.is_file() {
         return Err(CliError::Read {
             what: "image",
@@ -31,10 +46,11 @@ pub fn run_with<E: Engine>(engine: &mut E, args: &VerifyArgs) -> Result<Outcome,
         });
     }
 
-    let verdict = engine.verify(&props, &cert, image)?;
+    let mut source = ImageFile::new(image);
+    let verdict = engine.verify(&props, &cert, &mut source)?;
     let explain = !args.no_explain && verdict.explainable();
     let diagnosis = if explain {
-        engine.explain(&props, &cert, image)?
+        engine.explain(&props, &cert, &mut source)?
     } else {
         Vec::new()
     };
@@ -72,8 +88,8 @@ pub fn conclude(
             code: "certificate-outside-validity",
             message: format!(
                 "the certificate is valid {} to {}; Glance does not check dates, but Nova with trusted certificates refuses it",
-                input::rfc3339(facts.not_before),
-                input::rfc3339(facts.not_after)
+                rfc3339(facts.not_before),
+                rfc3339(facts.not_after)
             ),
         });
     }

@@ -32,15 +32,19 @@ use openstack_proto::signature::SignatureProperties as ProtoSignature;
 use rand_core::OsRng;
 use serde_json::json;
 
-use super::args::UploadArgs;
-use super::certstore;
-use super::cleanup;
-use super::diskformat;
-use super::error::{Cleanup, CloudError};
-use super::session::{unix_now, Session};
-use crate::exit::{CliError, Outcome};
-use crate::input::{self, Progress};
-use crate::render;
+use super::inputs;
+use crate::args::cloud::UploadArgs;
+use crate::cloud::certstore;
+use crate::cloud::cleanup;
+use crate::cloud::diskformat;
+use crate::cloud::error::{Cleanup, CloudError};
+use crate::cloud::session::{unix_now, Session};
+use crate::engine::native::Native;
+use crate::error::CliError;
+use crate::exit::Outcome;
+// `input::` as this file said before the move, so that its body stays as it was.
+use crate::io::{self as input, Progress};
+use crate::output::render;
 
 /// How often the image status is asked for while waiting for `active`.
 const POLL: Duration = Duration::from_millis(500);
@@ -74,7 +78,11 @@ impl CertificateSource {
 pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
     cleanup::install();
     // 1. Local checks, before anything happens in the cloud.
-    let key = input::private_key(&args.key, args.passphrase_file.as_deref())?;
+    let key = inputs::private_key(
+        &mut Native,
+        &args.keys.key,
+        args.keys.passphrase_file.as_deref(),
+    )?;
     let stamp = FileStamp::of(&args.image)?;
     let disk_format = match &args.disk_format {
         Some(format) => format.clone(),
@@ -86,12 +94,12 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
         Some(name) => name.clone(),
         None => default_name(&args.image),
     };
-    let local_cert = match &args.cert {
+    let local_cert = match &args.keys.cert {
         Some(path) => {
             let bytes = input::read_small("certificate", path)?;
             let cert = Certificate::from_pem_or_der(&bytes)
                 .map_err(|e| input::malformed("certificate", path, e, None))?;
-            check_key(&key, &cert, &args.key, &path.display().to_string())?;
+            check_key(&key, &cert, &args.keys.key, &path.display().to_string())?;
             Some(cert)
         }
         None => None,
@@ -124,7 +132,7 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
         .map_err(|e| CliError::Usage(format!("--property: {e}")))?;
 
     // 3. The signing pass.
-    let mut signer = Signer::new(&key, args.hash_method);
+    let mut signer = Signer::new(&key, args.keys.hash_method);
     input::stream_image(&args.image, "signing", |chunk| signer.update(chunk))?;
     let props = signer
         .finish_properties(&mut OsRng, &uuid)
@@ -223,12 +231,12 @@ fn certificate_in_barbican(
     local_cert: Option<Certificate>,
     now: i64,
 ) -> Result<(String, Certificate, CertificateSource), CliError> {
-    match (&args.cert_uuid, local_cert) {
+    match (&args.keys.cert_uuid, local_cert) {
         (Some(uuid), _) => {
             let uuid = uuid.trim().to_owned();
             let cert = certstore::load_usable(session, &uuid, now)?;
             let place = format!("in Barbican secret {uuid}");
-            check_key(key, &cert, &args.key, &place)?;
+            check_key(key, &cert, &args.keys.key, &place)?;
             Ok((uuid, cert, CertificateSource::Given))
         }
         (None, Some(cert)) => {

@@ -1,12 +1,11 @@
-//! `--engine component`: the same scheme work done by the WebAssembly component
-//! (`openstack:image-signature@0.1.0`, built by `scripts/component/build.sh`) under wasmtime.
+//! Loading the component, and the [`Engine`] that runs it.
 //!
 //! The component gets exactly one import, `wasi:random/random`; nothing else is linked, so a
 //! component that wanted a clock, files or sockets would fail to instantiate. Its verdicts are
 //! turned back into the core's types and go through the same `Report::new` and rendering as
 //! the native engine.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use glance_sig_core::{ChainVerdict, Diagnosis, HashMethod, SignatureProperties, SignatureVerdict};
@@ -14,24 +13,17 @@ use wasmtime::component::{Component, Linker, ResourceAny};
 use wasmtime::{Cache, CacheConfig, Config, Engine as Wasmtime, Store};
 use wasmtime_wasi::random::{WasiRandom, WasiRandomCtx};
 
-use crate::engine::{CertFacts, Engine};
-use crate::exit::CliError;
-use crate::input;
-
-use self::convert::{
+use crate::engine::wasm::bindings::exports::openstack::image_signature::{
+    signing as ws, verification as wv,
+};
+use crate::engine::wasm::bindings::ImageSignature;
+use crate::engine::wasm::convert::{
     certificate_error_message, chain_in, diagnosis_in, hash_method, key_error_message,
     properties_in, properties_out, property_error_message, verdict_in,
 };
-
-mod convert;
-
-wasmtime::component::bindgen!({
-    path: "../../wit",
-    world: "image-signature",
-    with: { "wasi:random/random": wasmtime_wasi::p2::bindings::random::random },
-});
-
-use exports::openstack::image_signature::{signing as ws, verification as wv};
+use crate::engine::{CertFacts, Engine};
+use crate::error::CliError;
+use crate::io::image::ImageSource;
 
 /// What the store holds: the random source, the only import.
 struct HostState {
@@ -53,6 +45,14 @@ fn engine_error(context: &str, e: impl std::fmt::Display) -> CliError {
 }
 
 impl ComponentEngine {
+    /// Finds the component ([`component_path`]) and loads it.
+    ///
+    /// # Errors
+    /// [`CliError::ComponentMissing`] when there is none; those of [`ComponentEngine::load`].
+    pub fn locate(given: Option<&Path>) -> Result<Self, CliError> {
+        Self::load(&component_path(given)?)
+    }
+
     /// Compiles and instantiates the component at `path`.
     ///
     /// # Errors
@@ -90,7 +90,11 @@ impl ComponentEngine {
         })
     }
 
-    /// Hashes `length` zero bytes inside the component; for `glance-sig bench-hash`.
+    /// Hashes `length` zero bytes inside the component; for `glance-sig-bench`.
+    ///
+    /// # Errors
+    /// [`CliError::Component`] when the component traps.
+    #[cfg(feature = "bench")]
     pub fn hash_zeros(&mut self, hash: HashMethod, length: u64) -> Result<Vec<u8>, CliError> {
         self.bindings
             .openstack_image_signature_self_test()
@@ -109,8 +113,8 @@ impl ComponentEngine {
 /// (the component hashes at ~300 MB/s; reading from the page cache is ~5% of that).
 fn stream(
     store: &mut Store<HostState>,
-    image: &Path,
-    label: &str,
+    image: &mut dyn ImageSource,
+    label: &'static str,
     mut update: impl FnMut(&mut Store<HostState>, &[u8]) -> wasmtime::Result<()>,
 ) -> Result<(), CliError> {
     // Filled chunks go one way, emptied buffers come back: three buffers in flight, no
@@ -121,10 +125,12 @@ fn stream(
         // The channel holds READ_AHEAD_BUFFERS, and the receiver is alive.
         let _ = empty_tx.send(Vec::new());
     }
+    // Opened here, so that an unreadable source fails before the reader thread starts.
+    let data = image.open(label)?;
     let mut failed = None;
     let read = std::thread::scope(|s| {
         let reader = s.spawn(move || {
-            input::stream_image(image, label, |chunk| {
+            data.feed(|chunk| {
                 // After a failed update the hasher stops taking chunks; the rest is skipped.
                 let Ok(mut buf) = empty_rx.recv() else { return };
                 buf.clear();
@@ -168,8 +174,8 @@ impl Drop for ComponentEngine {
 /// the cache a few milliseconds. Without a usable directory, every run compiles.
 fn compilation_cache() -> Option<Cache> {
     let base = match std::env::var_os("GLANCE_SIG_CACHE") {
-        Some(dir) if !dir.is_empty() => std::path::PathBuf::from(dir),
-        _ => std::path::PathBuf::from(std::env::var_os("HOME")?).join(".cache/glance-sig"),
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from(std::env::var_os("HOME")?).join(".cache/glance-sig"),
     };
     let dir = std::path::absolute(base.join("wasmtime")).ok()?;
     std::fs::create_dir_all(&dir).ok()?;
@@ -260,7 +266,7 @@ impl Engine for ComponentEngine {
         key: &ResourceAny,
         hash: HashMethod,
         cert_uuid: &str,
-        image: &Path,
+        image: &mut dyn ImageSource,
     ) -> Result<Result<SignatureProperties, String>, CliError> {
         let Self {
             store,
@@ -288,7 +294,7 @@ impl Engine for ComponentEngine {
         &mut self,
         props: &SignatureProperties,
         cert: &ResourceAny,
-        image: &Path,
+        image: &mut dyn ImageSource,
     ) -> Result<SignatureVerdict, CliError> {
         let Self {
             store,
@@ -322,7 +328,7 @@ impl Engine for ComponentEngine {
         &mut self,
         props: &SignatureProperties,
         cert: &ResourceAny,
-        image: &Path,
+        image: &mut dyn ImageSource,
     ) -> Result<Vec<Diagnosis>, CliError> {
         let Self {
             store,
@@ -382,3 +388,37 @@ impl Engine for ComponentEngine {
         chain_in(v)
     }
 }
+
+/// Where the component is: `--component` / `GLANCE_SIG_COMPONENT`, else the output of
+/// `scripts/component/build.sh` under the current directory, else next to this executable
+/// (`target/release/glance-sig` finds `target/component/`).
+///
+/// # Errors
+/// [`CliError::ComponentMissing`], naming every place looked at.
+pub fn component_path(given: Option<&Path>) -> Result<PathBuf, CliError> {
+    let tried = match given {
+        Some(p) => vec![p.to_owned()],
+        None => {
+            let mut tried = vec![Path::new("target").join(COMPONENT_REL)];
+            if let Some(dir) = std::env::current_exe()
+                .ok()
+                .as_deref()
+                .and_then(Path::parent)
+            {
+                tried.push(dir.join(COMPONENT_FILE));
+                tried.push(dir.join("..").join(COMPONENT_REL));
+            }
+            tried
+        }
+    };
+    match tried.iter().find(|p| p.is_file()) {
+        Some(p) => Ok(p.clone()),
+        None => Err(CliError::ComponentMissing {
+            tried: tried.iter().map(|p| p.display().to_string()).collect(),
+        }),
+    }
+}
+
+/// The file `scripts/component/build.sh` writes.
+pub const COMPONENT_FILE: &str = "glance_sig_component.wasm";
+const COMPONENT_REL: &str = "component/glance_sig_component.wasm";

@@ -16,14 +16,15 @@ use openstack_proto::barbican::SecretProblem;
 use openstack_proto::glance::{self, Image, ImageQuery};
 use serde::Serialize;
 
-use super::args::AuditArgs;
-use super::certstore;
-use super::error::CloudError;
 use super::remote_verify;
-use super::session::{unix_now, Session};
-use crate::exit::{CliError, Outcome};
-use crate::input::rfc3339;
-use crate::render;
+use crate::args::cloud::AuditArgs;
+use crate::cloud::certstore;
+use crate::cloud::error::CloudError;
+use crate::cloud::session::{unix_now, Session};
+use crate::error::CliError;
+use crate::exit::Outcome;
+use crate::io::time::rfc3339;
+use crate::output::render;
 
 const DAY: i64 = 86_400;
 /// Images listed per request.

@@ -4,8 +4,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args, ValueEnum};
-use glance_sig_core::{HashMethod, SIGNATURE_PROPERTY_NAMES};
+use glance_sig_core::SIGNATURE_PROPERTY_NAMES;
 use openstack_proto::glance::Visibility;
+
+use super::common::KeyArgs;
 
 /// Which cloud, and how to reach it. Without `--os-cloud` the cloud is chosen as
 /// python-openstackclient does: `OS_CLOUD`, else `OS_*` variables, else the only cloud in
@@ -59,26 +61,18 @@ impl CloudArgs {
 /// `glance-sig upload`.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("certificate").required(true).args(["cert_uuid", "cert"])))]
+// What the certificate flags mean when the cloud is at hand.
+#[command(mut_arg("cert_uuid", |a| a.help("The Barbican secret that already holds the signing certificate")))]
+#[command(mut_arg("cert", |a| a.help("The signing certificate (PEM or DER): stored in Barbican as castellan reads it, unless an identical certificate is stored already")))]
+// Listed after the certificate flags, where upload has always listed it (the 6th flag; a tie
+// in display order goes by name).
+#[command(mut_arg("hash_method", |a| a.display_order(5)))]
 pub struct UploadArgs {
     /// The image file (read twice, streamed: once to sign, once to upload).
     #[arg(long)]
     pub image: PathBuf,
-    /// The private key: PEM or DER; PKCS#8 (optionally encrypted), PKCS#1, SEC1 or OpenSSL DSA.
-    #[arg(long)]
-    pub key: PathBuf,
-    /// A file whose first line is the key's passphrase (else a prompt on a terminal).
-    #[arg(long)]
-    pub passphrase_file: Option<PathBuf>,
-    /// The Barbican secret that already holds the signing certificate.
-    #[arg(long, value_name = "ID")]
-    pub cert_uuid: Option<String>,
-    /// The signing certificate (PEM or DER): stored in Barbican as castellan reads it, unless an
-    /// identical certificate is stored already.
-    #[arg(long, value_name = "PATH")]
-    pub cert: Option<PathBuf>,
-    /// SHA-224, SHA-256, SHA-384 or SHA-512.
-    #[arg(long, default_value = "SHA-256", value_parser = parse_hash)]
-    pub hash_method: HashMethod,
+    #[command(flatten)]
+    pub keys: KeyArgs,
     /// The image name [default: the file name without its extension].
     #[arg(long)]
     pub name: Option<String>,
@@ -145,10 +139,6 @@ impl From<VisibilityArg> for Visibility {
             VisibilityArg::Public => Visibility::Public,
         }
     }
-}
-
-fn parse_hash(s: &str) -> Result<HashMethod, String> {
-    HashMethod::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_property(s: &str) -> Result<(String, String), String> {

@@ -1,9 +1,15 @@
-//! Command-line arguments.
+//! Command-line arguments: the commands here, the flags they share in [`common`], those of the
+//! cloud commands in [`cloud`].
+
+pub mod cloud;
+pub mod common;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use glance_sig_core::HashMethod;
+use clap::{Args, Parser, Subcommand};
+
+use self::cloud::{AuditArgs, CloudArgs, UploadArgs};
+use self::common::{EngineArgs, KeyArgs};
 
 /// Sign, verify and inspect OpenStack image signatures (the img_signature* properties),
 /// exactly as Glance, Nova and cursive check them.
@@ -26,61 +32,26 @@ pub enum Command {
     /// Sign an image file and upload it to Glance, which verifies it (all four properties in
     /// the one create request; the image is deleted if anything fails).
     #[command(after_help = crate::exit::EXIT_CODES)]
-    Upload(crate::cloud::args::UploadArgs),
+    Upload(UploadArgs),
     /// Check every image in scope: unsigned, partially signed, or signed with a certificate
     /// Glance and Nova can use; each finding with its fix.
     #[command(after_help = crate::exit::EXIT_CODES)]
-    Audit(crate::cloud::args::AuditArgs),
+    Audit(AuditArgs),
     /// Say what a certificate, key or properties file is, and what a cloud would make of it.
     #[command(after_help = crate::exit::EXIT_CODES)]
     Inspect(InspectArgs),
-    /// Hash zeros in memory and print the rate (bench/component.sh).
-    #[command(hide = true)]
-    BenchHash(BenchHashArgs),
-}
-
-/// Which implementation does the scheme work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EngineKind {
-    /// The core, compiled into this binary.
-    Native,
-    /// The WebAssembly component (openstack:image-signature), run by wasmtime.
-    #[value(alias = "wasmtime")]
-    Component,
 }
 
 #[derive(Debug, Args)]
-pub struct EngineArgs {
-    /// Who does the work: the native core, or the WebAssembly component under wasmtime
-    /// (same output and exit codes).
-    #[arg(long, value_enum, default_value = "native", env = "GLANCE_SIG_ENGINE")]
-    pub engine: EngineKind,
-    /// The component for --engine component [default: target/component/glance_sig_component.wasm
-    /// under the current directory, else next to this executable or in ../component/].
-    #[arg(long, env = "GLANCE_SIG_COMPONENT")]
-    pub component: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
+// `sign` talks to no cloud: the certificate id is required, the file only checks the key.
+#[command(mut_arg("cert_uuid", |a| a.required(true).value_name("CERT_UUID")))]
+#[command(mut_arg("cert", |a| a.value_name("CERT").help("The certificate: refuse to sign when the key does not match it")))]
 pub struct SignArgs {
     /// The image file (streamed; any size).
     #[arg(long)]
     pub image: PathBuf,
-    /// The private key: PEM or DER; PKCS#8 (optionally encrypted), PKCS#1, SEC1 or OpenSSL DSA.
-    #[arg(long)]
-    pub key: PathBuf,
-    /// A file whose first line is the key's passphrase (else a prompt on a terminal).
-    #[arg(long)]
-    pub passphrase_file: Option<PathBuf>,
-    /// SHA-224, SHA-256, SHA-384 or SHA-512.
-    #[arg(long, default_value = "SHA-256", value_parser = parse_hash)]
-    pub hash_method: HashMethod,
-    /// The Barbican secret id of the signing certificate (img_signature_certificate_uuid).
-    #[arg(long)]
-    pub cert_uuid: String,
-    /// The certificate: refuse to sign when the key does not match it.
-    #[arg(long)]
-    pub cert: Option<PathBuf>,
+    #[command(flatten)]
+    pub keys: KeyArgs,
     #[command(flatten)]
     pub engine: EngineArgs,
 }
@@ -122,19 +93,7 @@ pub struct VerifyArgs {
     pub engine: EngineArgs,
     /// The cloud, for --image-id.
     #[command(flatten)]
-    pub cloud: crate::cloud::args::CloudArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct BenchHashArgs {
-    /// Mebibytes of zeros to hash.
-    #[arg(long, default_value_t = 1024)]
-    pub mib: u64,
-    /// SHA-224, SHA-256, SHA-384 or SHA-512.
-    #[arg(long, default_value = "SHA-256", value_parser = parse_hash)]
-    pub hash_method: HashMethod,
-    #[command(flatten)]
-    pub engine: EngineArgs,
+    pub cloud: CloudArgs,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +111,83 @@ pub struct InspectArgs {
     pub json: bool,
 }
 
-fn parse_hash(s: &str) -> Result<HashMethod, String> {
-    HashMethod::parse(s).map_err(|e| e.to_string())
+#[cfg(test)]
+mod tests {
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
+    use glance_sig_core::HashMethod;
+
+    use super::common::EngineKind;
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, clap::Error> {
+        Cli::try_parse_from(std::iter::once("glance-sig").chain(args.iter().copied()))
+            .map(|cli| cli.command)
+    }
+
+    const KEY_FLAGS: [&str; 8] = [
+        "--key",
+        "k.pem",
+        "--passphrase-file",
+        "p.txt",
+        "--hash-method",
+        "SHA-384",
+        "--cert",
+        "c.pem",
+    ];
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sign_and_upload_read_the_same_key_flags() {
+        let sign = parse(
+            &[
+                &["sign", "--image", "i", "--cert-uuid", "u"],
+                &KEY_FLAGS[..],
+            ]
+            .concat(),
+        );
+        let upload = parse(&[&["upload", "--image", "i"], &KEY_FLAGS[..]].concat());
+        let (Ok(Command::Sign(sign)), Ok(Command::Upload(upload))) = (sign, upload) else {
+            panic!("both parse");
+        };
+        for keys in [&sign.keys, &upload.keys] {
+            assert_eq!(keys.key, PathBuf::from("k.pem"));
+            assert_eq!(keys.passphrase_file, Some(PathBuf::from("p.txt")));
+            assert_eq!(keys.hash_method, HashMethod::Sha384);
+            assert_eq!(keys.cert, Some(PathBuf::from("c.pem")));
+        }
+        assert_eq!(sign.keys.cert_uuid.as_deref(), Some("u"));
+        assert_eq!(upload.keys.cert_uuid, None);
+    }
+
+    #[test]
+    fn sign_needs_the_certificate_id_and_upload_a_certificate() {
+        let missing = |args: &[&str]| parse(args).map(|_| ()).map_err(|e| e.kind());
+        assert_eq!(
+            missing(&["sign", "--image", "i", "--key", "k", "--cert", "c"]),
+            Err(ErrorKind::MissingRequiredArgument)
+        );
+        assert_eq!(
+            missing(&["upload", "--image", "i", "--key", "k"]),
+            Err(ErrorKind::MissingRequiredArgument)
+        );
+        assert_eq!(
+            missing(&["upload", "--image", "i", "--key", "k", "--cert-uuid", "u"]),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn verify_of_an_image_in_glance_takes_either_engine() {
+        let Ok(Command::Verify(args)) =
+            parse(&["verify", "--image-id", "x", "--engine", "component"])
+        else {
+            panic!("parses");
+        };
+        assert_eq!(args.engine.engine, EngineKind::Component);
+    }
 }

@@ -1,10 +1,10 @@
-//! Output: JSON for machines on stdout, readable text for people. A closed pipe is not an error.
+//! JSON for machines on stdout, readable text for people. A closed pipe is not an error.
 
 use std::io::Write;
 
 use glance_sig_core::report::Report;
 
-use crate::input::rfc3339;
+use crate::io::time::rfc3339;
 
 /// Prints to stdout; a broken pipe ends quietly.
 pub fn out(text: &str) {

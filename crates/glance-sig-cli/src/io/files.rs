@@ -1,0 +1,86 @@
+//! Small files read whole, with a limit; the private key's passphrase.
+
+use std::fs::File;
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+
+use crate::error::CliError;
+
+/// Keys, certificates and property files are small; anything bigger is a mistake.
+const SMALL_FILE_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// The error for a file that could not be read.
+pub fn read_error(what: &'static str, path: &Path, source: std::io::Error) -> CliError {
+    CliError::Read {
+        what,
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Reads a small file whole.
+///
+/// # Errors
+/// [`CliError::Read`] when it cannot be read, [`CliError::TooLarge`] above 16 MiB.
+pub fn read_small(what: &'static str, path: &Path) -> Result<Vec<u8>, CliError> {
+    let mut f = File::open(path).map_err(|e| read_error(what, path, e))?;
+    let size = f.metadata().map_err(|e| read_error(what, path, e))?.len();
+    if size > SMALL_FILE_LIMIT {
+        return Err(CliError::TooLarge {
+            what,
+            path: path.display().to_string(),
+            size,
+            limit: SMALL_FILE_LIMIT,
+        });
+    }
+    let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    Read::by_ref(&mut f)
+        .take(SMALL_FILE_LIMIT + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| read_error(what, path, e))?;
+    Ok(buf)
+}
+
+/// The error for a file that was read but could not be understood.
+pub fn malformed(
+    what: &'static str,
+    path: &Path,
+    detail: impl ToString,
+    fix: Option<String>,
+) -> CliError {
+    CliError::Malformed {
+        what,
+        path: path.display().to_string(),
+        detail: detail.to_string(),
+        fix,
+    }
+}
+
+/// The key file's bytes and its passphrase: from the passphrase file, else typed at a prompt
+/// when the key is encrypted and stdin is a terminal.
+///
+/// # Errors
+/// [`CliError::Read`] for an unreadable key or passphrase file, or a failed prompt.
+pub fn private_key_material(
+    path: &Path,
+    passphrase_file: Option<&Path>,
+) -> Result<(Vec<u8>, Option<Vec<u8>>), CliError> {
+    let bytes = read_small("private key", path)?;
+    let mut passphrase = match passphrase_file {
+        Some(p) => {
+            let raw = read_small("passphrase file", p)?;
+            let line = raw.split(|&b| b == b'\n').next().unwrap_or_default();
+            Some(line.strip_suffix(b"\r").unwrap_or(line).to_vec())
+        }
+        None => None,
+    };
+    if passphrase.is_none()
+        && glance_sig_core::is_encrypted(&bytes)
+        && std::io::stdin().is_terminal()
+    {
+        let typed = rpassword::prompt_password(format!("Passphrase for {}: ", path.display()))
+            .map_err(|e| read_error("passphrase from the terminal", path, e))?;
+        passphrase = Some(typed.into_bytes());
+    }
+    Ok((bytes, passphrase))
+}
