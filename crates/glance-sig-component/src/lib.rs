@@ -1,8 +1,9 @@
 //! The glance-sig core as a WASI component: `openstack:image-signature@0.1.0` (`wit/`).
 //!
 //! A thin adapter: the generated bindings, the `Guest` implementations that hold core values
-//! in resources, and the mapping from core types to WIT types ([`convert`]). All scheme logic
-//! lives in `glance-sig-core`. The component does no I/O and reads no clock; its only import
+//! (certificates, keys, the two sessions) in resources, and the mapping from core types to
+//! WIT types ([`convert`]). All scheme logic lives in `glance-sig-core`; a report crosses as
+//! the core's own JSON and text. The component does no I/O and reads no clock; its only import
 //! is `wasi:random/random`, drawn from only when signing ([`rng`]).
 //!
 //! Build: `scripts/component/build.sh` (wasm32-unknown-unknown, linked into a component by
@@ -16,7 +17,7 @@ use std::cell::RefCell;
 use glance_sig_core as core_sig;
 
 use bindings::exports::openstack::image_signature::{
-    certificates, properties, self_test, signing, types, verification,
+    certificates, keys, properties, sessions, types,
 };
 
 mod convert;
@@ -41,32 +42,14 @@ pub struct Component;
 /// A parsed certificate.
 pub struct CertificateRes(core_sig::Certificate);
 
-/// Nova's trusted certificates.
-pub struct TrustStoreRes(RefCell<Vec<core_sig::Certificate>>);
-
-/// A streaming verifier; a refusal before data is kept as the verdict.
-pub struct VerifierRes(RefCell<VerifierState>);
-
-enum VerifierState {
-    Streaming(Box<core_sig::Verifier>),
-    Decided(Box<core_sig::SignatureVerdict>),
-    Finished,
-}
-
-/// The second pass after a failure.
-pub struct ExplainerRes(RefCell<ExplainerState>);
-
-enum ExplainerState {
-    Active(Box<core_sig::Explainer>),
-    NothingToExplain,
-    Finished,
-}
-
 /// A private key.
 pub struct PrivateKeyRes(core_sig::PrivateKey);
 
-/// A streaming signer owning a copy of its key.
-pub struct SignerRes(RefCell<Option<core_sig::Signer<'static>>>);
+/// A verification session; `None` once its report was taken.
+pub struct VerificationRes(RefCell<Option<core_sig::VerificationSession>>);
+
+/// A signing session owning a copy of its key; `None` once finished.
+pub struct SigningRes(RefCell<Option<core_sig::SigningSession<'static>>>);
 
 impl properties::Guest for Component {
     fn from_json(json: Vec<u8>) -> Result<types::SignatureProperties, properties::PropertyError> {
@@ -86,9 +69,7 @@ impl properties::Guest for Component {
     }
 
     fn to_json(properties: types::SignatureProperties) -> String {
-        // Exactly what `glance-sig sign` prints (render::json: pretty, then a newline).
-        let value = convert::properties_in(properties).to_json();
-        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+        properties_json(&convert::properties_in(properties))
     }
 
     fn signing_state_of(properties: types::SignatureProperties) -> properties::SigningState {
@@ -126,7 +107,6 @@ impl properties::Guest for Component {
 
 impl certificates::Guest for Component {
     type Certificate = CertificateRes;
-    type TrustStore = TrustStoreRes;
 }
 
 impl certificates::GuestCertificate for CertificateRes {
@@ -157,129 +137,36 @@ impl certificates::GuestCertificate for CertificateRes {
     }
 }
 
-impl certificates::GuestTrustStore for TrustStoreRes {
-    fn new() -> Self {
-        TrustStoreRes(RefCell::new(Vec::new()))
-    }
-
-    fn add(&self, certificate: certificates::CertificateBorrow<'_>) {
-        self.0
-            .borrow_mut()
-            .push(certificate.get::<CertificateRes>().0.clone());
-    }
-
-    fn add_bundle(&self, certificates: Vec<u8>) -> Result<u32, certificates::CertificateError> {
-        let found = core_sig::Certificate::all_from_pem_or_der(&certificates)
-            .map_err(convert::certificate_error)?;
-        let n = u32::try_from(found.len()).unwrap_or(u32::MAX);
-        self.0.borrow_mut().extend(found);
-        Ok(n)
-    }
-
-    fn validate(
-        &self,
-        certificate: certificates::CertificateBorrow<'_>,
-        at: i64,
-    ) -> certificates::ChainVerdict {
-        let cert = &certificate.get::<CertificateRes>().0;
-        convert::chain_verdict(core_sig::validate_chain_like_nova(
-            cert,
-            &self.0.borrow(),
-            at,
-        ))
-    }
-}
-
-impl verification::Guest for Component {
-    type Verifier = VerifierRes;
-    type Explainer = ExplainerRes;
-}
-
-impl verification::GuestVerifier for VerifierRes {
-    fn new(
-        properties: types::SignatureProperties,
-        certificate: verification::CertificateBorrow<'_>,
-    ) -> Self {
-        let props = convert::properties_in(properties);
-        let key = certificate.get::<CertificateRes>().0.public_key();
-        VerifierRes(RefCell::new(match core_sig::Verifier::new(&props, key) {
-            Ok(v) => VerifierState::Streaming(Box::new(v)),
-            // Refused before any data is read, as Glance answers at once.
-            Err(r) => {
-                VerifierState::Decided(Box::new(core_sig::SignatureVerdict::rejected(&props, r)))
-            }
-        }))
-    }
-
-    fn needs_data(&self) -> bool {
-        matches!(*self.0.borrow(), VerifierState::Streaming(_))
-    }
-
-    fn update(&self, chunk: Vec<u8>) {
-        if let VerifierState::Streaming(v) = &mut *self.0.borrow_mut() {
-            v.update(&chunk);
-        }
-    }
-
-    fn finish(&self) -> Result<verification::Verdict, verification::VerifyError> {
-        match self.0.replace(VerifierState::Finished) {
-            VerifierState::Streaming(v) => Ok(convert::verdict(v.finish())),
-            VerifierState::Decided(verdict) => Ok(convert::verdict(*verdict)),
-            VerifierState::Finished => Err(verification::VerifyError::AlreadyFinished),
-        }
-    }
-}
-
-impl verification::GuestExplainer for ExplainerRes {
-    fn new(
-        properties: types::SignatureProperties,
-        certificate: verification::CertificateBorrow<'_>,
-    ) -> Self {
-        let props = convert::properties_in(properties);
-        let key = certificate.get::<CertificateRes>().0.public_key();
-        ExplainerRes(RefCell::new(match core_sig::Explainer::new(&props, key) {
-            Some(ex) => ExplainerState::Active(Box::new(ex)),
-            None => ExplainerState::NothingToExplain,
-        }))
-    }
-
-    fn needs_data(&self) -> bool {
-        matches!(*self.0.borrow(), ExplainerState::Active(_))
-    }
-
-    fn update(&self, chunk: Vec<u8>) {
-        if let ExplainerState::Active(ex) = &mut *self.0.borrow_mut() {
-            ex.update(&chunk);
-        }
-    }
-
-    fn finish(&self) -> Result<Vec<verification::Diagnosis>, verification::VerifyError> {
-        match self.0.replace(ExplainerState::Finished) {
-            ExplainerState::Active(ex) => {
-                Ok(ex.finish().into_iter().map(convert::diagnosis).collect())
-            }
-            ExplainerState::NothingToExplain => Ok(Vec::new()),
-            ExplainerState::Finished => Err(verification::VerifyError::AlreadyFinished),
-        }
-    }
-}
-
-impl signing::Guest for Component {
+impl keys::Guest for Component {
     type PrivateKey = PrivateKeyRes;
-    type Signer = SignerRes;
 
     fn is_encrypted(bytes: Vec<u8>) -> bool {
         core_sig::is_encrypted(&bytes)
     }
+
+    fn test_identity(
+        common_name: String,
+        now: i64,
+        days: u32,
+    ) -> Result<(keys::PrivateKey, certificates::Certificate), String> {
+        core_sig::test_identity(&mut rng::WasiRandom, &common_name, now, days)
+            .map(|(key, cert)| {
+                (
+                    keys::PrivateKey::new(PrivateKeyRes(key)),
+                    certificates::Certificate::new(CertificateRes(cert)),
+                )
+            })
+            .map_err(|e| e.to_string())
+    }
 }
 
-impl signing::GuestPrivateKey for PrivateKeyRes {
+impl keys::GuestPrivateKey for PrivateKeyRes {
     fn parse(
         bytes: Vec<u8>,
         passphrase: Option<Vec<u8>>,
-    ) -> Result<signing::PrivateKey, signing::KeyError> {
+    ) -> Result<keys::PrivateKey, keys::KeyError> {
         core_sig::PrivateKey::from_bytes(&bytes, passphrase.as_deref())
-            .map(|k| signing::PrivateKey::new(PrivateKeyRes(k)))
+            .map(|k| keys::PrivateKey::new(PrivateKeyRes(k)))
             .map_err(convert::key_error)
     }
 
@@ -291,19 +178,48 @@ impl signing::GuestPrivateKey for PrivateKeyRes {
         convert::key_description(self.0.public_key().describe())
     }
 
-    fn matches(&self, certificate: signing::CertificateBorrow<'_>) -> bool {
+    fn matches(&self, certificate: keys::CertificateBorrow<'_>) -> bool {
         self.0
             .matches(certificate.get::<CertificateRes>().0.public_key())
     }
 }
 
-impl signing::GuestSigner for SignerRes {
-    fn new(key: signing::PrivateKeyBorrow<'_>, hash_method: types::HashMethod) -> Self {
-        let key = key.get::<PrivateKeyRes>().0.clone();
-        SignerRes(RefCell::new(Some(core_sig::Signer::owning(
-            key,
-            convert::hash_method_in(hash_method),
-        ))))
+impl sessions::Guest for Component {
+    type Verification = VerificationRes;
+    type Signing = SigningRes;
+}
+
+fn certificate_of(c: &sessions::CertificateBorrow<'_>) -> core_sig::Certificate {
+    c.get::<CertificateRes>().0.clone()
+}
+
+impl sessions::GuestVerification for VerificationRes {
+    fn new(
+        properties: types::SignatureProperties,
+        certificate: Option<sessions::CertificateBorrow<'_>>,
+        anchors: Vec<sessions::CertificateBorrow<'_>>,
+        at: i64,
+        explain: bool,
+    ) -> Self {
+        let session = core_sig::VerificationSession::new(
+            convert::properties_in(properties),
+            certificate.as_ref().map(certificate_of),
+            anchors.iter().map(certificate_of).collect(),
+            at,
+        )
+        .explain_failures(explain);
+        VerificationRes(RefCell::new(Some(session)))
+    }
+
+    fn wants_data(&self) -> Option<sessions::Pass> {
+        self.0
+            .borrow()
+            .as_ref()
+            .and_then(core_sig::VerificationSession::wants_data)
+            .map(|p| match p {
+                core_sig::Pass::Verify => sessions::Pass::Verify,
+                core_sig::Pass::Explain => sessions::Pass::Explain,
+            })
     }
 
     fn update(&self, chunk: Vec<u8>) {
@@ -312,29 +228,77 @@ impl signing::GuestSigner for SignerRes {
         }
     }
 
-    fn finish(
-        &self,
-        certificate_uuid: String,
-    ) -> Result<types::SignatureProperties, signing::SignError> {
-        let signer = self.0.take().ok_or(signing::SignError::AlreadyFinished)?;
-        signer
-            .finish_properties(&mut rng::WasiRandom, &certificate_uuid)
-            .map(convert::properties_out)
-            .map_err(convert::sign_error)
+    fn end_pass(&self) {
+        if let Some(s) = &mut *self.0.borrow_mut() {
+            s.end_pass();
+        }
+    }
+
+    fn report(&self) -> Result<sessions::Report, sessions::SessionError> {
+        let session = self
+            .0
+            .take()
+            .ok_or(sessions::SessionError::AlreadyFinished)?;
+        let report = session.report();
+        Ok(sessions::Report {
+            // Exactly what `glance-sig verify --json` prints: pretty, then a newline.
+            json: serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+            text: report.text(),
+            valid: report.valid,
+            trust_established: report.trust.established,
+        })
     }
 }
 
-impl self_test::Guest for Component {
-    fn hash_zeros(hash_method: types::HashMethod, length: u64) -> Vec<u8> {
-        const BLOCK: usize = 1 << 20;
-        let zeros = vec![0u8; BLOCK];
-        let mut hasher = core_sig::ImageHasher::new(convert::hash_method_in(hash_method));
-        let mut left = length;
-        while left > 0 {
-            let n = usize::try_from(left).map_or(BLOCK, |l| l.min(BLOCK));
-            hasher.update(&zeros[..n]);
-            left -= n as u64;
-        }
-        hasher.finalize().as_bytes().to_vec()
+impl sessions::GuestSigning for SigningRes {
+    fn start(
+        key: sessions::PrivateKeyBorrow<'_>,
+        certificate: Option<sessions::CertificateBorrow<'_>>,
+        hash_method: types::HashMethod,
+        certificate_uuid: String,
+        at: i64,
+    ) -> Result<sessions::Signing, sessions::SignError> {
+        let key = key.get::<PrivateKeyRes>().0.clone();
+        let cert = certificate.as_ref().map(certificate_of);
+        core_sig::SigningSession::new(
+            key,
+            cert.as_ref(),
+            convert::hash_method_in(hash_method),
+            &certificate_uuid,
+            at,
+        )
+        .map(|s| sessions::Signing::new(SigningRes(RefCell::new(Some(s)))))
+        .map_err(convert::sign_error)
     }
+
+    fn notes(&self) -> Vec<types::Note> {
+        self.0
+            .borrow()
+            .as_ref()
+            .map(|s| s.notes().iter().cloned().map(convert::note).collect())
+            .unwrap_or_default()
+    }
+
+    fn update(&self, chunk: Vec<u8>) {
+        if let Some(s) = &mut *self.0.borrow_mut() {
+            s.update(&chunk);
+        }
+    }
+
+    fn finish(&self) -> Result<sessions::Signed, sessions::SignError> {
+        let session = self.0.take().ok_or(sessions::SignError::AlreadyFinished)?;
+        let signed = session
+            .finish(&mut rng::WasiRandom)
+            .map_err(convert::sign_error)?;
+        Ok(sessions::Signed {
+            json: properties_json(&signed.properties),
+            properties: convert::properties_out(signed.properties),
+            notes: signed.notes.into_iter().map(convert::note).collect(),
+        })
+    }
+}
+
+/// Exactly what `glance-sig sign` prints (pretty, then a newline).
+fn properties_json(props: &core_sig::SignatureProperties) -> String {
+    serde_json::to_string_pretty(&props.to_json()).unwrap_or_default() + "\n"
 }

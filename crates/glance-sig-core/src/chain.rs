@@ -5,11 +5,11 @@
 //! carry CA:TRUE and keyCertSign; the chain must end at a self-signed certificate in the
 //! trusted set; path length constraints hold. RSA issuers are checked as PKCS#1 v1.5 only.
 
-use serde::Serialize;
 use thiserror::Error;
 
 use crate::certificate::Certificate;
 use crate::public_key::verify_certificate_signature;
+use crate::report::SkippedTrust;
 
 /// Why Nova would refuse the certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -105,15 +105,6 @@ impl ChainError {
             ),
         }
     }
-}
-
-/// A trusted certificate that cannot act as an issuer, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SkippedTrust {
-    /// Its subject.
-    pub subject: String,
-    /// Why Nova ignores it.
-    pub reason: String,
 }
 
 /// The outcome of chain validation.

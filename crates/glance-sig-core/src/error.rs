@@ -2,79 +2,7 @@
 
 use thiserror::Error;
 
-use crate::properties::{HashMethod, KeyClass, KeyType};
-
-/// A property value that cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[non_exhaustive]
-pub enum PropertyError {
-    /// `img_signature_hash_method` is not one of the four exact names.
-    #[error("Invalid signature hash method: {value}{}", suggest(suggestion.map(HashMethod::name)))]
-    InvalidHashMethod {
-        /// The value found.
-        value: String,
-        /// The accepted spelling, when the value is a near miss.
-        suggestion: Option<HashMethod>,
-    },
-    /// `img_signature_key_type` is not one of the four exact names.
-    #[error("Invalid signature key type: {value}{}", suggest(suggestion.map(KeyType::name)))]
-    InvalidKeyType {
-        /// The value found.
-        value: String,
-        /// The accepted spelling, when the value is a near miss.
-        suggestion: Option<KeyType>,
-    },
-    /// One of the binary curves removed from OpenStack clouds with cryptography 47.
-    #[error(
-        "Invalid signature key type: {value} (binary curves were removed from OpenStack clouds \
-         with cryptography 47; sign with ECC_SECP384R1 or ECC_SECP521R1)"
-    )]
-    BinaryCurveRemoved {
-        /// The value found.
-        value: String,
-    },
-    /// The text is not JSON.
-    #[error("not a JSON document: {detail}")]
-    Json {
-        /// What the parser said.
-        detail: String,
-    },
-    /// The JSON is not an object of properties.
-    #[error("expected a JSON object of image properties, found {found}")]
-    NotAnObject {
-        /// The JSON type found.
-        found: &'static str,
-    },
-    /// A signature property holds a non-string JSON value.
-    #[error("property {name} must be a string, found {found}")]
-    NotAString {
-        /// The property.
-        name: &'static str,
-        /// The JSON type found.
-        found: &'static str,
-    },
-    /// The flat and nested (`properties`) forms give different values.
-    #[error(
-        "property {name} appears twice with different values (top level and under \"properties\")"
-    )]
-    Conflict {
-        /// The property.
-        name: &'static str,
-    },
-    /// A value longer than Glance can store.
-    #[error("property {name} is {len} bytes long; Glance stores at most 65535 bytes per value")]
-    ValueTooLong {
-        /// The property.
-        name: &'static str,
-        /// Its length in bytes.
-        len: usize,
-    },
-}
-
-fn suggest(s: Option<&'static str>) -> String {
-    s.map(|s| format!(" (did you mean {s}?)"))
-        .unwrap_or_default()
-}
+use crate::properties::{KeyClass, KeyType, PropertyError};
 
 /// Why `img_signature` is not base64 as Python reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -340,4 +268,15 @@ pub enum SignError {
         /// What the primitive said.
         detail: String,
     },
+    /// The key is not the certificate's: every cloud would refuse the signature.
+    #[error("the private key ({key}) does not match the certificate, which holds {certificate_key}: every cloud would refuse the signature")]
+    KeyMismatch {
+        /// The signing key.
+        key: String,
+        /// The certificate's key.
+        certificate_key: String,
+    },
+    /// No Barbican secret id for the certificate.
+    #[error("the certificate id is empty: give the Barbican secret id of the certificate (img_signature_certificate_uuid)")]
+    NoCertificateId,
 }

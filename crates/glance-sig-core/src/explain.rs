@@ -89,11 +89,7 @@ impl Diagnosis {
 
 impl Serialize for Diagnosis {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        crate::verify::Note {
-            code: self.code(),
-            message: self.message(),
-        }
-        .serialize(s)
+        crate::note::Note::new(self.code(), self.message()).serialize(s)
     }
 }
 

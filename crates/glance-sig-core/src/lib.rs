@@ -24,34 +24,74 @@
 //! ```
 
 pub mod base64;
-mod certificate;
-mod chain;
 mod error;
-mod explain;
-mod hasher;
-mod oid;
-mod pem;
-mod private_key;
+mod note;
+pub mod policy;
 mod properties;
-mod public_key;
 pub mod report;
-mod sign;
-mod verify;
+pub mod time;
 
-pub use certificate::{Certificate, CertificateInfo, Constraints, Validity};
-pub use chain::{validate_chain_like_nova, ChainError, ChainVerdict, SkippedTrust};
-pub use error::{Base64Error, CertificateError, KeyError, PropertyError, Rejection, SignError};
-pub use explain::{Diagnosis, Explainer};
-pub use hasher::{AllDigestsHasher, ImageDigest, ImageHasher};
-pub use private_key::{is_encrypted, PrivateKey, MAX_RSA_SIGN_BITS};
+pub use error::{Base64Error, CertificateError, KeyError, Rejection, SignError};
+pub use note::Note;
 pub use properties::{
-    HashMethod, KeyClass, KeyType, SignatureProperties, SigningState, IMG_SIGNATURE,
+    HashMethod, KeyClass, KeyType, PropertyError, SignatureProperties, SigningState, IMG_SIGNATURE,
     IMG_SIGNATURE_CERTIFICATE_UUID, IMG_SIGNATURE_HASH_METHOD, IMG_SIGNATURE_KEY_TYPE,
     MAX_PROPERTY_VALUE_LEN, REMOVED_BINARY_CURVE_KEY_TYPES, SIGNATURE_PROPERTY_NAMES,
 };
+pub use report::{PssReport, Report, SkippedTrust};
+
+// Everything that touches keys, certificates or digests is the default feature `crypto`.
+// Without it (the portal's page) the crate is the scheme's vocabulary, its advice and the
+// report's shape.
+#[cfg(feature = "crypto")]
+mod certificate;
+#[cfg(feature = "crypto")]
+mod chain;
+#[cfg(feature = "crypto")]
+mod explain;
+#[cfg(feature = "crypto")]
+mod hasher;
+#[cfg(feature = "crypto")]
+mod identity;
+#[cfg(feature = "crypto")]
+mod oid;
+#[cfg(feature = "crypto")]
+mod pem;
+#[cfg(feature = "crypto")]
+mod private_key;
+#[cfg(feature = "crypto")]
+mod public_key;
+#[cfg(feature = "crypto")]
+pub mod session;
+#[cfg(feature = "crypto")]
+mod sign;
+#[cfg(feature = "crypto")]
+mod signer;
+#[cfg(feature = "crypto")]
+mod verify;
+
+#[cfg(feature = "crypto")]
+pub use certificate::{Certificate, CertificateInfo, Constraints, Validity};
+#[cfg(feature = "crypto")]
+pub use chain::{validate_chain_like_nova, ChainError, ChainVerdict};
+#[cfg(feature = "crypto")]
+pub use explain::{Diagnosis, Explainer};
+#[cfg(feature = "crypto")]
+pub use hasher::{AllDigestsHasher, ImageDigest, ImageHasher};
+#[cfg(feature = "crypto")]
+pub use identity::{test_identity, TEST_ORGANIZATION};
+#[cfg(feature = "crypto")]
+pub use private_key::{is_encrypted, PrivateKey, MAX_RSA_SIGN_BITS};
+#[cfg(feature = "crypto")]
 pub use public_key::{
     locate_pss_salt_len, pss_max_salt_len, verify_dsa_der, verify_ecdsa_der,
     verify_rsa_pss_any_salt, EcPublicKey, KeyDescription, PublicKey,
 };
+#[cfg(feature = "crypto")]
+pub use session::{Pass, Signed, SigningSession, VerificationSession};
+#[cfg(feature = "crypto")]
 pub use sign::Signer;
-pub use verify::{Note, PssReport, SignatureVerdict, Verifier};
+#[cfg(feature = "crypto")]
+pub use signer::DigestSigner;
+#[cfg(feature = "crypto")]
+pub use verify::{SignatureVerdict, Verifier};

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::error::PropertyError;
+use thiserror::Error;
 
 /// Base64 of the raw signature bytes.
 pub const IMG_SIGNATURE: &str = "img_signature";
@@ -115,6 +115,13 @@ impl Serialize for HashMethod {
     }
 }
 
+impl<'de> Deserialize<'de> for HashMethod {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Self::parse(&name).map_err(serde::de::Error::custom)
+    }
+}
+
 /// The key type named by `img_signature_key_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyType {
@@ -203,6 +210,13 @@ impl FromStr for KeyType {
 impl Serialize for KeyType {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for KeyType {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Self::parse(&name).map_err(serde::de::Error::custom)
     }
 }
 
@@ -509,4 +523,76 @@ mod tests {
             Err(PropertyError::Conflict { .. })
         ));
     }
+}
+
+/// A property value that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum PropertyError {
+    /// `img_signature_hash_method` is not one of the four exact names.
+    #[error("Invalid signature hash method: {value}{}", suggest(suggestion.map(HashMethod::name)))]
+    InvalidHashMethod {
+        /// The value found.
+        value: String,
+        /// The accepted spelling, when the value is a near miss.
+        suggestion: Option<HashMethod>,
+    },
+    /// `img_signature_key_type` is not one of the four exact names.
+    #[error("Invalid signature key type: {value}{}", suggest(suggestion.map(KeyType::name)))]
+    InvalidKeyType {
+        /// The value found.
+        value: String,
+        /// The accepted spelling, when the value is a near miss.
+        suggestion: Option<KeyType>,
+    },
+    /// One of the binary curves removed from OpenStack clouds with cryptography 47.
+    #[error(
+        "Invalid signature key type: {value} (binary curves were removed from OpenStack clouds \
+         with cryptography 47; sign with ECC_SECP384R1 or ECC_SECP521R1)"
+    )]
+    BinaryCurveRemoved {
+        /// The value found.
+        value: String,
+    },
+    /// The text is not JSON.
+    #[error("not a JSON document: {detail}")]
+    Json {
+        /// What the parser said.
+        detail: String,
+    },
+    /// The JSON is not an object of properties.
+    #[error("expected a JSON object of image properties, found {found}")]
+    NotAnObject {
+        /// The JSON type found.
+        found: &'static str,
+    },
+    /// A signature property holds a non-string JSON value.
+    #[error("property {name} must be a string, found {found}")]
+    NotAString {
+        /// The property.
+        name: &'static str,
+        /// The JSON type found.
+        found: &'static str,
+    },
+    /// The flat and nested (`properties`) forms give different values.
+    #[error(
+        "property {name} appears twice with different values (top level and under \"properties\")"
+    )]
+    Conflict {
+        /// The property.
+        name: &'static str,
+    },
+    /// A value longer than Glance can store.
+    #[error("property {name} is {len} bytes long; Glance stores at most 65535 bytes per value")]
+    ValueTooLong {
+        /// The property.
+        name: &'static str,
+        /// Its length in bytes.
+        len: usize,
+    },
+}
+
+fn suggest(s: Option<&'static str>) -> String {
+    s.map(|s| format!(" (did you mean {s}?)"))
+        .unwrap_or_default()
 }

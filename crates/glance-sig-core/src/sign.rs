@@ -2,17 +2,13 @@
 
 use std::borrow::Cow;
 
-use der::Encode;
 use rand_core::CryptoRngCore;
-use rsa::traits::PublicKeyParts;
-use sha2::{Sha224, Sha256, Sha384, Sha512};
-use signature::hazmat::RandomizedPrehashSigner;
 
 use crate::error::SignError;
 use crate::hasher::ImageHasher;
 use crate::private_key::PrivateKey;
 use crate::properties::{HashMethod, SignatureProperties};
-use crate::public_key::{ecdsa_prehash, pss_max_salt_len};
+use crate::signer::DigestSigner;
 
 /// Signs image data fed in chunks of any size, in constant memory.
 ///
@@ -44,44 +40,8 @@ impl<'k> Signer<'k> {
     /// # Errors
     /// [`SignError::Crypto`] when the primitive refuses (e.g. an RSA key too small for the
     /// hash).
-    pub fn finish(self, rng: &mut impl CryptoRngCore) -> Result<Vec<u8>, SignError> {
-        let digest = self.hasher.finalize();
-        let hash = digest.method();
-        let d = digest.as_bytes();
-        let fail = |e: &dyn std::fmt::Display| SignError::Crypto {
-            detail: e.to_string(),
-        };
-        match self.key.as_ref() {
-            PrivateKey::Rsa(k) => {
-                let salt = pss_max_salt_len(&k.to_public_key(), hash);
-                let scheme = match hash {
-                    HashMethod::Sha224 => rsa::Pss::new_blinded_with_salt::<Sha224>(salt),
-                    HashMethod::Sha256 => rsa::Pss::new_blinded_with_salt::<Sha256>(salt),
-                    HashMethod::Sha384 => rsa::Pss::new_blinded_with_salt::<Sha384>(salt),
-                    HashMethod::Sha512 => rsa::Pss::new_blinded_with_salt::<Sha512>(salt),
-                };
-                if k.size() < hash.output_len() + 2 {
-                    return Err(fail(&"the RSA key is too small for this hash"));
-                }
-                k.sign_with_rng(rng, scheme, d).map_err(|e| fail(&e))
-            }
-            PrivateKey::P384(k) => {
-                let sig: p384::ecdsa::Signature = k
-                    .sign_prehash_with_rng(rng, &ecdsa_prehash(d, 48))
-                    .map_err(|e| fail(&e))?;
-                Ok(sig.to_der().as_bytes().to_vec())
-            }
-            PrivateKey::P521(k) => {
-                let sig: p521::ecdsa::Signature = k
-                    .sign_prehash_with_rng(rng, &ecdsa_prehash(d, 66))
-                    .map_err(|e| fail(&e))?;
-                Ok(sig.to_der().as_bytes().to_vec())
-            }
-            PrivateKey::Dsa(k) => {
-                let sig = k.sign_prehash_with_rng(rng, d).map_err(|e| fail(&e))?;
-                sig.to_der().map_err(|e| fail(&e))
-            }
-        }
+    pub fn finish(self, mut rng: &mut dyn CryptoRngCore) -> Result<Vec<u8>, SignError> {
+        self.key.sign_digest(&self.hasher.finalize(), &mut rng)
     }
 
     /// The four properties for an image whose certificate is stored under
@@ -91,7 +51,7 @@ impl<'k> Signer<'k> {
     /// As [`Signer::finish`].
     pub fn finish_properties(
         self,
-        rng: &mut impl CryptoRngCore,
+        rng: &mut dyn CryptoRngCore,
         certificate_uuid: &str,
     ) -> Result<SignatureProperties, SignError> {
         let key_type = self.key.key_type();

@@ -1,34 +1,14 @@
 //! Streaming verifier: the checks cursive makes, in cursive's order, with a verdict that
 //! says what was found.
 
-use serde::Serialize;
-
 use crate::error::Rejection;
 use crate::hasher::ImageHasher;
+use crate::note::Note;
 use crate::properties::{HashMethod, KeyType, SignatureProperties};
 use crate::public_key::{
     pss_max_salt_len, verify_dsa_der, verify_ecdsa_der, verify_rsa_pss_any_salt, PublicKey,
 };
-
-/// What the RSA-PSS signature turned out to use.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PssReport {
-    /// The salt length found (`None` when the signature did not verify).
-    pub salt_length: Option<usize>,
-    /// `emLen - hLen - 2` for this key and hash.
-    pub max_salt_length: usize,
-    /// Whether a cloud on cryptography <= 41 (maximum salt only) would accept it.
-    pub accepted_by_older_clouds: bool,
-}
-
-/// Something worth knowing that does not change the verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Note {
-    /// Stable machine-readable code.
-    pub code: &'static str,
-    /// For people.
-    pub message: String,
-}
+use crate::report::PssReport;
 
 /// The outcome of checking an image signature as cursive does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,20 +118,15 @@ impl Verifier {
         let mut warnings = Vec::new();
         if let PublicKey::Ec(ec) = key {
             if ec.key_type() != Some(key_type) {
-                warnings.push(Note {
-                    code: "certificate-curve-differs",
-                    message: format!(
+                warnings.push(Note::new("certificate-curve-differs", format!(
                         "the key type names {key_type} but the certificate's key is on {}; cursive checks only that it is an EC key, so clouds accept it, but the label is wrong",
                         ec.curve_name()
                     ),
-                });
+                ));
             }
         }
         if !crate::base64::is_canonical(text) {
-            warnings.push(Note {
-                code: "non-canonical-base64",
-                message: "img_signature holds characters outside the base64 alphabet (line breaks, spaces) or data after the padding; cursive skips them, stricter tools may not".to_owned(),
-            });
+            warnings.push(Note::new("non-canonical-base64", "img_signature holds characters outside the base64 alphabet (line breaks, spaces) or data after the padding; cursive skips them, stricter tools may not"));
         }
         Ok(Self {
             key_type,
@@ -179,12 +154,10 @@ impl Verifier {
                 let max = pss_max_salt_len(k, hash);
                 let salt = verify_rsa_pss_any_salt(k, hash, d, &self.signature);
                 if let Some(s) = salt.filter(|&s| s != max) {
-                    warnings.push(Note {
-                        code: "pss-salt-not-maximum",
-                        message: format!(
+                    warnings.push(Note::new("pss-salt-not-maximum", format!(
                             "the RSA-PSS salt is {s} bytes, not the maximum {max}: clouds on cryptography 42 or later accept it, older ones (cryptography <= 41) refuse it; re-sign with glance-sig for the maximum salt"
                         ),
-                    });
+                    ));
                 }
                 (
                     salt.is_some(),

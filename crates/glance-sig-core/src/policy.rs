@@ -1,0 +1,138 @@
+//! What a cloud makes of a certificate's dates and of an image's signing state, and what to
+//! do about it: the advice every door prints, written once.
+
+use serde::{Deserialize, Serialize};
+
+use crate::note::Note;
+use crate::properties::SigningState;
+use crate::time::rfc3339;
+
+/// The dates of a certificate as Glance and Nova judge them at `at`, when they matter:
+/// Glance checks no dates at all, Nova with trusted-certificate validation refuses a
+/// certificate outside them. `None` within the dates.
+pub fn certificate_dates(not_before: i64, not_after: i64, at: i64) -> Option<Note> {
+    let message = if at > not_after {
+        format!(
+            "the certificate expired at {}; Glance does not check dates and accepts the signature, but Nova with trusted certificate validation refuses it",
+            rfc3339(not_after)
+        )
+    } else if at < not_before {
+        format!(
+            "the certificate is not valid before {}; Glance does not check dates and accepts the signature, but Nova with trusted certificate validation refuses it until then",
+            rfc3339(not_before)
+        )
+    } else {
+        return None;
+    };
+    Some(Note::new("certificate-outside-validity", message))
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Glance refuses the upload or Nova refuses to boot the image.
+    Error,
+    /// Accepted today, but fragile or misleading.
+    Warning,
+    /// Fine.
+    Ok,
+}
+
+/// One thing found about an image, with its fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable machine-readable code.
+    pub code: String,
+    /// How serious.
+    pub severity: Severity,
+    /// What was found, for people.
+    pub message: String,
+    /// What to do about it (empty when nothing needs doing).
+    pub fix: String,
+}
+
+impl Finding {
+    fn new(code: &str, severity: Severity, message: String, fix: &str) -> Self {
+        Self {
+            code: code.to_owned(),
+            severity,
+            message,
+            fix: fix.to_owned(),
+        }
+    }
+}
+
+/// What Glance and Nova do with an image in this signing state, and the fix. `has_data`:
+/// whether Glance holds the image's data already (an active image), which changes the advice
+/// for a partial set: properties added later are never verified.
+pub fn signing_state(state: &SigningState, has_data: bool) -> Finding {
+    match state {
+        SigningState::Unsigned => Finding::new(
+            "unsigned",
+            Severity::Error,
+            "unsigned: Glance stores the data unverified, and Nova with verify_glance_signatures refuses to boot it".to_owned(),
+            "upload it signed, with all four img_signature* properties in the create request, so Glance verifies the data (glance-sig upload, or the portal)",
+        ),
+        SigningState::PartiallySigned { missing } if has_data => Finding::new(
+            "partially-signed",
+            Severity::Error,
+            format!(
+                "partially signed, missing {}: Glance stored the data without verifying anything, and Nova refuses to boot it",
+                missing.join(", ")
+            ),
+            "delete it and upload it again signed, with all four properties in the create request; adding the missing properties now would never be verified",
+        ),
+        SigningState::PartiallySigned { missing } => Finding::new(
+            "partially-signed",
+            Severity::Error,
+            format!(
+                "partially signed, missing {}: Glance skips verification silently, and Nova refuses to boot it",
+                missing.join(", ")
+            ),
+            "set all four properties (glance-sig sign gives them) before any data is uploaded, or create the image again signed",
+        ),
+        SigningState::Signed => Finding::new(
+            "signed",
+            Severity::Ok,
+            "signed: Glance verifies the data on upload, and Nova verifies it before boot".to_owned(),
+            "",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_say_which_bound_and_who_cares() {
+        assert_eq!(certificate_dates(10, 20, 15), None);
+        assert_eq!(certificate_dates(10, 20, 10), None);
+        assert_eq!(certificate_dates(10, 20, 20), None);
+        let expired = certificate_dates(0, 20, 21).expect("expired");
+        assert!(expired.message.contains("expired at 1970-01-01T00:00:20Z"));
+        assert!(expired.message.contains("Nova"));
+        let early = certificate_dates(30, 40, 0).expect("not yet valid");
+        assert!(early
+            .message
+            .contains("not valid before 1970-01-01T00:00:30Z"));
+    }
+
+    #[test]
+    fn partial_advice_depends_on_data() {
+        let state = SigningState::PartiallySigned {
+            missing: vec!["img_signature"],
+        };
+        let stored = signing_state(&state, true);
+        let empty = signing_state(&state, false);
+        assert_eq!(stored.code, "partially-signed");
+        assert!(stored.message.contains("missing img_signature"));
+        assert!(stored.fix.contains("never be verified"));
+        assert!(!empty.fix.contains("never be verified"));
+        assert_eq!(
+            signing_state(&SigningState::Signed, true).severity,
+            Severity::Ok
+        );
+    }
+}

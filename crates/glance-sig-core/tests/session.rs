@@ -1,0 +1,218 @@
+//! The two sessions every door runs: what a report says about who signed, the second pass
+//! after a failure, the date notes, and the checks a signing session makes first.
+
+use glance_sig_core::{
+    test_identity, Certificate, HashMethod, Pass, PrivateKey, Report, SignError,
+    SignatureProperties, SigningSession, VerificationSession,
+};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+const AT_2030: i64 = 1_893_456_000;
+
+fn data(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR")))
+        .expect("fixture exists")
+}
+
+fn cert(name: &str) -> Certificate {
+    Certificate::from_pem_or_der(&data(name)).expect("fixture certificate parses")
+}
+
+fn key(name: &str) -> PrivateKey {
+    PrivateKey::from_bytes(&data(name), None).expect("fixture key parses")
+}
+
+const IMAGE: &[u8] = b"an image, fed in more than one chunk";
+
+fn sign(
+    key: PrivateKey,
+    cert: Option<&Certificate>,
+    at: i64,
+) -> Result<glance_sig_core::Signed, SignError> {
+    let mut s = SigningSession::new(key, cert, HashMethod::Sha256, " cert-id ", at)?;
+    for chunk in IMAGE.chunks(5) {
+        s.update(chunk);
+    }
+    s.finish(&mut ChaCha20Rng::seed_from_u64(1))
+}
+
+/// Runs a session the way every door does, counting the passes it asked for.
+fn run(mut session: VerificationSession, data: &[u8]) -> (Report, Vec<Pass>) {
+    let mut passes = Vec::new();
+    while let Some(pass) = session.wants_data() {
+        passes.push(pass);
+        for chunk in data.chunks(7) {
+            session.update(chunk);
+        }
+        session.end_pass();
+    }
+    (session.report(), passes)
+}
+
+#[test]
+fn a_valid_signature_without_anchors_says_authenticity_is_not_established() {
+    let c = cert("chain-leaf.pem");
+    let signed = sign(key("chain-leaf-key.pem"), Some(&c), AT_2030).expect("signs");
+    assert_eq!(
+        signed.properties.certificate_uuid.as_deref(),
+        Some("cert-id")
+    );
+    let (report, passes) = run(
+        VerificationSession::new(signed.properties, Some(c.clone()), Vec::new(), AT_2030),
+        IMAGE,
+    );
+    assert_eq!(passes, vec![Pass::Verify]);
+    assert!(report.valid);
+    assert!(report.accepted(false));
+    assert!(!report.accepted(true), "--require-trust refuses it");
+    assert!(!report.trust.established);
+    assert_eq!(report.trust.code, "no-trust-anchor");
+    assert!(report.trust.message.contains(&c.fingerprint_sha256()));
+    let section = report.certificate.as_ref().expect("certificate section");
+    assert_eq!(section.subject, "CN=Test Leaf");
+    assert_eq!(section.fingerprint_sha256, c.fingerprint_sha256());
+    assert!(report.chain.is_none());
+    let text = report.text();
+    assert!(text.starts_with("✔ Signature valid"), "{text}");
+    assert!(text.contains("authenticity NOT established"), "{text}");
+}
+
+#[test]
+fn a_self_signed_certificate_not_among_the_anchors_is_not_trusted() {
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let (k, c) = test_identity(&mut rng, "Canonical Ltd", AT_2030, 30).expect("identity");
+    let signed = sign(k, Some(&c), AT_2030).expect("signs");
+    let anchors = vec![cert("chain-root.pem")];
+    let (report, _) = run(
+        VerificationSession::new(signed.properties, Some(c), anchors, AT_2030),
+        IMAGE,
+    );
+    assert!(report.signature.valid);
+    assert!(!report.valid, "Nova refuses it, so the verdict does");
+    assert!(!report.accepted(false));
+    assert_eq!(report.trust.code, "not-anchored");
+    assert!(report.trust.message.contains("Canonical Ltd"));
+}
+
+#[test]
+fn a_chain_to_an_anchor_establishes_who_signed_and_an_expired_anchor_does_not() {
+    let c = cert("chain-leaf.pem");
+    let signed = sign(key("chain-leaf-key.pem"), Some(&c), AT_2030).expect("signs");
+    let anchors = vec![cert("chain-root.pem"), cert("chain-inter.pem")];
+    let (report, _) = run(
+        VerificationSession::new(
+            signed.properties.clone(),
+            Some(c.clone()),
+            anchors.clone(),
+            AT_2030,
+        ),
+        IMAGE,
+    );
+    assert!(report.valid && report.trust.established, "{report:?}");
+    assert_eq!(report.trust.code, "chains-to-anchor");
+    assert!(report.trust.message.contains("CN=Test Root"));
+    assert!(report.accepted(true));
+    assert!(report.checks.iter().any(|c| c.name == "chain" && c.passed));
+
+    // 2041: the anchors (and the leaf) are past their dates.
+    let late = 2_240_000_000;
+    let (report, _) = run(
+        VerificationSession::new(signed.properties, Some(c), anchors, late),
+        IMAGE,
+    );
+    assert!(!report.valid);
+    assert!(!report.trust.established);
+    assert_eq!(report.trust.code, "not-anchored");
+}
+
+#[test]
+fn a_failure_worth_explaining_gets_a_second_pass_unless_told_not_to() {
+    let c = cert("chain-leaf.pem");
+    let signed = sign(key("chain-leaf-key.pem"), Some(&c), AT_2030).expect("signs");
+    let changed = b"another image entirely, fed in chunks";
+    let (report, passes) = run(
+        VerificationSession::new(
+            signed.properties.clone(),
+            Some(c.clone()),
+            Vec::new(),
+            AT_2030,
+        ),
+        changed,
+    );
+    assert_eq!(passes, vec![Pass::Verify, Pass::Explain]);
+    assert!(!report.valid);
+    assert_eq!(report.trust.code, "signature-not-valid");
+    assert!(!report.diagnosis.is_empty(), "{report:?}");
+
+    let (report, passes) = run(
+        VerificationSession::new(signed.properties, Some(c), Vec::new(), AT_2030)
+            .explain_failures(false),
+        changed,
+    );
+    assert_eq!(passes, vec![Pass::Verify]);
+    assert!(report.diagnosis.is_empty());
+}
+
+#[test]
+fn refusals_before_data_and_a_missing_certificate_want_no_data() {
+    let unsigned = SignatureProperties::default();
+    let (report, passes) = run(
+        VerificationSession::new(unsigned, None, Vec::new(), AT_2030),
+        IMAGE,
+    );
+    assert!(passes.is_empty());
+    assert_eq!(
+        report.error.as_ref().map(|e| e.code.as_str()),
+        Some("missing-property")
+    );
+    assert!(report.certificate.is_none());
+    assert!(report.text().contains("(no certificate)") || report.text().contains("NOT valid"));
+}
+
+#[test]
+fn dates_outside_the_certificate_are_noted_only_without_anchors() {
+    let c = cert("chain-leaf.pem");
+    let late = 2_240_000_000;
+    let signed = sign(key("chain-leaf-key.pem"), Some(&c), late).expect("signs");
+    assert_eq!(
+        signed.notes.len(),
+        1,
+        "signing says Nova would refuse the dates"
+    );
+    let (report, _) = run(
+        VerificationSession::new(signed.properties, Some(c), Vec::new(), late),
+        IMAGE,
+    );
+    assert!(report.valid);
+    assert!(report
+        .warnings
+        .iter()
+        .any(|w| w.code == "certificate-outside-validity"));
+}
+
+#[test]
+fn signing_refuses_a_key_that_is_not_the_certificates_and_an_empty_id() {
+    let c = cert("chain-leaf.pem");
+    let err = sign(key("p384-key.pem"), Some(&c), AT_2030).expect_err("mismatch");
+    assert!(matches!(err, SignError::KeyMismatch { .. }), "{err:?}");
+    let err = SigningSession::new(key("p384-key.pem"), None, HashMethod::Sha256, "  ", AT_2030)
+        .err()
+        .expect("empty id refused");
+    assert_eq!(err, SignError::NoCertificateId);
+}
+
+#[test]
+fn the_report_round_trips_through_json_and_escapes_control_characters() {
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let (k, c) = test_identity(&mut rng, "evil\u{1b}[2J", AT_2030, 1).expect("identity");
+    let signed = sign(k, Some(&c), AT_2030).expect("signs");
+    let (report, _) = run(
+        VerificationSession::new(signed.properties, Some(c), Vec::new(), AT_2030),
+        IMAGE,
+    );
+    let json = serde_json::to_string(&report).expect("serializes");
+    let back: Report = serde_json::from_str(&json).expect("deserializes");
+    assert_eq!(back, report);
+    assert!(!report.text().contains('\u{1b}'));
+}
