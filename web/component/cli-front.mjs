@@ -20,7 +20,7 @@
 //   await engine.sign({key, cert, hash, certificateUuid, at, image}, ctx)      -> {json}
 //   await engine.properties(input), engine.trusted([input])                    -> values
 //   await engine.verify({properties, cert, trusted, at, explain, requireTrust, image}, ctx)
-//                                                      -> {report, text?, exitCode?}
+//                                                      -> {json, text, exitCode}
 //   await engine.close?.()
 // `input` is an Input (what, path, bytes()); `image` an Image (path, open()); `ctx.warn(message)`
 // prints "glance-sig: warning: <message>". Engines throw EngineError for what the scheme
@@ -414,14 +414,9 @@ async function verify(engine, args) {
     },
     ctx,
   );
-  // Without --json: the readable text, from engines that give it; else the JSON.
-  if (args.json || result.text === undefined) {
-    // serde_json's pretty printer and JSON.stringify(_, null, 2) agree byte for byte on this data.
-    process.stdout.write(JSON.stringify(result.report, null, 2) + "\n");
-  } else {
-    process.stdout.write(result.text);
-  }
-  return result.exitCode ?? (result.report.valid ? 0 : 1);
+  // The component's own words: the report as `glance-sig verify --json` and as `glance-sig verify` print it.
+  process.stdout.write(args.json ? result.json : result.text);
+  return result.exitCode;
 }
 
 // --- main -----------------------------------------------------------------------------------

@@ -127,7 +127,7 @@ class Files {
   }
 }
 
-// Worker error codes about one input (the front adds its file name, as the Rust CLI does).
+// The worker's error codes (its ops relay the component's WIT variant tags: wit/image-signature.wit).
 const KEY_ERRORS = new Set([
   "empty",
   "not-a-key",
@@ -138,7 +138,23 @@ const KEY_ERRORS = new Set([
   "unsupported-curve",
   "rsa-too-large",
   "malformed",
+  "other",
 ]);
+const CERTIFICATE_ERRORS = new Set(["empty", "not-a-certificate", "malformed", "public-key", "other"]);
+const PROPERTY_ERRORS = new Set([
+  "invalid-hash-method",
+  "invalid-key-type",
+  "binary-curve-removed",
+  "not-json",
+  "not-an-object",
+  "not-a-string",
+  "conflict",
+  "value-too-long",
+  "properties",
+]);
+
+/** The worker's error as an EngineError about `input`. */
+const refused = ({ code, message }, input) => new EngineError(code, message, { input });
 
 export const engine = {
   label: "browser",
@@ -188,8 +204,19 @@ export const engine = {
     if (answer.error) {
       const { code, message } = answer.error;
       if (code === "invalid-hash-method") throw new EngineError(code, message, { input: "hash-method" });
-      if (KEY_ERRORS.has(code)) throw new EngineError(code, message, { input: key.input });
-      if (code === "not-a-certificate" && cert) throw new EngineError(code, message, { input: cert });
+      if (code === "key-mismatch") throw new EngineError(code, message);
+      if (code === "crypto" || code === "sign-failed") throw new EngineError("sign-failed", message);
+      // The key is read first, then the certificate: a code both can give is the key's when
+      // the key alone does not load.
+      const keyCode = KEY_ERRORS.has(code);
+      const certCode = cert !== undefined && CERTIFICATE_ERRORS.has(code);
+      if (keyCode && certCode) {
+        const keyStep = { message: { op: "load-key" }, bytes: { file: 0 }, base64: step.base64 };
+        const again = await runOnDaemon(this.paths, { files: [resolve(key.input.path)], steps: [keyStep] });
+        throw refused(answer.error, again.error ? key.input : cert);
+      }
+      if (keyCode) throw refused(answer.error, key.input);
+      if (certCode) throw refused(answer.error, cert);
       throw new EngineError(code, message);
     }
     const [result] = answer.ok;
@@ -210,19 +237,27 @@ export const engine = {
     };
     const answer = await runOnDaemon(this.paths, { files: files.paths, steps: [step] });
     if (answer.error) {
-      const { code, message } = answer.error;
-      throw new EngineError(code, message, { input: inputOf(answer.error, { properties, cert, trusted }) });
+      const { code } = answer.error;
+      if (PROPERTY_ERRORS.has(code)) throw refused(answer.error, properties);
+      if (CERTIFICATE_ERRORS.has(code)) {
+        throw refused(answer.error, await this.badCertificate([cert, ...trusted]));
+      }
+      throw refused(answer.error);
     }
     const [result] = answer.ok;
-    return { report: result.report, text: result.text, exitCode: result.exitCode };
+    return { json: result.json, text: result.text, exitCode: result.exitCode };
+  },
+
+  /**
+   * Which of the certificate files (the certificate, then the trusted ones: the order they are
+   * read in) the worker refused: the first one that does not load alone. A trusted bundle whose
+   * first certificate loads but a later one does not is the first such bundle.
+   */
+  async badCertificate(inputs) {
+    const files = new Files();
+    const steps = inputs.map((input) => ({ message: { op: "load-cert", slot: "verify" }, bytes: { pem: files.add(input.path) } }));
+    const answer = await runOnDaemon(this.paths, { files: files.paths, steps });
+    if (answer.error) return inputs[answer.step];
+    return inputs[1] ?? inputs[0];
   },
 };
-
-/** Which input a verify error is about, from the worker's error. */
-function inputOf(error, { properties, cert, trusted }) {
-  if (error.input === "properties" || error.code?.startsWith?.("properties")) return properties;
-  if (error.input === "certificate" || error.code === "not-a-certificate") return cert;
-  if (error.input === "trusted" && Number.isInteger(error.index)) return trusted[error.index];
-  return undefined;
-}
-
