@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project, installing what they need first (scripts/setup.sh):
 #   formatting and lints, the Rust tests (unit, Wycheproof, CLI), the interop suite against
-#   OpenSSL, cursive and openstacksdk through every engine (native, wasmtime, jco/node), and
-#   the integration tests against a real local Keystone + Barbican + Glance.
+#   OpenSSL, cursive and openstacksdk through every engine (native, wasmtime, jco/node, and the
+#   portal's worker in headless Chromium), and the integration tests against a real local
+#   Keystone + Barbican + Glance.
 # Ends with one line: "tests: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -58,16 +59,33 @@ stage "cargo test" cargo test --release --locked "${native[@]}"
 stage "cargo test (portal logic)" cargo test --release --locked -p glance-sig-portal --lib
 
 py=$(scripts/peers/setup.sh)
+interop() { # binary
+  env GLANCE_SIG_BIN="$1" "$py" -m pytest -q -p no:cacheprovider tests/interop
+}
+# The browser engine runs in the portal built by setup (dist/): one warm headless Chromium for
+# the whole stage, started first (so its start is not charged to the first case) and stopped
+# after.
+interop_browser() { # binary
+  "$1" --daemon start >/dev/null || return 1
+  interop "$1"
+  local rc=$?
+  "$1" --daemon stop >/dev/null
+  return $rc
+}
 engines=(native)
 [ -x scripts/component/glance-sig-wasmtime ] && engines+=(wasmtime)
 [ -x scripts/component/glance-sig-node ] && engines+=(node)
+[ -x scripts/component/glance-sig-browser ] && engines+=(browser)
 for engine in "${engines[@]}"; do
   case $engine in
     native) bin=$repo/target/release/glance-sig ;;
     *) bin=$repo/scripts/component/glance-sig-$engine ;;
   esac
-  stage "interop ($engine)" env GLANCE_SIG_BIN="$bin" \
-    "$py" -m pytest -q -p no:cacheprovider tests/interop
+  if [ "$engine" = browser ]; then
+    stage "interop ($engine)" interop_browser "$bin"
+  else
+    stage "interop ($engine)" interop "$bin"
+  fi
 done
 
 stage "tls front (scripts/cloud/tlsfront.py)" "$py" -m pytest -q -p no:cacheprovider tests/tlsfront
