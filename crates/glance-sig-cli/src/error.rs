@@ -35,11 +35,12 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     /// The key does not belong to the certificate.
-    #[error("the private key {key} does not match the certificate {cert} ({cert_key}): a cloud would refuse every signature it makes")]
+    #[error("{key} and {cert}: {detail}")]
     KeyMismatch {
         key: String,
         cert: String,
-        cert_key: String,
+        /// The core's words (which key, which certificate key).
+        detail: String,
     },
     /// Signing failed (the engine's message).
     #[error("{0}")]

@@ -68,6 +68,16 @@ impl Finding {
         }
     }
 
+    /// A finding that Glance or Nova refuses: `code`, what was found, the fix.
+    pub fn error(code: &str, message: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self::new(code, Severity::Error, message.into(), &fix.into())
+    }
+
+    /// A finding that works today, fragile or misleading.
+    pub fn warning(code: &str, message: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self::new(code, Severity::Warning, message.into(), &fix.into())
+    }
+
     /// A refusal cursive would make, as a finding.
     pub fn from_rejection(rejection: &Rejection) -> Self {
         Self::new(

@@ -83,3 +83,22 @@ impl DigestSigner for PrivateKey {
         }
     }
 }
+
+/// A borrowed signer signs as its owner does (a session need not own the key).
+impl<S: DigestSigner + ?Sized> DigestSigner for &S {
+    fn key_type(&self) -> KeyType {
+        (**self).key_type()
+    }
+
+    fn public_key(&self) -> PublicKey {
+        (**self).public_key()
+    }
+
+    fn sign_digest(
+        &self,
+        digest: &ImageDigest,
+        rng: &mut dyn CryptoRngCore,
+    ) -> Result<Vec<u8>, SignError> {
+        (**self).sign_digest(digest, rng)
+    }
+}

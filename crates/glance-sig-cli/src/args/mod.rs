@@ -77,9 +77,22 @@ pub struct VerifyArgs {
         conflicts_with = "image_id"
     )]
     pub properties: Option<PathBuf>,
-    /// A trusted certificate (repeatable; PEM bundles allowed): validate the chain as Nova does.
+    /// A trust anchor (repeatable): a PEM or DER file (bundles allowed) or, with --image-id,
+    /// a Barbican secret id, like Nova's trusted_image_certificates. The certificate is
+    /// validated against the anchors as Nova does; without any, the report says that
+    /// authenticity was not established. Default: GLANCE_SIG_TRUSTED (comma-separated), the
+    /// configured anchors, like Nova's default_trusted_certificate_ids.
+    #[arg(
+        long,
+        value_name = "FILE|ID",
+        env = "GLANCE_SIG_TRUSTED",
+        value_delimiter = ','
+    )]
+    pub trusted: Vec<String>,
+    /// Fail (exit 1) unless a trust anchor vouches for the signer, not only when the
+    /// signature is invalid.
     #[arg(long)]
-    pub trusted: Vec<PathBuf>,
+    pub require_trust: bool,
     /// The time for certificate checks, RFC 3339 (default: now).
     #[arg(long)]
     pub at: Option<String>,

@@ -1,17 +1,23 @@
-//! `glance-sig-bench` (built only with the `bench` feature, never shipped): the in-memory hash
-//! rate of an engine, the yardstick for the streaming rates in bench/component.sh. Zeros are
-//! hashed where the engine runs (in this process, or inside the component with no host copy);
-//! only the hashing is timed.
+//! `glance-sig-bench` (built only with the `bench` feature, never shipped): the in-memory rate
+//! of an engine's signing session, the yardstick for the streaming rates in bench/component.sh.
+//! Zeros made in memory are fed through the engine's public signing session (for the
+//! component: copied into wasm memory, as any host does), so no file reading is timed.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
+use std::path::PathBuf;
+
 use glance_sig_cli::args::common::{parse_hash, EngineArgs, EngineKind};
+use glance_sig_cli::commands::inputs;
+use glance_sig_cli::engine::native::Native;
 use glance_sig_cli::engine::wasm::host::ComponentEngine;
+use glance_sig_cli::engine::{Engine, SignRequest};
 use glance_sig_cli::error::CliError;
+use glance_sig_cli::io::image::{ImageData, ImageSource};
 use glance_sig_cli::output::render;
-use glance_sig_core::{HashMethod, ImageHasher};
+use glance_sig_core::HashMethod;
 use serde_json::json;
 
 /// Hash zeros in memory and print the rate as JSON (bench/component.sh).
@@ -24,6 +30,9 @@ struct BenchArgs {
     /// SHA-224, SHA-256, SHA-384 or SHA-512.
     #[arg(long, default_value = "SHA-256", value_parser = parse_hash)]
     hash_method: HashMethod,
+    /// The signing key (an unencrypted PEM or DER key).
+    #[arg(long, default_value = "crates/glance-sig-core/tests/data/p384-key.pem")]
+    key: PathBuf,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -42,34 +51,55 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &BenchArgs) -> Result<(), CliError> {
+    match args.engine.engine {
+        EngineKind::Native => measure(&mut Native, args),
+        EngineKind::Component => measure(
+            &mut ComponentEngine::locate(args.engine.component.as_deref())?,
+            args,
+        ),
+    }
+}
+
+/// `mib` MiB of zeros, made in memory: no file is read.
+struct Zeros(u64);
+
+impl ImageSource for Zeros {
+    fn open(&mut self, label: &'static str) -> Result<ImageData<'_>, CliError> {
+        let reader = std::io::Read::take(std::io::repeat(0), self.0);
+        Ok(ImageData::new(reader, self.0, label, |source| {
+            CliError::Read {
+                what: "zeros",
+                path: "memory".to_owned(),
+                source,
+            }
+        }))
+    }
+}
+
+fn measure<E: Engine>(engine: &mut E, args: &BenchArgs) -> Result<(), CliError> {
     const MIB: u64 = 1024 * 1024;
     let bytes = args.mib * MIB;
-    let (seconds, digest) = match args.engine.engine {
-        EngineKind::Native => {
-            let zeros = vec![0u8; 1 << 20];
-            let start = Instant::now();
-            let mut hasher = ImageHasher::new(args.hash_method);
-            for _ in 0..args.mib {
-                hasher.update(&zeros);
-            }
-            let digest = hasher.finalize().as_bytes().to_vec();
-            (start.elapsed().as_secs_f64(), digest)
-        }
-        EngineKind::Component => {
-            let mut engine = ComponentEngine::locate(args.engine.component.as_deref())?;
-            let start = Instant::now();
-            let digest = engine.hash_zeros(args.hash_method, bytes)?;
-            (start.elapsed().as_secs_f64(), digest)
-        }
-    };
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let key = inputs::private_key(engine, &args.key, None)?;
+    let start = Instant::now();
+    let signed = engine.sign(
+        SignRequest {
+            key: &key,
+            certificate: None,
+            hash: args.hash_method,
+            certificate_uuid: "bench",
+            at: 0,
+        },
+        &mut |_| {},
+        &mut Zeros(bytes),
+    )?;
+    let seconds = start.elapsed().as_secs_f64();
+    signed.map_err(|e| CliError::Sign(format!("{e:?}")))?;
     render::json(&json!({
         "engine": match args.engine.engine { EngineKind::Native => "native", EngineKind::Component => "component" },
         "hash_method": args.hash_method.name(),
         "bytes": bytes,
         "seconds": seconds,
         "mb_per_s": bytes as f64 / seconds.max(1e-9) / 1e6,
-        "digest": hex,
     }));
     Ok(())
 }

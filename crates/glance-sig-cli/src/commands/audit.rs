@@ -8,10 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use glance_sig_core::{
-    base64, Certificate, HashMethod, KeyType, Rejection, SignatureProperties, SigningState,
-    Verifier,
-};
+use glance_sig_core::policy::{self, Finding, Severity};
+use glance_sig_core::{Certificate, KeyType, SignatureProperties, SigningState, Verifier};
 use openstack_proto::barbican::SecretProblem;
 use openstack_proto::glance::{self, Image, ImageQuery};
 use serde::Serialize;
@@ -29,51 +27,6 @@ use crate::output::render;
 const DAY: i64 = 86_400;
 /// Images listed per request.
 const PAGE: u32 = 100;
-
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Glance refuses uploads, or Nova (with signature verification) refuses to boot it.
-    Error,
-    /// Works today; will not, or works only by accident.
-    Warning,
-}
-
-/// One thing wrong with an image, and what to do.
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    /// Stable machine-readable code.
-    pub code: &'static str,
-    /// How bad.
-    pub severity: Severity,
-    /// What is wrong.
-    pub message: String,
-    /// What to do.
-    pub fix: String,
-}
-
-impl Finding {
-    fn error(code: &'static str, message: impl Into<String>, fix: impl Into<String>) -> Self {
-        Self {
-            code,
-            severity: Severity::Error,
-            message: message.into(),
-            fix: fix.into(),
-        }
-    }
-
-    fn warning(code: &'static str, message: impl Into<String>, fix: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::error(code, message, fix)
-        }
-    }
-
-    fn from_rejection(rejection: &Rejection) -> Self {
-        Self::error(rejection.code(), rejection.to_string(), rejection.fix())
-    }
-}
 
 /// What the audit found about one certificate secret (shared by the images that name it).
 #[derive(Debug, Clone, Serialize)]
@@ -239,32 +192,12 @@ impl Auditor {
             }
         };
         audit.signing = props.signing_state();
+        let has_data = matches!(image.status.as_str(), "active" | "deactivated");
         match &audit.signing {
-            SigningState::Unsigned => audit.findings.push(Finding::error(
-                "unsigned",
-                "no signature properties: Nova with verify_glance_signatures refuses to boot it",
-                "upload it signed (glance-sig upload --image FILE --key KEY --cert CERT), so \
-                 Glance verifies the data; or sign the stored bytes and add all four properties",
-            )),
-            SigningState::PartiallySigned { missing } => audit.findings.push(Finding::error(
-                "partially-signed",
-                format!(
-                    "partially signed, missing {}: Glance verified nothing at upload, and Nova \
-                     refuses to boot it",
-                    missing.join(", ")
-                ),
-                "sign the stored bytes (glance-sig sign gives all four properties) and set the \
-                 missing ones, or upload it again with glance-sig upload",
-            )),
             SigningState::Signed => self.audit_signed(session, image, &props, &mut audit)?,
+            state => audit.findings.push(policy::signing_state(state, has_data)),
         }
-        if !matches!(image.status.as_str(), "active" | "deactivated") {
-            audit.findings.push(Finding::warning(
-                "no-data",
-                format!("the image is {} and has no data", image.status),
-                "delete it if it is left over from a failed upload (openstack image delete ID)",
-            ));
-        }
+        audit.findings.extend(policy::image_status(&image.status));
         audit
             .findings
             .sort_by_key(|f| f.severity != Severity::Error);
@@ -283,11 +216,7 @@ impl Auditor {
         audit.certificate = Some(check.summary.clone());
         audit.findings.extend(check.findings.iter().cloned());
         let Some(cert) = &check.certificate else {
-            audit.findings.extend(
-                property_rejections(props)
-                    .iter()
-                    .map(Finding::from_rejection),
-            );
+            audit.findings.extend(policy::property_findings(props));
             return Ok(());
         };
         // Base64, hash method, key type, key class against the key type: cursive's order.
@@ -315,10 +244,12 @@ impl Auditor {
         }
         if self.verify && image.status == "active" {
             match remote_verify::verify_data(session, image, props, cert) {
-                Ok(verdict) => {
-                    audit.data_verified = Some(verdict.valid);
-                    if let Some(rejection) = &verdict.rejection {
-                        audit.findings.push(Finding::from_rejection(rejection));
+                Ok(report) => {
+                    audit.data_verified = Some(report.signature.valid);
+                    if let Some(e) = &report.error {
+                        audit
+                            .findings
+                            .push(Finding::error(&e.code, &e.message, &e.fix));
                     }
                 }
                 Err(e) => audit.findings.push(Finding::error(
@@ -427,57 +358,14 @@ impl Auditor {
         }
     }
 
-    fn date_findings(&self, cert: &Certificate) -> Vec<Finding> {
-        let (not_before, not_after) = (cert.not_before(), cert.not_after());
-        let nova = "Glance does not check dates, but Nova with trusted certificate validation \
-                    refuses it";
-        let renew = "issue a new certificate for the same key, store it, and point \
-                     img_signature_certificate_uuid at it (the signature stays valid); or \
-                     re-sign the image with a new key and certificate";
-        if self.now > not_after {
-            vec![Finding::error(
-                "certificate-expired",
-                format!("the certificate expired at {}: {nova}", rfc3339(not_after)),
-                renew,
-            )]
-        } else if self.now < not_before {
-            vec![Finding::error(
-                "certificate-not-yet-valid",
-                format!(
-                    "the certificate is valid only from {}: {nova}",
-                    rfc3339(not_before)
-                ),
-                "check the signer's clock, or wait",
-            )]
-        } else if not_after - self.now <= self.warn_within {
-            vec![Finding::warning(
-                "certificate-expiring",
-                format!(
-                    "the certificate expires at {} (in {} days)",
-                    rfc3339(not_after),
-                    (not_after - self.now) / DAY
-                ),
-                renew,
-            )]
-        } else {
-            Vec::new()
-        }
+    fn date_findings(&self, cert: &Certificate) -> Option<Finding> {
+        policy::certificate_lifetime(
+            cert.not_before(),
+            cert.not_after(),
+            self.now,
+            self.warn_within,
+        )
     }
-}
-
-/// Without a certificate, what can still be said about the property values.
-fn property_rejections(props: &SignatureProperties) -> Vec<Rejection> {
-    let mut rejections = Vec::new();
-    if let Some(Err(e)) = props.signature.as_deref().map(base64::decode_lenient) {
-        rejections.push(Rejection::InvalidBase64(e));
-    }
-    if let Some(Err(e)) = props.hash_method.as_deref().map(HashMethod::parse) {
-        rejections.push(Rejection::Property(e));
-    }
-    if let Some(Err(e)) = props.key_type.as_deref().map(KeyType::parse) {
-        rejections.push(Rejection::Property(e));
-    }
-    rejections
 }
 
 fn summarize(audits: &[ImageAudit]) -> Summary {
@@ -553,6 +441,7 @@ fn render_table(report: &AuditReport, warning_days: u32) -> String {
             let mark = match finding.severity {
                 Severity::Error => "✘",
                 Severity::Warning => "!",
+                Severity::Ok => "✔",
             };
             text += &format!("{indent}{mark} {}\n", finding.message);
             text += &format!("{indent}  fix: {}\n", finding.fix);

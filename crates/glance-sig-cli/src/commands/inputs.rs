@@ -1,7 +1,7 @@
 //! The inputs an engine parses: the file read here, the bytes parsed by the engine, its
 //! message given the file's name.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use glance_sig_core::SignatureProperties;
 
@@ -36,21 +36,51 @@ pub fn certificate<E: Engine>(engine: &mut E, path: &Path) -> Result<E::Cert, Cl
         .map_err(|e| malformed("certificate", path, e, None))
 }
 
-/// Every certificate in each file.
+/// The trust anchors: each a file (every certificate in it), or a Barbican secret id read with
+/// `barbican` (for `verify --image-id`; `None` elsewhere).
 ///
 /// # Errors
-/// [`CliError::Read`], [`CliError::Malformed`].
-pub fn trusted<E: Engine>(engine: &mut E, paths: &[PathBuf]) -> Result<Vec<E::Cert>, CliError> {
+/// [`CliError::Read`], [`CliError::Malformed`]; [`CliError::Usage`] for a secret id without a
+/// cloud; what `barbican` returns.
+pub fn trusted<E: Engine>(
+    engine: &mut E,
+    anchors: &[String],
+    mut barbican: Option<&mut dyn FnMut(&str) -> Result<Vec<u8>, CliError>>,
+) -> Result<Vec<E::Cert>, CliError> {
     let mut out = Vec::new();
-    for p in paths {
-        let bytes = read_small("trusted certificate", p)?;
+    for anchor in anchors.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+        let path = Path::new(anchor);
+        let (bytes, what) = if !path.exists() && is_secret_id(anchor) {
+            match barbican.as_deref_mut() {
+                Some(read) => (read(anchor)?, format!("Barbican secret {anchor}")),
+                None => {
+                    return Err(CliError::Usage(format!(
+                        "--trusted {anchor}: a Barbican secret id needs a cloud (verify --image-id); give the certificate as a file here"
+                    )))
+                }
+            }
+        } else {
+            (read_small("trusted certificate", path)?, anchor.to_owned())
+        };
         out.extend(
             engine
                 .certificates(&bytes)?
-                .map_err(|e| malformed("trusted certificate", p, e, None))?,
+                .map_err(|e| malformed("trusted certificate", Path::new(&what), e, None))?,
         );
     }
     Ok(out)
+}
+
+/// A Barbican secret id: a UUID.
+fn is_secret_id(text: &str) -> bool {
+    text.len() == 36
+        && text.char_indices().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 /// A private key, asking for its passphrase on a terminal when needed and none was given.

@@ -3,8 +3,7 @@
 //! data downloaded and streamed through the engine `--engine` names. The output and exit codes
 //! are those of `verify --image`.
 
-use glance_sig_core::report::Report;
-use glance_sig_core::{Certificate, PublicKey, SignatureProperties, SignatureVerdict, Verifier};
+use glance_sig_core::{Certificate, Report, SignatureProperties};
 use openstack_proto::glance::{self, Image};
 
 use crate::args::common::EngineKind;
@@ -15,7 +14,7 @@ use crate::cloud::session::Session;
 use crate::commands::{inputs, verify};
 use crate::engine::native::Native;
 use crate::engine::wasm::host::ComponentEngine;
-use crate::engine::Engine;
+use crate::engine::{Engine, VerifyRequest};
 use crate::error::CliError;
 use crate::exit::Outcome;
 use crate::io::image::{ImageData, ImageSource};
@@ -47,20 +46,24 @@ fn run_with<E: Engine>(
         Some(path) => Some(inputs::certificate(engine, path)?),
         None => None,
     };
-    let trusted = inputs::trusted(engine, &args.trusted)?;
     let at = time(args.at.as_deref())?;
 
     let session = Session::connect(&args.cloud)?;
+    // Anchors given as Barbican secret ids are read as castellan reads them, like the image's
+    // certificate, and handed to the engine as DER.
+    let mut from_barbican = |uuid: &str| -> Result<Vec<u8>, CliError> {
+        Ok(certstore::load_usable(&session, uuid, at)?.der().to_vec())
+    };
+    let anchors = inputs::trusted(engine, &args.trusted, Some(&mut from_barbican))?;
     let image = session.call(
         &format!("reading image {image_id}"),
         &session.glance().show_image(image_id),
         glance::parse_image,
     )?;
-    let props = properties(&image)?;
-    let cert = match (local_cert, &props.certificate_uuid) {
+    let properties = properties(&image)?;
+    let cert = match (local_cert, &properties.certificate_uuid) {
         (Some(cert), _) => Some(cert),
         (None, Some(uuid)) => {
-            // Read and checked as castellan reads it, then handed to the engine as DER.
             let stored = certstore::load_usable(&session, uuid, at)?;
             Some(engine.certificate(stored.der())?.map_err(|detail| {
                 CliError::from(CloudError::NotACertificate {
@@ -76,37 +79,21 @@ fn run_with<E: Engine>(
         image.id,
         image.name.as_deref().unwrap_or("no name"),
         image.status,
-        match (&args.cert, &props.certificate_uuid) {
+        match (&args.cert, &properties.certificate_uuid) {
             (Some(path), _) => format!("from {}", path.display()),
             (None, Some(uuid)) => format!("from Barbican secret {uuid}"),
             (None, None) => "id missing".to_owned(),
         }
     );
-
-    let Some(cert) = cert else {
-        let report = Report::new(verdict_without_certificate(&props), None, Vec::new());
-        return Ok(verify::conclude(report, None, at, args));
-    };
-    let mut download = Download::new(&session, &image);
-    let verdict = engine.verify(&props, &cert, &mut download)?;
-    let explain = !args.no_explain && verdict.explainable();
-    let diagnosis = if explain {
-        engine.explain(&props, &cert, &mut download)?
-    } else {
-        Vec::new()
-    };
-    let chain = if trusted.is_empty() {
-        None
-    } else {
-        Some(engine.chain(&cert, &trusted, at)?)
-    };
-    let facts = engine.facts(&cert)?;
-    Ok(verify::conclude(
-        Report::new(verdict, chain, diagnosis),
-        Some(&facts),
+    let request = VerifyRequest {
+        properties,
+        certificate: cert.as_ref(),
+        anchors: &anchors,
         at,
-        args,
-    ))
+        explain: !args.no_explain,
+    };
+    let report = engine.verify(request, &mut Download::new(&session, &image))?;
+    Ok(verify::conclude(&report, args))
 }
 
 /// The signature properties as Glance holds them.
@@ -128,33 +115,25 @@ pub fn properties(image: &Image) -> Result<SignatureProperties, CliError> {
     })
 }
 
-/// Checks the properties against the certificate and, unless cursive would refuse them before
-/// reading data, downloads the image through the native verifier (for `audit --verify`).
+/// Verifies an image's data in Glance natively, without anchors or explanation (for
+/// `audit --verify`: whether the stored bytes still match the signature).
 ///
 /// # Errors
 /// [`CliError::Cloud`] when the download fails or the image has no data.
 pub fn verify_data(
     session: &Session,
     image: &Image,
-    props: &SignatureProperties,
+    properties: &SignatureProperties,
     cert: &Certificate,
-) -> Result<SignatureVerdict, CliError> {
-    Native.verify(props, cert, &mut Download::new(session, image))
-}
-
-/// The verdict when the image names no certificate: cursive checks the certificate id first
-/// and stops there.
-fn verdict_without_certificate(props: &SignatureProperties) -> SignatureVerdict {
-    // A key of no known algorithm fits no key type, so `Verifier::new` always refuses; with the
-    // certificate id missing it refuses for that, first, in cursive's order.
-    let no_key = PublicKey::Other {
-        algorithm: "no certificate".to_owned(),
+) -> Result<Report, CliError> {
+    let request = VerifyRequest {
+        properties: properties.clone(),
+        certificate: Some(cert),
+        anchors: &[],
+        at: 0,
+        explain: false,
     };
-    match Verifier::new(props, &no_key) {
-        Err(rejection) => SignatureVerdict::rejected(props, rejection),
-        // Not reached (see above); a verifier fed nothing is a mismatch anyway.
-        Ok(verifier) => verifier.finish(),
-    }
+    Native.verify(request, &mut Download::new(session, image))
 }
 
 /// An image's data in Glance, downloaded (streamed) at each pass.
@@ -198,30 +177,5 @@ impl ImageSource for Download<'_> {
             }
             .into()
         }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn no_certificate_id_is_cursives_missing_property() {
-        let props = SignatureProperties {
-            signature: Some("AAAA".into()),
-            hash_method: Some("SHA-256".into()),
-            key_type: Some("RSA-PSS".into()),
-            certificate_uuid: None,
-        };
-        let verdict = verdict_without_certificate(&props);
-        assert!(!verdict.valid);
-        let rejection = verdict.rejection.expect("rejected");
-        assert_eq!(rejection.code(), "missing-property");
-        assert!(rejection.cursive_message().contains("img_signature_uuid"));
-        let unsigned = verdict_without_certificate(&SignatureProperties::default());
-        assert_eq!(
-            unsigned.rejection.map(|r| r.code()),
-            Some("missing-property")
-        );
     }
 }

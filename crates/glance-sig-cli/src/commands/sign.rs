@@ -5,11 +5,13 @@ use crate::args::SignArgs;
 use crate::commands::inputs;
 use crate::engine::native::Native;
 use crate::engine::wasm::host::ComponentEngine;
-use crate::engine::Engine;
+use std::path::Path;
+
+use crate::engine::{Engine, SignRefusal, SignRequest};
 use crate::error::CliError;
 use crate::exit::Outcome;
 use crate::io::image::ImageFile;
-use crate::io::time::{rfc3339, time};
+use crate::io::time::time;
 use crate::output::render;
 
 /// Runs `glance-sig sign` with the engine `--engine` names.
@@ -44,32 +46,36 @@ fn run_with<E: Engine>(
 ) -> Result<Outcome, CliError> {
     let keys = &args.keys;
     let key = inputs::private_key(engine, &keys.key, keys.passphrase_file.as_deref())?;
-    if let Some(cert_path) = &keys.cert {
-        let cert = inputs::certificate(engine, cert_path)?;
-        let facts = engine.facts(&cert)?;
-        if !engine.key_matches(&key, &cert)? {
-            return Err(CliError::KeyMismatch {
-                key: keys.key.display().to_string(),
-                cert: cert_path.display().to_string(),
-                cert_key: facts.key,
-            });
-        }
-        let now = time(None)?;
-        if now > facts.not_after {
-            eprintln!(
-                "glance-sig: warning: the certificate expired at {}; Glance still accepts the signature, Nova with trusted certificates refuses it",
-                rfc3339(facts.not_after)
-            );
-        }
-    }
-    let props = engine
-        .sign(
-            &key,
-            keys.hash_method,
-            cert_uuid,
-            &mut ImageFile::new(&args.image),
-        )?
-        .map_err(CliError::Sign)?;
+    let cert = match &keys.cert {
+        Some(path) => Some(inputs::certificate(engine, path)?),
+        None => None,
+    };
+    let request = SignRequest {
+        key: &key,
+        certificate: cert.as_ref(),
+        hash: keys.hash_method,
+        certificate_uuid: cert_uuid,
+        at: time(None)?,
+    };
+    let signed = engine.sign(
+        request,
+        &mut |note| eprintln!("glance-sig: warning: {}", note.message),
+        &mut ImageFile::new(&args.image),
+    )?;
+    let props = signed.map_err(|refusal| refused(refusal, &keys.key, keys.cert.as_deref()))?;
     render::json(&props.to_json());
     Ok(Outcome::Success)
+}
+
+/// A signing session's refusal as the error `sign` and `upload` end with.
+pub fn refused(refusal: SignRefusal, key: &Path, cert: Option<&Path>) -> CliError {
+    match refusal {
+        SignRefusal::KeyMismatch(detail) => CliError::KeyMismatch {
+            key: key.display().to_string(),
+            cert: cert.map_or_else(String::new, |c| c.display().to_string()),
+            detail,
+        },
+        SignRefusal::NoCertificateId(detail) => CliError::Usage(detail),
+        SignRefusal::Failed(detail) => CliError::Sign(detail),
+    }
 }

@@ -379,7 +379,11 @@ fn check_key(
     Err(CliError::KeyMismatch {
         key: key_path.display().to_string(),
         cert: cert_place.to_owned(),
-        cert_key: cert.public_key().describe().to_string(),
+        detail: glance_sig_core::SignError::KeyMismatch {
+            key: key.public_key().describe().to_string(),
+            certificate_key: cert.public_key().describe().to_string(),
+        }
+        .to_string(),
     })
 }
 

@@ -2,18 +2,18 @@
 
 use std::path::{Path, PathBuf};
 
-use glance_sig_core::report::Report;
+use glance_sig_core::Report;
 
 use crate::args::common::EngineKind;
 use crate::args::VerifyArgs;
 use crate::commands::inputs;
 use crate::engine::native::Native;
 use crate::engine::wasm::host::ComponentEngine;
-use crate::engine::{CertFacts, Engine};
+use crate::engine::{Engine, VerifyRequest};
 use crate::error::CliError;
 use crate::exit::Outcome;
 use crate::io::image::ImageFile;
-use crate::io::time::{rfc3339, time};
+use crate::io::time::time;
 use crate::output::render;
 
 /// Runs `glance-sig verify --image` with the engine `--engine` names.
@@ -34,9 +34,9 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome, CliError> {
 /// `verify` of a file with the scheme work done by `engine`.
 fn run_with<E: Engine>(engine: &mut E, args: &VerifyArgs) -> Result<Outcome, CliError> {
     let image = required(&args.image, "--image")?;
-    let props = inputs::properties(engine, required(&args.properties, "--properties")?)?;
+    let properties = inputs::properties(engine, required(&args.properties, "--properties")?)?;
     let cert = inputs::certificate(engine, required(&args.cert, "--cert")?)?;
-    let trusted = inputs::trusted(engine, &args.trusted)?;
+    let anchors = inputs::trusted(engine, &args.trusted, None)?;
     let at = time(args.at.as_deref())?;
     if !image.is_file() {
         return Err(CliError::Read {
@@ -45,27 +45,15 @@ fn run_with<E: Engine>(engine: &mut E, args: &VerifyArgs) -> Result<Outcome, Cli
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a readable file"),
         });
     }
-
-    let mut source = ImageFile::new(image);
-    let verdict = engine.verify(&props, &cert, &mut source)?;
-    let explain = !args.no_explain && verdict.explainable();
-    let diagnosis = if explain {
-        engine.explain(&props, &cert, &mut source)?
-    } else {
-        Vec::new()
-    };
-    let chain = if args.trusted.is_empty() {
-        None
-    } else {
-        Some(engine.chain(&cert, &trusted, at)?)
-    };
-    let facts = engine.facts(&cert)?;
-    Ok(conclude(
-        Report::new(verdict, chain, diagnosis),
-        Some(&facts),
+    let request = VerifyRequest {
+        properties,
+        certificate: Some(&cert),
+        anchors: &anchors,
         at,
-        args,
-    ))
+        explain: !args.no_explain,
+    };
+    let report = engine.verify(request, &mut ImageFile::new(image))?;
+    Ok(conclude(&report, args))
 }
 
 /// A file flag that clap requires without --image-id.
@@ -74,32 +62,15 @@ fn required<'a>(path: &'a Option<PathBuf>, flag: &str) -> Result<&'a Path, CliEr
         .ok_or_else(|| CliError::Usage(format!("{flag} is needed with --image")))
 }
 
-/// Adds the date warning, prints the report (text or JSON) and gives the exit code: the same
-/// for a file and for an image in Glance. `facts` is `None` when there is no certificate.
-pub fn conclude(
-    mut report: Report,
-    facts: Option<&CertFacts>,
-    at: i64,
-    args: &VerifyArgs,
-) -> Outcome {
-    let outside = facts.filter(|f| at > f.not_after || at < f.not_before);
-    if let Some(facts) = outside.filter(|_| args.trusted.is_empty()) {
-        report.warnings.push(glance_sig_core::Note {
-            code: "certificate-outside-validity",
-            message: format!(
-                "the certificate is valid {} to {}; Glance does not check dates, but Nova with trusted certificates refuses it",
-                rfc3339(facts.not_before),
-                rfc3339(facts.not_after)
-            ),
-        });
-    }
+/// Prints the report (text or JSON) and gives the exit code: the same for a file and for an
+/// image in Glance.
+pub fn conclude(report: &Report, args: &VerifyArgs) -> Outcome {
     if args.json {
-        render::json(&report);
+        render::json(report);
     } else {
-        let subject = facts.map_or("(no certificate)", |f| f.subject.as_str());
-        render::out(&render::verify_text(&report, subject, at));
+        render::out(&report.text());
     }
-    if report.valid {
+    if report.accepted(args.require_trust) {
         Outcome::Success
     } else {
         Outcome::Rejected

@@ -2,31 +2,58 @@
 //! wasmtime ([`wasm`]).
 //!
 //! An [`Engine`] parses the inputs it is given as bytes (properties, certificates, keys: the
-//! component parses inside wasm) and runs the scheme over image data it reads from an
-//! [`ImageSource`], chunk by chunk. It opens no file and knows no command: the commands read
-//! files, prompt, pick the engine, keep the clock and render, so both engines print the same
-//! bytes and exit with the same codes, and the same engine verifies a local file and a Glance
-//! download.
+//! component parses inside wasm) and runs the core's two sessions over image data it reads
+//! from an [`ImageSource`], chunk by chunk: a verification session for as many passes as it
+//! asks for, a signing session for one. It opens no file and knows no command: the commands
+//! read files, prompt, pick the engine, keep the clock and render the [`Report`], so both
+//! engines print the same bytes and exit with the same codes, and the same engine verifies a
+//! local file and a Glance download.
 
 pub mod native;
 pub mod wasm;
 
-use glance_sig_core::{ChainVerdict, Diagnosis, HashMethod, SignatureProperties, SignatureVerdict};
+use glance_sig_core::{HashMethod, Note, Report, SignatureProperties};
 
 use crate::error::CliError;
 use crate::io::image::ImageSource;
 
-/// What a command needs to know about a certificate besides handing it back to the engine.
-#[derive(Debug, Clone)]
-pub struct CertFacts {
-    /// Subject, RFC 4514.
-    pub subject: String,
-    /// notBefore, Unix seconds.
-    pub not_before: i64,
-    /// notAfter, Unix seconds.
-    pub not_after: i64,
-    /// "a 2048-bit RSA key".
-    pub key: String,
+/// What a verification is about.
+pub struct VerifyRequest<'a, C> {
+    /// The four properties, as stored.
+    pub properties: SignatureProperties,
+    /// The certificate the image names; `None` when there is none to be had.
+    pub certificate: Option<&'a C>,
+    /// The trusted certificates; empty: authenticity is not established.
+    pub anchors: &'a [C],
+    /// The time for the certificate checks, Unix seconds.
+    pub at: i64,
+    /// Whether a failure worth explaining gets its second pass.
+    pub explain: bool,
+}
+
+/// What a signing is about.
+pub struct SignRequest<'a, K, C> {
+    /// The key.
+    pub key: &'a K,
+    /// The certificate the key must match (its dates give notes), when given.
+    pub certificate: Option<&'a C>,
+    /// The hash.
+    pub hash: HashMethod,
+    /// `img_signature_certificate_uuid`.
+    pub certificate_uuid: &'a str,
+    /// Now, Unix seconds.
+    pub at: i64,
+}
+
+/// Why a signing session refused, in the core's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignRefusal {
+    /// The key is not the certificate's.
+    KeyMismatch(String),
+    /// No certificate id.
+    NoCertificateId(String),
+    /// The primitive refused.
+    Failed(String),
 }
 
 /// The scheme work of `sign` and `verify`. Parse errors come back as the core's message
@@ -44,45 +71,25 @@ pub trait Engine {
     fn certificate(&mut self, bytes: &[u8]) -> Result<Result<Self::Cert, String>, CliError>;
     /// Every certificate in PEM or DER bytes.
     fn certificates(&mut self, bytes: &[u8]) -> Result<Result<Vec<Self::Cert>, String>, CliError>;
-    /// Subject, dates and key of a certificate.
-    fn facts(&mut self, cert: &Self::Cert) -> Result<CertFacts, CliError>;
     /// A private key, decrypted with `passphrase` when given.
     fn private_key(
         &mut self,
         bytes: &[u8],
         passphrase: Option<&[u8]>,
     ) -> Result<Result<Self::Key, String>, CliError>;
-    /// Whether the certificate holds the key's public half.
-    fn key_matches(&mut self, key: &Self::Key, cert: &Self::Cert) -> Result<bool, CliError>;
-    /// Signs the image (one pass over `image`); `Ok(Err(_))` when the signing primitive
-    /// refuses.
-    fn sign(
-        &mut self,
-        key: &Self::Key,
-        hash: HashMethod,
-        cert_uuid: &str,
-        image: &mut dyn ImageSource,
-    ) -> Result<Result<SignatureProperties, String>, CliError>;
-    /// Checks the properties and, unless they are refused outright (then `image` is not
-    /// opened), the image data.
+    /// A verification session fed from `image` for every pass it wants (none when the
+    /// properties are refused outright: `image` is then not opened).
     fn verify(
         &mut self,
-        props: &SignatureProperties,
-        cert: &Self::Cert,
+        request: VerifyRequest<'_, Self::Cert>,
         image: &mut dyn ImageSource,
-    ) -> Result<SignatureVerdict, CliError>;
-    /// The second pass after a failure (`image` is opened only when the data can tell more).
-    fn explain(
+    ) -> Result<Report, CliError>;
+    /// A signing session: its checks, `notes` told what is known before the data, then one
+    /// pass over `image`. `Ok(Err(_))` when the session refuses.
+    fn sign(
         &mut self,
-        props: &SignatureProperties,
-        cert: &Self::Cert,
+        request: SignRequest<'_, Self::Key, Self::Cert>,
+        notes: &mut dyn FnMut(&Note),
         image: &mut dyn ImageSource,
-    ) -> Result<Vec<Diagnosis>, CliError>;
-    /// Nova-style chain validation at `at` (Unix seconds).
-    fn chain(
-        &mut self,
-        cert: &Self::Cert,
-        trusted: &[Self::Cert],
-        at: i64,
-    ) -> Result<ChainVerdict, CliError>;
+    ) -> Result<Result<SignatureProperties, SignRefusal>, CliError>;
 }

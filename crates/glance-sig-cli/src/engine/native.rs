@@ -1,12 +1,12 @@
-//! The core, in this process.
+//! The core's sessions, in this process.
 
 use glance_sig_core::{
-    validate_chain_like_nova, Certificate, ChainVerdict, Diagnosis, Explainer, HashMethod,
-    PrivateKey, SignatureProperties, SignatureVerdict, Signer, Verifier,
+    Certificate, Note, PrivateKey, Report, SignError, SignatureProperties, SigningSession,
+    VerificationSession,
 };
 use rand_core::OsRng;
 
-use crate::engine::{CertFacts, Engine};
+use crate::engine::{Engine, SignRefusal, SignRequest, VerifyRequest};
 use crate::error::CliError;
 use crate::io::image::ImageSource;
 
@@ -30,15 +30,6 @@ impl Engine for Native {
         Ok(Certificate::all_from_pem_or_der(bytes).map_err(|e| e.to_string()))
     }
 
-    fn facts(&mut self, cert: &Certificate) -> Result<CertFacts, CliError> {
-        Ok(CertFacts {
-            subject: cert.subject(),
-            not_before: cert.not_before(),
-            not_after: cert.not_after(),
-            key: cert.public_key().describe().to_string(),
-        })
-    }
-
     fn private_key(
         &mut self,
         bytes: &[u8],
@@ -47,61 +38,58 @@ impl Engine for Native {
         Ok(PrivateKey::from_bytes(bytes, passphrase).map_err(|e| e.to_string()))
     }
 
-    fn key_matches(&mut self, key: &PrivateKey, cert: &Certificate) -> Result<bool, CliError> {
-        Ok(key.matches(cert.public_key()))
+    fn verify(
+        &mut self,
+        request: VerifyRequest<'_, Certificate>,
+        image: &mut dyn ImageSource,
+    ) -> Result<Report, CliError> {
+        let mut session = VerificationSession::new(
+            request.properties,
+            request.certificate.cloned(),
+            request.anchors.to_vec(),
+            request.at,
+        )
+        .explain_failures(request.explain);
+        while let Some(pass) = session.wants_data() {
+            image
+                .open(pass.label())?
+                .feed(|chunk| session.update(chunk))?;
+            session.end_pass();
+        }
+        Ok(session.report())
     }
 
     fn sign(
         &mut self,
-        key: &PrivateKey,
-        hash: HashMethod,
-        cert_uuid: &str,
+        request: SignRequest<'_, PrivateKey, Certificate>,
+        notes: &mut dyn FnMut(&Note),
         image: &mut dyn ImageSource,
-    ) -> Result<Result<SignatureProperties, String>, CliError> {
-        let mut signer = Signer::new(key, hash);
-        image.open("signing")?.feed(|chunk| signer.update(chunk))?;
-        Ok(signer
-            .finish_properties(&mut OsRng, cert_uuid)
-            .map_err(|e| e.to_string()))
+    ) -> Result<Result<SignatureProperties, SignRefusal>, CliError> {
+        let session = SigningSession::new(
+            request.key,
+            request.certificate,
+            request.hash,
+            request.certificate_uuid,
+            request.at,
+        );
+        let mut session = match session {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(refusal(e))),
+        };
+        session.notes().iter().for_each(&mut *notes);
+        image.open("signing")?.feed(|chunk| session.update(chunk))?;
+        Ok(session
+            .finish(&mut OsRng)
+            .map(|signed| signed.properties)
+            .map_err(refusal))
     }
+}
 
-    fn verify(
-        &mut self,
-        props: &SignatureProperties,
-        cert: &Certificate,
-        image: &mut dyn ImageSource,
-    ) -> Result<SignatureVerdict, CliError> {
-        Ok(match Verifier::new(props, cert.public_key()) {
-            Ok(mut v) => {
-                image.open("verifying")?.feed(|chunk| v.update(chunk))?;
-                v.finish()
-            }
-            // Refused before any data is read, as Glance answers at once.
-            Err(r) => SignatureVerdict::rejected(props, r),
-        })
-    }
-
-    fn explain(
-        &mut self,
-        props: &SignatureProperties,
-        cert: &Certificate,
-        image: &mut dyn ImageSource,
-    ) -> Result<Vec<Diagnosis>, CliError> {
-        Ok(match Explainer::new(props, cert.public_key()) {
-            Some(mut ex) => {
-                image.open("explaining")?.feed(|chunk| ex.update(chunk))?;
-                ex.finish()
-            }
-            None => Vec::new(),
-        })
-    }
-
-    fn chain(
-        &mut self,
-        cert: &Certificate,
-        trusted: &[Certificate],
-        at: i64,
-    ) -> Result<ChainVerdict, CliError> {
-        Ok(validate_chain_like_nova(cert, trusted, at))
+fn refusal(e: SignError) -> SignRefusal {
+    let message = e.to_string();
+    match e {
+        SignError::KeyMismatch { .. } => SignRefusal::KeyMismatch(message),
+        SignError::NoCertificateId => SignRefusal::NoCertificateId(message),
+        _ => SignRefusal::Failed(message),
     }
 }

@@ -1,27 +1,25 @@
 //! Loading the component, and the [`Engine`] that runs it.
 //!
 //! The component gets exactly one import, `wasi:random/random`; nothing else is linked, so a
-//! component that wanted a clock, files or sockets would fail to instantiate. Its verdicts are
-//! turned back into the core's types and go through the same `Report::new` and rendering as
-//! the native engine.
+//! component that wanted a clock, files or sockets would fail to instantiate. Its sessions'
+//! reports come back as the core's JSON, read into the core's `Report`, and are rendered by
+//! the same code as the native engine's.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use glance_sig_core::{ChainVerdict, Diagnosis, HashMethod, SignatureProperties, SignatureVerdict};
+use glance_sig_core::{Note, Report, SignatureProperties};
 use wasmtime::component::{Component, Linker, ResourceAny};
 use wasmtime::{Cache, CacheConfig, Config, Engine as Wasmtime, Store};
 use wasmtime_wasi::random::{WasiRandom, WasiRandomCtx};
 
-use crate::engine::wasm::bindings::exports::openstack::image_signature::{
-    signing as ws, verification as wv,
-};
+use crate::engine::wasm::bindings::exports::openstack::image_signature::sessions as wss;
 use crate::engine::wasm::bindings::ImageSignature;
 use crate::engine::wasm::convert::{
-    certificate_error_message, chain_in, diagnosis_in, hash_method, key_error_message,
-    properties_in, properties_out, property_error_message, verdict_in,
+    certificate_error_message, hash_method, key_error_message, properties_in, properties_out,
+    property_error_message, report_in, sign_refusal,
 };
-use crate::engine::{CertFacts, Engine};
+use crate::engine::{Engine, SignRefusal, SignRequest, VerifyRequest};
 use crate::error::CliError;
 use crate::io::image::ImageSource;
 
@@ -88,18 +86,6 @@ impl ComponentEngine {
             bindings,
             handles: Vec::new(),
         })
-    }
-
-    /// Hashes `length` zero bytes inside the component; for `glance-sig-bench`.
-    ///
-    /// # Errors
-    /// [`CliError::Component`] when the component traps.
-    #[cfg(feature = "bench")]
-    pub fn hash_zeros(&mut self, hash: HashMethod, length: u64) -> Result<Vec<u8>, CliError> {
-        self.bindings
-            .openstack_image_signature_self_test()
-            .call_hash_zeros(&mut self.store, hash_method(hash), length)
-            .map_err(trap)
     }
 
     fn keep(&mut self, handle: ResourceAny) -> ResourceAny {
@@ -223,22 +209,6 @@ impl Engine for ComponentEngine {
             .map_err(|e| certificate_error_message(&e)))
     }
 
-    fn facts(&mut self, cert: &ResourceAny) -> Result<CertFacts, CliError> {
-        // The time only sets `validity`, which is not used here.
-        let info = self
-            .bindings
-            .openstack_image_signature_certificates()
-            .certificate()
-            .call_info(&mut self.store, *cert, 0)
-            .map_err(trap)?;
-        Ok(CertFacts {
-            subject: info.subject,
-            not_before: info.not_before,
-            not_after: info.not_after,
-            key: info.public_key.summary,
-        })
-    }
-
     fn private_key(
         &mut self,
         bytes: &[u8],
@@ -246,146 +216,98 @@ impl Engine for ComponentEngine {
     ) -> Result<Result<ResourceAny, String>, CliError> {
         let r = self
             .bindings
-            .openstack_image_signature_signing()
+            .openstack_image_signature_keys()
             .private_key()
             .call_parse(&mut self.store, bytes, passphrase)
             .map_err(trap)?;
         Ok(r.map(|h| self.keep(h)).map_err(|e| key_error_message(&e)))
     }
 
-    fn key_matches(&mut self, key: &ResourceAny, cert: &ResourceAny) -> Result<bool, CliError> {
-        self.bindings
-            .openstack_image_signature_signing()
-            .private_key()
-            .call_matches(&mut self.store, *key, *cert)
-            .map_err(trap)
+    fn verify(
+        &mut self,
+        request: VerifyRequest<'_, ResourceAny>,
+        image: &mut dyn ImageSource,
+    ) -> Result<Report, CliError> {
+        let Self {
+            store,
+            bindings,
+            handles,
+        } = self;
+        let sessions = bindings.openstack_image_signature_sessions().verification();
+        let session = sessions
+            .call_constructor(
+                &mut *store,
+                &properties_out(&request.properties),
+                request.certificate.copied(),
+                request.anchors,
+                request.at,
+                request.explain,
+            )
+            .map_err(trap)?;
+        handles.push(session);
+        while let Some(pass) = sessions
+            .call_wants_data(&mut *store, session)
+            .map_err(trap)?
+        {
+            let label = match pass {
+                wss::Pass::Verify => "verifying",
+                wss::Pass::Explain => "explaining",
+            };
+            stream(store, image, label, |store, chunk| {
+                sessions.call_update(store, session, chunk)
+            })?;
+            sessions.call_end_pass(&mut *store, session).map_err(trap)?;
+        }
+        match sessions.call_report(&mut *store, session).map_err(trap)? {
+            Ok(report) => report_in(&report),
+            Err(wss::SessionError::AlreadyFinished) => Err(engine_error(
+                "the component",
+                "the verification was already finished",
+            )),
+        }
     }
 
     fn sign(
         &mut self,
-        key: &ResourceAny,
-        hash: HashMethod,
-        cert_uuid: &str,
+        request: SignRequest<'_, ResourceAny, ResourceAny>,
+        notes: &mut dyn FnMut(&Note),
         image: &mut dyn ImageSource,
-    ) -> Result<Result<SignatureProperties, String>, CliError> {
+    ) -> Result<Result<SignatureProperties, SignRefusal>, CliError> {
         let Self {
             store,
             bindings,
             handles,
         } = self;
-        let signing = bindings.openstack_image_signature_signing().signer();
-        let signer = signing
-            .call_constructor(&mut *store, *key, hash_method(hash))
+        let signing = bindings.openstack_image_signature_sessions().signing();
+        let started = signing
+            .call_start(
+                &mut *store,
+                *request.key,
+                request.certificate.copied(),
+                hash_method(request.hash),
+                request.certificate_uuid,
+                request.at,
+            )
             .map_err(trap)?;
-        handles.push(signer);
+        let session = match started {
+            Ok(session) => session,
+            Err(e) => return Ok(Err(sign_refusal(e))),
+        };
+        handles.push(session);
+        for note in signing.call_notes(&mut *store, session).map_err(trap)? {
+            notes(&Note {
+                code: note.code,
+                message: note.message,
+            });
+        }
         stream(store, image, "signing", |store, chunk| {
-            signing.call_update(store, signer, chunk)
+            signing.call_update(store, session, chunk)
         })?;
-        let r = signing
-            .call_finish(&mut *store, signer, cert_uuid)
-            .map_err(trap)?;
-        Ok(r.map(properties_in).map_err(|e| match e {
-            ws::SignError::Crypto(m) | ws::SignError::Other(m) => m,
-            ws::SignError::AlreadyFinished => "the signer was already finished".to_owned(),
-        }))
-    }
-
-    fn verify(
-        &mut self,
-        props: &SignatureProperties,
-        cert: &ResourceAny,
-        image: &mut dyn ImageSource,
-    ) -> Result<SignatureVerdict, CliError> {
-        let Self {
-            store,
-            bindings,
-            handles,
-        } = self;
-        let verifying = bindings.openstack_image_signature_verification().verifier();
-        let verifier = verifying
-            .call_constructor(&mut *store, &properties_out(props), *cert)
-            .map_err(trap)?;
-        handles.push(verifier);
-        // Refused before any data is read, as Glance answers at once.
-        if verifying
-            .call_needs_data(&mut *store, verifier)
+        Ok(signing
+            .call_finish(&mut *store, session)
             .map_err(trap)?
-        {
-            stream(store, image, "verifying", |store, chunk| {
-                verifying.call_update(store, verifier, chunk)
-            })?;
-        }
-        match verifying.call_finish(&mut *store, verifier).map_err(trap)? {
-            Ok(v) => verdict_in(v),
-            Err(wv::VerifyError::AlreadyFinished) => Err(engine_error(
-                "the component",
-                "the verifier was already finished",
-            )),
-        }
-    }
-
-    fn explain(
-        &mut self,
-        props: &SignatureProperties,
-        cert: &ResourceAny,
-        image: &mut dyn ImageSource,
-    ) -> Result<Vec<Diagnosis>, CliError> {
-        let Self {
-            store,
-            bindings,
-            handles,
-        } = self;
-        let explaining = bindings
-            .openstack_image_signature_verification()
-            .explainer();
-        let explainer = explaining
-            .call_constructor(&mut *store, &properties_out(props), *cert)
-            .map_err(trap)?;
-        handles.push(explainer);
-        // As natively: no second read when there is nothing to explain with data.
-        if explaining
-            .call_needs_data(&mut *store, explainer)
-            .map_err(trap)?
-        {
-            stream(store, image, "explaining", |store, chunk| {
-                explaining.call_update(store, explainer, chunk)
-            })?;
-        }
-        match explaining
-            .call_finish(&mut *store, explainer)
-            .map_err(trap)?
-        {
-            Ok(ds) => ds.into_iter().map(diagnosis_in).collect(),
-            Err(wv::VerifyError::AlreadyFinished) => Err(engine_error(
-                "the component",
-                "the explainer was already finished",
-            )),
-        }
-    }
-
-    fn chain(
-        &mut self,
-        cert: &ResourceAny,
-        trusted: &[ResourceAny],
-        at: i64,
-    ) -> Result<ChainVerdict, CliError> {
-        let Self {
-            store,
-            bindings,
-            handles,
-        } = self;
-        let trust = bindings
-            .openstack_image_signature_certificates()
-            .trust_store();
-        let trusted_set = trust.call_constructor(&mut *store).map_err(trap)?;
-        handles.push(trusted_set);
-        for t in trusted {
-            trust.call_add(&mut *store, trusted_set, *t).map_err(trap)?;
-        }
-        let v = trust
-            .call_validate(&mut *store, trusted_set, *cert, at)
-            .map_err(trap)?;
-        chain_in(v)
+            .map(|signed| properties_in(signed.properties))
+            .map_err(sign_refusal))
     }
 }
 
