@@ -5,15 +5,14 @@
 //! authenticate with [`Scope::Unscoped`], [`Keystone::list_projects`], [`parse_projects`], and
 //! authenticate again with [`Auth::Token`] and the chosen [`Scope::Project`].
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use crate::error::{check_status, parse_json, ApiError, Service};
+use crate::error::{check_status, parse_json, ApiError};
 use crate::http::{Method, Request, Response, AUTH_TOKEN_HEADER, JSON, SUBJECT_TOKEN_HEADER};
 use crate::secret::Secret;
+use crate::service::Service;
+pub use crate::service::{Interface, UnknownInterface};
 
 /// A domain, by id or by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,53 +186,6 @@ impl Auth {
             auth.insert("scope".into(), scope);
         }
         json!({ "auth": auth })
-    }
-}
-
-/// The interface of a catalog endpoint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum Interface {
-    /// `public`: what users outside the cloud reach (the default).
-    #[default]
-    Public,
-    /// `internal`.
-    Internal,
-    /// `admin`.
-    Admin,
-}
-
-impl Interface {
-    /// The catalog's name for it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Public => "public",
-            Self::Internal => "internal",
-            Self::Admin => "admin",
-        }
-    }
-}
-
-impl fmt::Display for Interface {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Interface {
-    type Err = ApiError;
-
-    /// Accepts `public`, `internal`, `admin`, and the v2 spellings `publicURL`, `internalURL`,
-    /// `adminURL`, in any case.
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let lower = text.trim().to_ascii_lowercase();
-        match lower.strip_suffix("url").unwrap_or(&lower) {
-            "public" => Ok(Self::Public),
-            "internal" => Ok(Self::Internal),
-            "admin" => Ok(Self::Admin),
-            _ => Err(ApiError::InvalidInput(format!(
-                "unknown endpoint interface {text:?} (expected public, internal or admin)"
-            ))),
-        }
     }
 }
 
