@@ -4,7 +4,9 @@
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use openstack_proto::barbican::{self, Barbican};
+use openstack_proto::diskformat;
 use openstack_proto::glance::{self, Glance, ImageQuery, NewImage, Visibility};
+use openstack_proto::image_pager::ImagePager;
 use openstack_proto::keystone::{
     self, ApplicationCredential, Auth, DomainRef, Keystone, ProjectRef, Scope, Token, UserRef,
 };
@@ -510,13 +512,12 @@ pub async fn generate_key(dispatch: Dispatch, worker: SigWorker, scoped: Scoped)
 
 /// Reads the first bytes of a chosen image file (a small slice) to detect its disk format.
 pub async fn choose_image(dispatch: Dispatch, file: File) {
-    let head = api::read_head(&file, crate::format::SNIFF_LEN)
-        .await
-        .unwrap_or_default();
+    let len = u32::try_from(diskformat::SNIFF_LEN).unwrap_or(u32::MAX);
+    let head = api::read_head(&file, len).await.unwrap_or_default();
     let meta = ImageMeta {
         file_name: file.name(),
         size: file.size() as u64,
-        detected_format: crate::format::detect_disk_format(&head).to_owned(),
+        detected_format: diskformat::sniff(&head).as_str().to_owned(),
     };
     dispatch.dispatch(Action::ImageChosen(meta, Some(crate::state::FileRef(file))));
 }
@@ -787,24 +788,22 @@ pub async fn sign_and_upload(dispatch: Dispatch, worker: SigWorker, job: SignJob
 pub async fn load_catalog(dispatch: Dispatch, scoped: Scoped) {
     dispatch.dispatch(Action::CatalogLoading);
     let glance = Glance::new(&scoped.glance, &scoped.token);
-    let mut images = Vec::new();
-    let mut request = Some(glance.list_images(&ImageQuery {
+    let query = ImageQuery {
         limit: Some(100),
         ..ImageQuery::default()
-    }));
-    let mut pages = 0;
+    };
+    let (mut pager, first) = ImagePager::new(&glance, &query);
+    let mut images = Vec::new();
+    let mut request = Some(first);
     while let Some(current) = request.take() {
-        pages += 1;
         let page = match call(&current).await {
-            Ok(response) => glance::parse_image_list(&response).map_err(err_text),
+            Ok(response) => pager.page(&response).map_err(err_text),
             Err(message) => Err(message),
         };
         match page {
             Ok(page) => {
-                if pages < 50 {
-                    request = glance.list_images_next(&page);
-                }
                 images.extend(page.images);
+                request = page.next;
             }
             Err(message) => return dispatch.dispatch(Action::CatalogFailed(message)),
         }

@@ -17,7 +17,6 @@ pub mod args;
 pub mod audit;
 pub mod certstore;
 pub mod cleanup;
-pub mod diskformat;
 pub mod error;
 pub mod remote_verify;
 pub mod session;

@@ -35,9 +35,11 @@
 pub mod barbican;
 pub mod config;
 mod config_error;
+pub mod diskformat;
 mod error;
 pub mod glance;
 mod http;
+pub mod image_pager;
 pub mod keystone;
 mod secret;
 mod service;

@@ -27,6 +27,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use glance_sig_core::{Certificate, PrivateKey, Signer};
+use openstack_proto::diskformat;
 use openstack_proto::glance::{self, Image, NewImage};
 use openstack_proto::signature::SignatureProperties as ProtoSignature;
 use rand_core::OsRng;
@@ -35,7 +36,6 @@ use serde_json::json;
 use super::args::UploadArgs;
 use super::certstore;
 use super::cleanup;
-use super::diskformat;
 use super::error::{Cleanup, CloudError};
 use super::session::{unix_now, Session};
 use crate::exit::{CliError, Outcome};
@@ -78,7 +78,7 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
     let stamp = FileStamp::of(&args.image)?;
     let disk_format = match &args.disk_format {
         Some(format) => format.clone(),
-        None => diskformat::detect(&args.image)
+        None => sniff_disk_format(&args.image)
             .map_err(|e| read_error(&args.image, e))?
             .to_owned(),
     };
@@ -193,6 +193,15 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
             .into())
         }
     }
+}
+
+/// Glance's `disk_format` for the file, from its first bytes.
+fn sniff_disk_format(path: &Path) -> std::io::Result<&'static str> {
+    let mut head = Vec::with_capacity(diskformat::SNIFF_LEN);
+    File::open(path)?
+        .take(diskformat::SNIFF_LEN as u64)
+        .read_to_end(&mut head)?;
+    Ok(diskformat::sniff(&head).as_str())
 }
 
 /// A fresh random (version 4) uuid for the new image.
