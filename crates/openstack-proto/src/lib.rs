@@ -45,6 +45,7 @@ mod secret;
 mod service;
 pub mod signature;
 pub mod time;
+pub mod upload_plan;
 pub mod url;
 
 pub use error::{server_message, ApiError, ErrorKind, SignatureRefusal};
