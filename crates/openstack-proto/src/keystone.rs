@@ -277,31 +277,24 @@ impl Token {
     }
 }
 
-/// The user a token belongs to.
+/// The user a token belongs to, or the project it is scoped to: Keystone gives both the same
+/// shape.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct TokenUser {
-    /// The user id.
+pub struct TokenEntity {
+    /// The id.
     pub id: String,
-    /// The user name.
+    /// The name.
     #[serde(default)]
     pub name: String,
-    /// The user's domain.
+    /// Its domain.
     #[serde(default)]
     pub domain: Option<NamedRef>,
 }
 
+/// The user a token belongs to.
+pub type TokenUser = TokenEntity;
 /// The project a token is scoped to.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct TokenProject {
-    /// The project id.
-    pub id: String,
-    /// The project name.
-    #[serde(default)]
-    pub name: String,
-    /// The project's domain.
-    #[serde(default)]
-    pub domain: Option<NamedRef>,
-}
+pub type TokenProject = TokenEntity;
 
 /// An id and a name (a domain, a role).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]

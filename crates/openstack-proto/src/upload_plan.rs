@@ -204,7 +204,7 @@ impl fmt::Display for Cleanup {
 pub enum UploadOutcome<E> {
     /// Glance verified the data while storing it; the image is active with all four
     /// properties as sent.
-    Active(Image),
+    Active(Box<Image>),
     /// Glance refused the data because of its signature (the 400 of the upload).
     Refused {
         /// The image it had.
@@ -416,7 +416,7 @@ impl<E: fmt::Display> UploadPlan<E> {
                     .map(|(name, _)| name)
                     .collect();
                 if lost.is_empty() {
-                    return Next::Done(UploadOutcome::Active(image));
+                    return Next::Done(UploadOutcome::Active(Box::new(image)));
                 }
                 self.fail(Failure::Step(
                     Step::Confirm,
