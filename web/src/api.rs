@@ -183,6 +183,21 @@ pub async fn upload(
     Ok(Response::new(status, headers, body))
 }
 
+/// Waits `duration` (the upload plan's pauses) on the page's timer.
+pub async fn sleep(duration: std::time::Duration) {
+    let millis = i32::try_from(duration.as_millis()).unwrap_or(i32::MAX);
+    let promise = Promise::new(&mut |resolve, _| {
+        let scheduled = web_sys::window().map(|window| {
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, millis)
+        });
+        // Without a timer, go on at once rather than wait forever.
+        if !matches!(scheduled, Some(Ok(_))) {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 /// `scheme://host:port` of a URL, for messages.
 pub fn origin_of(url: &str) -> &str {
     let after = url.find("://").map_or(0, |i| i + 3);

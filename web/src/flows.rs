@@ -4,11 +4,14 @@
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use openstack_proto::barbican::{self, Barbican};
+use openstack_proto::diskformat;
 use openstack_proto::glance::{self, Glance, ImageQuery, NewImage, Visibility};
+use openstack_proto::image_pager::ImagePager;
 use openstack_proto::keystone::{
     self, ApplicationCredential, Auth, DomainRef, Keystone, ProjectRef, Scope, Token, UserRef,
 };
 use openstack_proto::signature::{SignatureProperties, SigningState};
+use openstack_proto::upload_plan::{Cleanup, Next, Phase, UploadOutcome, UploadPlan};
 use openstack_proto::{ApiError, Method, Request, Secret, AUTH_TOKEN_HEADER};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
@@ -151,6 +154,14 @@ async fn after_unscoped(dispatch: Dispatch, auth_url: &str, token: Token) {
     });
 }
 
+/// Authenticates with credentials that give a project-scoped token.
+async fn sign_in_scoped(dispatch: Dispatch, auth_url: &str, auth: &Auth) {
+    match authenticate(auth_url, auth).await {
+        Ok(token) => dispatch.dispatch(Action::Scoped(Box::new(token))),
+        Err(message) => dispatch.dispatch(Action::AuthFailed(message)),
+    }
+}
+
 /// Password sign-in: an unscoped token, then the project.
 pub async fn sign_in_password(
     dispatch: Dispatch,
@@ -186,10 +197,7 @@ pub async fn sign_in_app_credential(
         id,
         secret: Secret::new(secret),
     });
-    match authenticate(&auth_url, &auth).await {
-        Ok(token) => dispatch.dispatch(Action::Scoped(Box::new(token))),
-        Err(message) => dispatch.dispatch(Action::AuthFailed(message)),
-    }
+    sign_in_scoped(dispatch, &auth_url, &auth).await;
 }
 
 /// Rescopes a token to a project.
@@ -204,10 +212,7 @@ pub async fn choose_project(
         token,
         scope: Scope::Project(ProjectRef::Id(project_id)),
     };
-    match authenticate(&auth_url, &auth).await {
-        Ok(token) => dispatch.dispatch(Action::Scoped(Box::new(token))),
-        Err(message) => dispatch.dispatch(Action::AuthFailed(message)),
-    }
+    sign_in_scoped(dispatch, &auth_url, &auth).await;
 }
 
 /// A token from the host page: validated with Keystone (`GET /v3/auth/tokens`), which also
@@ -510,13 +515,12 @@ pub async fn generate_key(dispatch: Dispatch, worker: SigWorker, scoped: Scoped)
 
 /// Reads the first bytes of a chosen image file (a small slice) to detect its disk format.
 pub async fn choose_image(dispatch: Dispatch, file: File) {
-    let head = api::read_head(&file, crate::format::SNIFF_LEN)
-        .await
-        .unwrap_or_default();
+    let len = u32::try_from(diskformat::SNIFF_LEN).unwrap_or(u32::MAX);
+    let head = api::read_head(&file, len).await.unwrap_or_default();
     let meta = ImageMeta {
         file_name: file.name(),
         size: file.size() as u64,
-        detected_format: crate::format::detect_disk_format(&head).to_owned(),
+        detected_format: diskformat::sniff(&head).as_str().to_owned(),
     };
     dispatch.dispatch(Action::ImageChosen(meta, Some(crate::state::FileRef(file))));
 }
@@ -573,21 +577,6 @@ async fn tampered(file: &File) -> Result<Blob, String> {
     parts.push(&flipped);
     parts.push(&tail);
     Blob::new_with_blob_sequence(&parts).map_err(|e| api::js_error(&e))
-}
-
-/// Deletes an image after a failed upload and confirms it is gone.
-async fn delete_image(glance: &Glance, id: &str) -> bool {
-    let deleted = match call(&glance.delete_image(id)).await {
-        Ok(response) => glance::parse_deleted(&response).is_ok() || response.status == 404,
-        Err(_) => false,
-    };
-    if !deleted {
-        return false;
-    }
-    match call(&glance.show_image(id)).await {
-        Ok(response) => response.status == 404,
-        Err(_) => false,
-    }
 }
 
 /// Signs the file in the worker, creates the image with all four properties in the one
@@ -656,128 +645,144 @@ pub async fn sign_and_upload(dispatch: Dispatch, worker: SigWorker, job: SignJob
 
     dispatch.dispatch(Action::Creating);
     let glance = Glance::new(&job.scoped.glance, &job.scoped.token);
-    let mut new_image = NewImage::new(&job.form.name, &job.form.disk_format, "bare")
-        .with_signature(&SignatureProperties {
-            signature: properties.signature.clone(),
-            hash_method: properties.hash_method.clone(),
-            key_type: properties.key_type.clone(),
-            certificate_uuid: properties.certificate_uuid.clone(),
-        });
+    let mut new_image = NewImage::new(&job.form.name, &job.form.disk_format, "bare");
     new_image.visibility = visibility(&job.form.visibility);
-    let created = match glance.create_image(&new_image).map_err(err_text) {
-        Ok(request) => match call(&request).await {
-            Ok(response) => glance::parse_image(&response).map_err(err_text),
-            Err(message) => Err(message),
-        },
-        Err(message) => Err(message),
+    let signature = SignatureProperties {
+        signature: properties.signature.clone(),
+        hash_method: properties.hash_method.clone(),
+        key_type: properties.key_type.clone(),
+        certificate_uuid: properties.certificate_uuid.clone(),
     };
-    let image = match created {
-        Ok(image) => image,
-        Err(message) => {
-            return dispatch.dispatch(Action::Finished(Outcome::Failed {
-                stage: "creating the image".into(),
-                message,
-                image: None,
-            }))
-        }
+    let fail_early = |stage: &str, message: String| {
+        Action::Finished(Outcome::Failed {
+            stage: stage.into(),
+            message,
+            image: None,
+        })
     };
-    let id = image.id.clone();
+    let image_id = match random_image_id() {
+        Ok(id) => id,
+        Err(message) => return dispatch.dispatch(fail_early("creating the image", message)),
+    };
+    let size = job.file.size() as u64;
+    let (plan, create) = match UploadPlan::new(&glance, new_image, &signature, image_id, size) {
+        Ok(started) => started,
+        Err(error) => return dispatch.dispatch(fail_early("creating the image", err_text(error))),
+    };
+    let outcome = drive_upload(&dispatch, plan, create, &job).await;
+    dispatch.dispatch(Action::Finished(portal_outcome(outcome, properties)));
+}
 
-    dispatch.dispatch(Action::Uploading(id.clone()));
-    let body: Blob = if job.debug.tamper {
-        match tampered(&job.file).await {
-            Ok(blob) => blob,
-            Err(message) => {
-                dispatch.dispatch(Action::CleaningUp(id.clone()));
-                let deleted = delete_image(&glance, &id).await;
-                return dispatch.dispatch(Action::Finished(Outcome::Failed {
-                    stage: "preparing the upload".into(),
-                    message,
-                    image: Some((id, deleted)),
-                }));
+/// A version 4 uuid from the browser's CSPRNG, for the image id chosen before the create.
+fn random_image_id() -> Result<String, String> {
+    let crypto = web_sys::window()
+        .ok_or("no window")?
+        .crypto()
+        .map_err(|e| api::js_error(&e))?;
+    let mut random = [0u8; 16];
+    crypto
+        .get_random_values_with_u8_array(&mut random)
+        .map_err(|e| api::js_error(&e))?;
+    Ok(glance::image_id_from_random(random))
+}
+
+/// Sends what the upload plan asks for until it ends, reporting the phase and the upload's
+/// progress. The data request's body is the file (or, with `?debug=tamper`, a tampered view).
+async fn drive_upload(
+    dispatch: &Dispatch,
+    mut plan: UploadPlan<String>,
+    create: Request,
+    job: &SignJob,
+) -> UploadOutcome<String> {
+    let id = plan.image_id().to_owned();
+    let mut next = Next::Send(create);
+    loop {
+        let sent = match next {
+            Next::Done(outcome) => return outcome,
+            Next::Send(request) => {
+                if plan.phase() == Phase::CleaningUp {
+                    dispatch.dispatch(Action::CleaningUp(id.clone()));
+                }
+                call(&request).await
             }
-        }
+            Next::SendAfter(pause, request) => {
+                api::sleep(pause).await;
+                call(&request).await
+            }
+            Next::SendData(request) => {
+                dispatch.dispatch(Action::Uploading(id.clone()));
+                send_data(dispatch, &request, job).await
+            }
+        };
+        next = match sent {
+            Ok(response) => plan.answer(&response),
+            Err(message) => plan.not_sent(message),
+        };
+    }
+}
+
+async fn send_data(
+    dispatch: &Dispatch,
+    request: &Request,
+    job: &SignJob,
+) -> Result<openstack_proto::Response, String> {
+    let body: Blob = if job.debug.tamper {
+        tampered(&job.file)
+            .await
+            .map_err(|message| format!("preparing the upload: {message}"))?
     } else {
         job.file.clone().into()
     };
     let progress_dispatch = dispatch.clone();
     let started = js_sys::Date::now();
-    let uploaded = api::upload(
-        &glance.upload(&id, Some(body.size() as u64)),
-        &body,
-        move |loaded, total| {
-            progress_dispatch.dispatch(Action::UploadProgress(Progress {
-                done: loaded as u64,
-                total: total as u64,
-                elapsed_ms: js_sys::Date::now() - started,
-            }))
-        },
-    )
-    .await;
+    api::upload(request, &body, move |loaded, total| {
+        progress_dispatch.dispatch(Action::UploadProgress(Progress {
+            done: loaded as u64,
+            total: total as u64,
+            elapsed_ms: js_sys::Date::now() - started,
+        }))
+    })
+    .await
+}
 
-    let failure: Result<(), (String, String, Option<String>)> = match uploaded {
-        Ok(response) => match glance::parse_uploaded(&response) {
-            Ok(()) => {
-                // 204: Glance verified the signature while storing. Confirm what it holds.
-                let shown = match call(&glance.show_image(&id)).await {
-                    Ok(response) => glance::parse_image(&response).map_err(err_text),
-                    Err(message) => Err(message),
-                };
-                match shown {
-                    Ok(image) if image.status == "active" && image.signing_state().is_signed() => {
-                        return dispatch.dispatch(Action::Finished(Outcome::Verified {
-                            image_id: id,
-                            name: image.name.unwrap_or_default(),
-                            status: image.status,
-                            properties,
-                        }));
-                    }
-                    Ok(image) => Err((
-                        "checking the image".to_owned(),
-                        format!(
-                            "after the upload the image is {} ({}), not active with all four properties",
-                            image.status,
-                            image.signing_state()
-                        ),
-                        None,
-                    )),
-                    Err(message) => Err(("checking the image".to_owned(), message, None)),
-                }
+/// The plan's end in the portal's terms.
+fn portal_outcome(outcome: UploadOutcome<String>, properties: Signed) -> Outcome {
+    match outcome {
+        UploadOutcome::Active(image) => {
+            let image = *image;
+            Outcome::Verified {
+                image_id: image.id,
+                name: image.name.unwrap_or_default(),
+                status: image.status,
+                properties,
             }
-            Err(error) => {
-                let refusal = error.signature_refusal();
-                let message = error.server_message().unwrap_or_default().to_owned();
-                Err(match refusal {
-                    Some(refusal) => (
-                        "refused".to_owned(),
-                        message,
-                        Some(refusal.hint().to_owned()),
-                    ),
-                    None => ("uploading".to_owned(), err_text(error), None),
-                })
-            }
+        }
+        UploadOutcome::Refused {
+            image_id,
+            error,
+            refusal,
+            cleanup,
+        } => Outcome::Refused {
+            image_id,
+            message: error.server_message().unwrap_or_default().to_owned(),
+            hint: refusal.hint().to_owned(),
+            deleted: cleanup.nothing_left(),
         },
-        Err(message) => Err(("uploading".to_owned(), message, None)),
-    };
-    let Err((stage, message, hint)) = failure else {
-        return;
-    };
-    dispatch.dispatch(Action::CleaningUp(id.clone()));
-    let deleted = delete_image(&glance, &id).await;
-    let outcome = match hint {
-        Some(hint) => Outcome::Refused {
-            image_id: id,
-            message,
-            hint,
-            deleted,
+        UploadOutcome::Failed {
+            image_id,
+            step,
+            cause,
+            cleanup,
+        } => Outcome::Failed {
+            stage: step.doing().to_owned(),
+            // The outcome's view names `openstack image delete <id>` when the image is left.
+            message: cause.to_string(),
+            image: match cleanup {
+                Cleanup::NothingCreated => None,
+                other => Some((image_id, other.nothing_left())),
+            },
         },
-        None => Outcome::Failed {
-            stage,
-            message,
-            image: Some((id, deleted)),
-        },
-    };
-    dispatch.dispatch(Action::Finished(outcome));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -787,24 +792,22 @@ pub async fn sign_and_upload(dispatch: Dispatch, worker: SigWorker, job: SignJob
 pub async fn load_catalog(dispatch: Dispatch, scoped: Scoped) {
     dispatch.dispatch(Action::CatalogLoading);
     let glance = Glance::new(&scoped.glance, &scoped.token);
-    let mut images = Vec::new();
-    let mut request = Some(glance.list_images(&ImageQuery {
+    let query = ImageQuery {
         limit: Some(100),
         ..ImageQuery::default()
-    }));
-    let mut pages = 0;
+    };
+    let (mut pager, first) = ImagePager::new(&glance, &query);
+    let mut images = Vec::new();
+    let mut request = Some(first);
     while let Some(current) = request.take() {
-        pages += 1;
         let page = match call(&current).await {
-            Ok(response) => glance::parse_image_list(&response).map_err(err_text),
+            Ok(response) => pager.page(&response).map_err(err_text),
             Err(message) => Err(message),
         };
         match page {
             Ok(page) => {
-                if pages < 50 {
-                    request = glance.list_images_next(&page);
-                }
                 images.extend(page.images);
+                request = page.next;
             }
             Err(message) => return dispatch.dispatch(Action::CatalogFailed(message)),
         }

@@ -1,35 +1,5 @@
-//! Disk format detection from an image's first bytes, and number formatting for the UI.
-
-/// How many leading bytes [`detect_disk_format`] needs to see (ISO 9660's `CD001` sits at
-/// 0x8001).
-pub const SNIFF_LEN: u32 = 0x8001 + 5;
-
-/// Glance's `disk_format` for data starting with `head`: `qcow2` (`QFI\xfb`), `vmdk` (`KDMV`
-/// sparse extent, or a `# Disk DescriptorFile` text descriptor), `vhdx` (`vhdxfile`), `vhd`
-/// (`conectix`), `vdi` (the `<<< ... >>>` banner and signature `0xbeda107f` at 0x40), `iso`
-/// (`CD001` at 0x8001), else `raw`.
-pub fn detect_disk_format(head: &[u8]) -> &'static str {
-    if head.starts_with(b"QFI\xfb") {
-        "qcow2"
-    } else if head.starts_with(b"KDMV") || head.starts_with(b"# Disk DescriptorFile") {
-        "vmdk"
-    } else if head.starts_with(b"vhdxfile") {
-        "vhdx"
-    } else if head.starts_with(b"conectix") {
-        "vhd"
-    } else if head.len() >= 0x44 && head[0x40..0x44] == [0x7f, 0x10, 0xda, 0xbe] {
-        "vdi"
-    } else if head.get(0x8001..0x8006) == Some(b"CD001") {
-        "iso"
-    } else {
-        "raw"
-    }
-}
-
-/// The disk formats Glance accepts, for the form's choice.
-pub const DISK_FORMATS: &[&str] = &[
-    "raw", "qcow2", "vmdk", "vhd", "vhdx", "vdi", "iso", "ploop", "aki", "ari", "ami",
-];
+//! Names and number formatting for the UI (the disk format sniffer is
+//! `openstack_proto::diskformat`).
 
 /// The image name suggested for a file name: the name without its last extension.
 pub fn image_name_for(file_name: &str) -> String {
@@ -83,33 +53,6 @@ pub fn percent(done: u64, total: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn at(offset: usize, magic: &[u8]) -> Vec<u8> {
-        let mut head = vec![0u8; SNIFF_LEN as usize];
-        head[offset..offset + magic.len()].copy_from_slice(magic);
-        head
-    }
-
-    #[test]
-    fn detects_magic_bytes() {
-        assert_eq!(detect_disk_format(&at(0, b"QFI\xfb\0\0\0\x03")), "qcow2");
-        assert_eq!(detect_disk_format(&at(0, b"KDMV")), "vmdk");
-        assert_eq!(
-            detect_disk_format(b"# Disk DescriptorFile\nversion=1"),
-            "vmdk"
-        );
-        assert_eq!(detect_disk_format(&at(0, b"vhdxfile")), "vhdx");
-        assert_eq!(detect_disk_format(&at(0, b"conectix")), "vhd");
-        assert_eq!(
-            detect_disk_format(&at(0x40, &[0x7f, 0x10, 0xda, 0xbe])),
-            "vdi"
-        );
-        assert_eq!(detect_disk_format(&at(0x8001, b"CD001")), "iso");
-        assert_eq!(detect_disk_format(&at(0, b"\x7fELF")), "raw");
-        assert_eq!(detect_disk_format(b""), "raw");
-        // A short file cannot hold the ISO marker.
-        assert_eq!(detect_disk_format(b"CD001"), "raw");
-    }
 
     #[test]
     fn names_and_numbers() {

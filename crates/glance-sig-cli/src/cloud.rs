@@ -21,7 +21,6 @@
 
 pub mod certstore;
 pub mod cleanup;
-pub mod diskformat;
 pub mod error;
 pub mod session;
 pub mod tls;

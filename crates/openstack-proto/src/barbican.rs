@@ -13,12 +13,13 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use crate::error::{check_status, parse_json, ApiError, Service};
+use crate::error::{check_status, parse_json, ApiError};
 use crate::http::{
     encode, parse_query, service_root, Method, Request, Response, AUTH_TOKEN_HEADER, JSON,
     OCTET_STREAM,
 };
 use crate::secret::Secret;
+use crate::service::Service;
 
 const PEM_CERTIFICATE: &str = "-----BEGIN CERTIFICATE-----";
 

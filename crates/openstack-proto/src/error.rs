@@ -1,48 +1,8 @@
 //! [`ApiError`], the one error of this crate, and the reading of OpenStack error bodies.
 
-use std::fmt;
-
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 use crate::http::Response;
-use crate::keystone::Interface;
-
-/// The OpenStack service a request went to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Service {
-    /// Keystone, the identity service.
-    Identity,
-    /// Barbican, the key manager.
-    KeyManager,
-    /// Glance, the image service.
-    Image,
-}
-
-impl Service {
-    /// The service type as the catalog names it (`identity`, `key-manager`, `image`).
-    pub fn service_type(self) -> &'static str {
-        match self {
-            Self::Identity => "identity",
-            Self::KeyManager => "key-manager",
-            Self::Image => "image",
-        }
-    }
-
-    /// The project's name (`Keystone`, `Barbican`, `Glance`).
-    pub fn project_name(self) -> &'static str {
-        match self {
-            Self::Identity => "Keystone",
-            Self::KeyManager => "Barbican",
-            Self::Image => "Glance",
-        }
-    }
-}
-
-impl fmt::Display for Service {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.project_name())
-    }
-}
+use crate::service::{Interface, Service, UnknownInterface};
 
 /// Everything that can go wrong in this crate.
 ///
@@ -99,6 +59,12 @@ pub enum ApiError {
     /// An argument cannot make a request the service would accept.
     #[error("invalid input: {0}")]
     InvalidInput(String),
+}
+
+impl From<UnknownInterface> for ApiError {
+    fn from(error: UnknownInterface) -> Self {
+        Self::InvalidInput(error.to_string())
+    }
 }
 
 fn request_id_suffix(request_id: &Option<String>) -> String {

@@ -11,12 +11,13 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use crate::error::{check_status, parse_json, ApiError, Service};
+use crate::error::{check_status, parse_json, ApiError};
 use crate::http::{
     encode, parse_query, query_string, service_root, Method, Request, Response, AUTH_TOKEN_HEADER,
     JSON,
 };
 use crate::secret::Secret;
+use crate::service::Service;
 use crate::signature::{SignatureProperties, SigningState};
 
 /// Glance's media type for JSON-patch requests.

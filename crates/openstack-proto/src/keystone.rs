@@ -5,15 +5,14 @@
 //! authenticate with [`Scope::Unscoped`], [`Keystone::list_projects`], [`parse_projects`], and
 //! authenticate again with [`Auth::Token`] and the chosen [`Scope::Project`].
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use crate::error::{check_status, parse_json, ApiError, Service};
+use crate::error::{check_status, parse_json, ApiError};
 use crate::http::{Method, Request, Response, AUTH_TOKEN_HEADER, JSON, SUBJECT_TOKEN_HEADER};
 use crate::secret::Secret;
+use crate::service::Service;
+pub use crate::service::{Interface, UnknownInterface};
 
 /// A domain, by id or by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -190,53 +189,6 @@ impl Auth {
     }
 }
 
-/// The interface of a catalog endpoint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum Interface {
-    /// `public`: what users outside the cloud reach (the default).
-    #[default]
-    Public,
-    /// `internal`.
-    Internal,
-    /// `admin`.
-    Admin,
-}
-
-impl Interface {
-    /// The catalog's name for it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Public => "public",
-            Self::Internal => "internal",
-            Self::Admin => "admin",
-        }
-    }
-}
-
-impl fmt::Display for Interface {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Interface {
-    type Err = ApiError;
-
-    /// Accepts `public`, `internal`, `admin`, and the v2 spellings `publicURL`, `internalURL`,
-    /// `adminURL`, in any case.
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let lower = text.trim().to_ascii_lowercase();
-        match lower.strip_suffix("url").unwrap_or(&lower) {
-            "public" => Ok(Self::Public),
-            "internal" => Ok(Self::Internal),
-            "admin" => Ok(Self::Admin),
-            _ => Err(ApiError::InvalidInput(format!(
-                "unknown endpoint interface {text:?} (expected public, internal or admin)"
-            ))),
-        }
-    }
-}
-
 /// Builds Keystone v3 requests.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Keystone {
@@ -325,31 +277,24 @@ impl Token {
     }
 }
 
-/// The user a token belongs to.
+/// The user a token belongs to, or the project it is scoped to: Keystone gives both the same
+/// shape.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct TokenUser {
-    /// The user id.
+pub struct TokenEntity {
+    /// The id.
     pub id: String,
-    /// The user name.
+    /// The name.
     #[serde(default)]
     pub name: String,
-    /// The user's domain.
+    /// Its domain.
     #[serde(default)]
     pub domain: Option<NamedRef>,
 }
 
+/// The user a token belongs to.
+pub type TokenUser = TokenEntity;
 /// The project a token is scoped to.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct TokenProject {
-    /// The project id.
-    pub id: String,
-    /// The project name.
-    #[serde(default)]
-    pub name: String,
-    /// The project's domain.
-    #[serde(default)]
-    pub domain: Option<NamedRef>,
-}
+pub type TokenProject = TokenEntity;
 
 /// An id and a name (a domain, a role).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]

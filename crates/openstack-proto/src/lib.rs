@@ -34,17 +34,23 @@
 
 pub mod barbican;
 pub mod config;
+mod config_error;
+pub mod diskformat;
 mod error;
 pub mod glance;
 mod http;
+pub mod image_pager;
 pub mod keystone;
 mod secret;
+mod service;
 pub mod signature;
 pub mod time;
+pub mod upload_plan;
 pub mod url;
 
-pub use error::{server_message, ApiError, ErrorKind, Service, SignatureRefusal};
+pub use error::{server_message, ApiError, ErrorKind, SignatureRefusal};
 pub use http::{
     Body, Method, Request, Response, AUTH_TOKEN_HEADER, REQUEST_ID_HEADER, SUBJECT_TOKEN_HEADER,
 };
 pub use secret::Secret;
+pub use service::{Interface, Service};

@@ -1,11 +1,12 @@
 //! The image file (drag and drop or a file input; never read whole) and the image form.
 
+use openstack_proto::diskformat::GLANCE_DISK_FORMATS as DISK_FORMATS;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::{chosen_file, input_text, select_value, use_ctx};
 use crate::flows;
-use crate::format::{bytes, DISK_FORMATS};
+use crate::format::bytes;
 use crate::state::{Action, FormField};
 
 /// Chooses the file and fills the form.

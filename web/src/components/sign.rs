@@ -125,7 +125,7 @@ fn outcome_view(outcome: &Outcome) -> Html {
                 <p>{ "Glance checked the signature while storing the data and refused it:" }</p>
                 <blockquote id="glance-message">{ message }</blockquote>
                 <p>{ format!("What to do: {hint}.") }</p>
-                <p>{ if *deleted { format!("The image {image_id} was deleted: nothing was left behind.") } else { format!("The image {image_id} could not be deleted: delete it yourself.") } }</p>
+                <p>{ if *deleted { format!("The image {image_id} was deleted: nothing was left behind.") } else { format!("The image {image_id} could not be deleted: delete it with `openstack image delete {image_id}`.") } }</p>
             </div>
         },
         Outcome::Failed {
@@ -137,7 +137,7 @@ fn outcome_view(outcome: &Outcome) -> Html {
                 <h3>{ format!("Failed while {stage}") }</h3>
                 <p>{ message }</p>
                 { for image.as_ref().map(|(id, deleted)| html! {
-                    <p>{ if *deleted { format!("The image {id} was deleted: nothing was left behind.") } else { format!("The image {id} could not be deleted: delete it yourself.") } }</p>
+                    <p>{ if *deleted { format!("The image {id} was deleted: nothing was left behind.") } else { format!("The image {id} could not be deleted: delete it with `openstack image delete {id}`.") } }</p>
                 }) }
             </div>
         },

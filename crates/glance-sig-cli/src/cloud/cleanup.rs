@@ -1,5 +1,5 @@
-//! Removing what a failed or interrupted `upload` created: the one delete (with retries) that
-//! both the command's own error path and the Ctrl-C / SIGTERM handler use, so an interrupted
+//! Removing what an interrupted `upload` created: the Ctrl-C / SIGTERM handler deletes with the
+//! same retried delete ([`ImageDeletion`]) as the upload plan's own cleanup, so an interrupted
 //! upload leaves nothing queued behind either (unless `--keep`).
 //!
 //! The handler runs on its own thread (ctrlc's), while the main thread may be in the middle of
@@ -8,18 +8,16 @@
 
 use std::sync::Mutex;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use openstack_proto::glance::{self, Glance};
+use openstack_proto::glance::Glance;
+use openstack_proto::upload_plan::{DeletionStep, ImageDeletion};
 
-use super::error::{Cleanup, CloudError};
+use super::error::Cleanup;
 use super::transport::Transport;
 
 /// How long the handler keeps trying to delete (Glance may answer 409 while it still writes).
 const DELETE_DEADLINE: Duration = Duration::from_secs(20);
-/// The first pause before deleting again after a failed delete, and the longest.
-const DELETE_RETRY_FIRST: Duration = Duration::from_millis(250);
-const DELETE_RETRY_MAX: Duration = Duration::from_secs(4);
 /// The exit status after an interrupt: 128 + SIGINT, as shells report it.
 const INTERRUPTED: i32 = 130;
 
@@ -89,42 +87,27 @@ fn on_signal() {
     std::process::exit(INTERRUPTED);
 }
 
-/// Deletes the image after a failure; says what happened. Glance may still be busy with a
-/// broken upload for a moment (a 409, or a 500 while its database row is locked), so a
-/// failing delete is tried again, with growing pauses, until `timeout` has passed.
+/// Deletes the image (the signal handler's cleanup); says what happened. Glance may still be
+/// busy with a broken upload for a moment (a 409, or a 500 while its database row is locked),
+/// so the upload plan's [`ImageDeletion`] tries again, with growing pauses, until `timeout`.
 pub fn delete(
     transport: &Transport,
     glance: &Glance,
     image_id: &str,
     timeout: Duration,
 ) -> Cleanup {
-    let deadline = Instant::now() + timeout;
-    let mut pause = DELETE_RETRY_FIRST;
+    let (mut deletion, mut request) = ImageDeletion::new(glance, image_id, timeout);
     loop {
-        let outcome = transport
-            .send(&glance.delete_image(image_id))
-            .map_err(|e| CloudError::transport("deleting the image", e))
-            .and_then(|response| {
-                glance::parse_deleted(&response)
-                    .map_err(|e| CloudError::api("deleting the image", e))
-            });
-        let error = match outcome {
-            Ok(()) => return Cleanup::Deleted,
-            // Already gone is as good as deleted.
-            Err(e) if e.api_error().is_some_and(|a| a.is_not_found()) => return Cleanup::Deleted,
-            Err(e) => e,
+        let step = match transport.send(&request) {
+            Ok(response) => deletion.answer(&response),
+            Err(error) => deletion.not_sent(&error),
         };
-        let transient = match error.api_error().and_then(|a| a.status()) {
-            Some(status) => status == 409 || status >= 500,
-            None => matches!(error, CloudError::Transport { .. }),
-        };
-        if !transient || Instant::now() + pause > deadline {
-            return Cleanup::DeleteFailed {
-                image_id: image_id.to_owned(),
-                why: error.to_string(),
-            };
+        match step {
+            DeletionStep::Done(cleanup) => return cleanup,
+            DeletionStep::Retry(pause, again) => {
+                thread::sleep(pause);
+                request = again;
+            }
         }
-        thread::sleep(pause);
-        pause = (pause * 2).min(DELETE_RETRY_MAX);
     }
 }

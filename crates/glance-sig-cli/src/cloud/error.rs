@@ -1,7 +1,5 @@
 //! [`CloudError`]: what ends a cloud command, with what was being done and how to fix it.
 
-use std::fmt;
-
 use openstack_proto::barbican::SecretProblem;
 use openstack_proto::ApiError;
 
@@ -120,6 +118,14 @@ pub enum CloudError {
         /// How long was waited.
         waited_secs: u64,
     },
+    /// Glance made the image active but did not keep the signature properties as sent.
+    #[error("image {image_id} is active without {properties} as sent")]
+    PropertiesLost {
+        /// The image.
+        image_id: String,
+        /// The properties missing or changed.
+        properties: String,
+    },
     /// The image has no data to download.
     #[error("image {image_id} has no data (status {status})")]
     NoImageData {
@@ -133,38 +139,8 @@ pub enum CloudError {
     Usage(String),
 }
 
-/// What became of an image record after a failed upload.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cleanup {
-    /// Deleted: nothing is left behind.
-    Deleted,
-    /// Kept, as `--keep` asked (queued, all four properties, no data).
-    Kept,
-    /// The delete failed too.
-    DeleteFailed {
-        /// The image left behind.
-        image_id: String,
-        /// Why the delete failed.
-        why: String,
-    },
-}
-
-impl fmt::Display for Cleanup {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Deleted => f.write_str("the image was deleted; nothing is left behind"),
-            Self::Kept => f.write_str(
-                "the image was kept (--keep): it is queued, with all four signature properties \
-                 and no data",
-            ),
-            Self::DeleteFailed { image_id, why } => write!(
-                f,
-                "deleting the image failed too ({why}): it is left behind; delete it with \
-                 `openstack image delete {image_id}`"
-            ),
-        }
-    }
-}
+/// What became of an image record after a failed upload (the upload plan's answer).
+pub use openstack_proto::upload_plan::Cleanup;
 
 fn join(problems: &[SecretProblem]) -> String {
     problems
@@ -258,6 +234,11 @@ impl CloudError {
                     .to_owned(),
             ),
             Self::NoImageData { .. } => Some("upload the image data first".to_owned()),
+            Self::PropertiesLost { .. } => Some(
+                "Glance (or a plugin or policy) changed the image's properties: Nova would \
+                 refuse to boot it; look at Glance's property protections"
+                    .to_owned(),
+            ),
             Self::ConfigFile { .. } | Self::Usage(_) => None,
         }
     }
@@ -272,7 +253,9 @@ impl CloudError {
             | Self::Usage(_)
             | Self::Tls(_)
             | Self::ImageChanged { .. } => Outcome::BadInput,
-            Self::UnusableSecret { .. } | Self::NotACertificate { .. } => Outcome::Rejected,
+            Self::UnusableSecret { .. }
+            | Self::NotACertificate { .. }
+            | Self::PropertiesLost { .. } => Outcome::Rejected,
             // Gone from Barbican: nothing can verify the image any more. Not readable by this
             // user (403) says nothing about the image.
             Self::CertificateUnavailable { source, .. } if source.is_not_found() => {
@@ -368,7 +351,9 @@ mod tests {
         let crashed = CloudError::UploadFailed {
             image_id: "i".into(),
             cause: Box::new(CloudError::api("uploading", glance_error(500, "boom"))),
-            cleanup: Cleanup::Kept,
+            cleanup: Cleanup::Kept {
+                image_id: "i1".into(),
+            },
         };
         assert!(crashed
             .fix()

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use glance_sig_core::policy::{self, Finding, Severity};
 use glance_sig_core::{Certificate, KeyType, SignatureProperties, SigningState, Verifier};
 use openstack_proto::barbican::SecretProblem;
-use openstack_proto::glance::{self, Image, ImageQuery};
+use openstack_proto::glance::{Image, ImageQuery};
+use openstack_proto::image_pager::ImagePager;
 use serde::Serialize;
 
 use super::remote_verify;
@@ -139,15 +140,13 @@ fn list_images(session: &Session, mine: bool) -> Result<Vec<Image>, CloudError> 
         sort: Some("created_at:asc".to_owned()),
         ..ImageQuery::default()
     };
+    let (mut pager, first) = ImagePager::new(session.glance(), &query);
     let mut images = Vec::new();
-    let mut request = Some(session.glance().list_images(&query));
+    let mut request = Some(first);
     while let Some(next) = request {
-        let page = session.call("listing images", &next, glance::parse_image_list)?;
-        request = session.glance().list_images_next(&page);
-        if page.images.is_empty() {
-            break;
-        }
+        let page = session.call("listing images", &next, |response| pager.page(response))?;
         images.extend(page.images);
+        request = page.next;
     }
     Ok(images)
 }

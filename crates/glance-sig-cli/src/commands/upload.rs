@@ -24,11 +24,14 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 use std::thread;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::SystemTime;
 
 use glance_sig_core::{Certificate, PrivateKey, Signer};
+use openstack_proto::diskformat;
 use openstack_proto::glance::{self, Image, NewImage};
 use openstack_proto::signature::SignatureProperties as ProtoSignature;
+use openstack_proto::upload_plan::{Cause, Next, Step, UploadOutcome, UploadPlan};
+use openstack_proto::Request;
 use rand_core::OsRng;
 use serde_json::json;
 
@@ -36,18 +39,15 @@ use super::inputs;
 use crate::args::cloud::UploadArgs;
 use crate::cloud::certstore;
 use crate::cloud::cleanup;
-use crate::cloud::diskformat;
 use crate::cloud::error::{Cleanup, CloudError};
 use crate::cloud::session::{unix_now, Session};
+use crate::cloud::transport::TransportError;
 use crate::engine::native::Native;
 use crate::error::CliError;
 use crate::exit::Outcome;
 // `input::` as this file said before the move, so that its body stays as it was.
 use crate::io::{self as input, Progress};
 use crate::output::render;
-
-/// How often the image status is asked for while waiting for `active`.
-const POLL: Duration = Duration::from_millis(500);
 
 /// Where the signing certificate lives, for the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +86,7 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
     let stamp = FileStamp::of(&args.image)?;
     let disk_format = match &args.disk_format {
         Some(format) => format.clone(),
-        None => diskformat::detect(&args.image)
+        None => sniff_disk_format(&args.image)
             .map_err(|e| read_error(&args.image, e))?
             .to_owned(),
     };
@@ -140,26 +140,32 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
     stamp.check_unchanged(&args.image)?;
     let signature = proto_signature(&props)?;
 
-    // 4. The image record, with all four properties in its one create request, under an id
-    //    chosen here: from now on, whatever happens, this id is what gets cleaned up.
+    // 4-6. The plan: the image record with all four properties in its one create request,
+    //    under an id chosen here (from now on, whatever happens, this id is what gets cleaned
+    //    up), the data, the confirmation; a delete on any failure.
     session.refresh_if_expiring()?;
     let image_id = new_image_id()?;
-    let mut new_image = new_image.with_signature(&signature);
-    new_image.id = Some(image_id.clone());
-    let request = session
-        .glance()
-        .create_image(&new_image)
-        .map_err(|e| CloudError::Usage(e.to_string()))?;
+    let size = upload_file
+        .metadata()
+        .map_err(|e| read_error(&args.image, e))?
+        .len();
+    let (plan, create) = UploadPlan::new(
+        session.glance(),
+        new_image,
+        &signature,
+        image_id.clone(),
+        size,
+    )
+    .map_err(|e| CloudError::Usage(e.to_string()))?;
+    let plan = plan
+        .keep_on_failure(args.keep)
+        .confirm_timeout(args.cloud.timeout())
+        .delete_timeout(args.cloud.timeout());
     let guard = cleanup::protect(session.transport(), session.glance(), &image_id, args.keep);
-    let outcome = session
-        .call("creating the image", &request, glance::parse_image)
-        .and_then(|image| {
-            // 5 and 6.
-            send_and_wait(&session, &image.id, upload_file, args.cloud.timeout())
-        });
+    let outcome = drive(&session, plan, create, upload_file, size);
+    drop(guard);
     match outcome {
-        Ok(active) => {
-            drop(guard);
+        UploadOutcome::Active(active) => {
             print_result(
                 args.json,
                 &args.properties,
@@ -170,37 +176,98 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
             );
             Ok(Outcome::Success)
         }
+        UploadOutcome::Refused { error, cleanup, .. } => Err(CloudError::UploadFailed {
+            image_id,
+            cause: Box::new(CloudError::api(Step::Upload.doing(), error)),
+            cleanup,
+        }
+        .into()),
         // Glance refused the create request itself: no image exists.
-        Err(cause @ CloudError::Api { .. })
-            if cause
-                .api_error()
-                .and_then(openstack_proto::ApiError::status)
-                .is_some_and(|s| s < 500)
-                && !created(&session, &image_id) =>
-        {
-            drop(guard);
-            Err(cause.into())
+        UploadOutcome::Failed {
+            step,
+            cause,
+            cleanup: Cleanup::NothingCreated,
+            ..
+        } => Err(cloud_error(&image_id, step, cause).into()),
+        UploadOutcome::Failed {
+            step,
+            cause,
+            cleanup,
+            ..
+        } => Err(CloudError::UploadFailed {
+            image_id: image_id.clone(),
+            cause: Box::new(cloud_error(&image_id, step, cause)),
+            cleanup,
         }
-        Err(cause) => {
-            let cleanup = if args.keep {
-                Cleanup::Kept
-            } else {
-                cleanup::delete(
-                    session.transport(),
-                    session.glance(),
-                    &image_id,
-                    args.cloud.timeout(),
-                )
-            };
-            drop(guard);
-            Err(CloudError::UploadFailed {
-                image_id,
-                cause: Box::new(cause),
-                cleanup,
-            }
-            .into())
-        }
+        .into()),
     }
+}
+
+/// Sends what the plan asks for until it ends; the data request streams `file`.
+fn drive(
+    session: &Session,
+    mut plan: UploadPlan<TransportError>,
+    create: Request,
+    file: File,
+    size: u64,
+) -> UploadOutcome<TransportError> {
+    let mut file = Some(file);
+    let mut next = Next::Send(create);
+    loop {
+        let sent = match next {
+            Next::Done(outcome) => return outcome,
+            Next::Send(request) => session.transport().send(&request),
+            Next::SendAfter(pause, request) => {
+                thread::sleep(pause);
+                session.transport().send(&request)
+            }
+            Next::SendData(request) => match file.take() {
+                Some(file) => {
+                    let mut reader = ProgressReader::new(file, size, "uploading");
+                    let sent = session.transport().send_stream(&request, &mut reader);
+                    reader.progress.finish();
+                    sent
+                }
+                // The plan sends the data once; a second ask is a bug, cleaned up as a failure.
+                None => Err(TransportError::InvalidRequest {
+                    method: request.method,
+                    url: request.url.clone(),
+                    detail: "the image data was already sent".to_owned(),
+                }),
+            },
+        };
+        next = match sent {
+            Ok(response) => plan.answer(&response),
+            Err(error) => plan.not_sent(error),
+        };
+    }
+}
+
+/// The plan's failure in the CLI's terms (exit code, fix).
+fn cloud_error(image_id: &str, step: Step, cause: Cause<TransportError>) -> CloudError {
+    match cause {
+        Cause::Api(error) => CloudError::api(step.doing(), error),
+        Cause::NotSent(error) => CloudError::transport(step.doing(), error),
+        Cause::NotActive { status, waited } => CloudError::NotActive {
+            image_id: image_id.to_owned(),
+            status,
+            waited_secs: waited.as_secs(),
+        },
+        Cause::PropertiesLost { properties } => CloudError::PropertiesLost {
+            image_id: image_id.to_owned(),
+            properties: properties.join(", "),
+        },
+        cause @ Cause::OutOfOrder => CloudError::Usage(cause.to_string()),
+    }
+}
+
+/// Glance's `disk_format` for the file, from its first bytes.
+fn sniff_disk_format(path: &Path) -> std::io::Result<&'static str> {
+    let mut head = Vec::with_capacity(diskformat::SNIFF_LEN);
+    File::open(path)?
+        .take(diskformat::SNIFF_LEN as u64)
+        .read_to_end(&mut head)?;
+    Ok(diskformat::sniff(&head).as_str())
 }
 
 /// A fresh random (version 4) uuid for the new image.
@@ -209,17 +276,6 @@ fn new_image_id() -> Result<String, CliError> {
     rand_core::RngCore::try_fill_bytes(&mut OsRng, &mut random)
         .map_err(|e| CliError::Sign(format!("no randomness for the image id: {e}")))?;
     Ok(glance::image_id_from_random(random))
-}
-
-/// Whether the image exists (a failed look-up counts as "maybe": yes).
-fn created(session: &Session, image_id: &str) -> bool {
-    match session
-        .transport()
-        .send(&session.glance().show_image(image_id))
-    {
-        Ok(response) => !matches!(glance::parse_image(&response), Err(e) if e.is_not_found()),
-        Err(_) => true,
-    }
 }
 
 /// The certificate's secret id: `--cert-uuid` read back and checked as castellan reads it, or
@@ -251,53 +307,6 @@ fn certificate_in_barbican(
         (None, None) => Err(CliError::Usage(
             "give the certificate: --cert PATH or --cert-uuid ID".to_owned(),
         )),
-    }
-}
-
-/// Streams the data up and waits until Glance says `active`.
-fn send_and_wait(
-    session: &Session,
-    image_id: &str,
-    file: File,
-    timeout: Duration,
-) -> Result<Image, CloudError> {
-    let doing = "uploading the image data";
-    let size = file
-        .metadata()
-        .map_err(|e| CloudError::Usage(format!("cannot size the image file: {e}")))?
-        .len();
-    let mut reader = ProgressReader::new(file, size, "uploading");
-    let request = session.glance().upload(image_id, Some(size));
-    let response = session
-        .transport()
-        .send_stream(&request, &mut reader)
-        .map_err(|e| CloudError::transport(doing, e))?;
-    reader.progress.finish();
-    glance::parse_uploaded(&response).map_err(|e| CloudError::api(doing, e))?;
-    wait_active(session, image_id, timeout)
-}
-
-/// Polls the image until it is `active`, gives up on a final status or after `timeout`.
-fn wait_active(session: &Session, image_id: &str, timeout: Duration) -> Result<Image, CloudError> {
-    let start = Instant::now();
-    loop {
-        let image = session.call(
-            "reading the image status",
-            &session.glance().show_image(image_id),
-            glance::parse_image,
-        )?;
-        let waiting = matches!(image.status.as_str(), "queued" | "saving" | "importing");
-        if image.status == "active" {
-            return Ok(image);
-        }
-        if !waiting || start.elapsed() >= timeout {
-            return Err(CloudError::NotActive {
-                image_id: image.id,
-                status: image.status,
-                waited_secs: start.elapsed().as_secs(),
-            });
-        }
-        thread::sleep(POLL);
     }
 }
 

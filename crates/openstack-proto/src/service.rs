@@ -1,0 +1,95 @@
+//! The shared vocabulary: which service, which catalog interface. A leaf module: it imports
+//! nothing from this crate, so `error`, `keystone` and `config` can all use it without
+//! importing each other.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The OpenStack service a request went to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Service {
+    /// Keystone, the identity service.
+    Identity,
+    /// Barbican, the key manager.
+    KeyManager,
+    /// Glance, the image service.
+    Image,
+}
+
+impl Service {
+    /// The service type as the catalog names it (`identity`, `key-manager`, `image`).
+    pub fn service_type(self) -> &'static str {
+        match self {
+            Self::Identity => "identity",
+            Self::KeyManager => "key-manager",
+            Self::Image => "image",
+        }
+    }
+
+    /// The project's name (`Keystone`, `Barbican`, `Glance`).
+    pub fn project_name(self) -> &'static str {
+        match self {
+            Self::Identity => "Keystone",
+            Self::KeyManager => "Barbican",
+            Self::Image => "Glance",
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.project_name())
+    }
+}
+
+/// The interface of a catalog endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Interface {
+    /// `public`: what users outside the cloud reach (the default).
+    #[default]
+    Public,
+    /// `internal`.
+    Internal,
+    /// `admin`.
+    Admin,
+}
+
+impl Interface {
+    /// The catalog's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Internal => "internal",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Interface {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Interface {
+    type Err = UnknownInterface;
+
+    /// Accepts `public`, `internal`, `admin`, and the v2 spellings `publicURL`, `internalURL`,
+    /// `adminURL`, in any case.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let lower = text.trim().to_ascii_lowercase();
+        match lower.strip_suffix("url").unwrap_or(&lower) {
+            "public" => Ok(Self::Public),
+            "internal" => Ok(Self::Internal),
+            "admin" => Ok(Self::Admin),
+            _ => Err(UnknownInterface(text.to_owned())),
+        }
+    }
+}
+
+/// A catalog interface name that is none of `public`, `internal`, `admin` (or their v2
+/// `...URL` spellings).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown endpoint interface {0:?} (expected public, internal or admin)")]
+pub struct UnknownInterface(pub String);
