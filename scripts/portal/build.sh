@@ -30,7 +30,7 @@ shim=$repo/web/component/node_modules/@bytecodealliance/preview2-shim/dist/brows
 [ -d "$shim" ] || die "$shim missing: run scripts/component/build.sh (it installs the shim pinned with jco)"
 
 # --- the component -------------------------------------------------------------------------
-main=$(grep -l 'openstack:image-signature/signing' "$component"/*.js 2>/dev/null | head -1 || true)
+main=$(grep -l 'openstack:image-signature/sessions' "$component"/*.js 2>/dev/null | head -1 || true)
 [ -n "$main" ] || die "no jco-transpiled component in $component: run scripts/component/build.sh (or set PORTAL_COMPONENT_DIR)"
 rm -rf "$staged"
 mkdir -p "$staged/shim"
