@@ -656,14 +656,25 @@ fn engines_verify_image_data_from_any_source() {
         assert_eq!(native.1, passes, "passes over the data: {native:?}");
     }
     let (report, _) = verify_from_memory(&mut component, &props, &tampered);
-    assert!(!report.diagnosis.is_empty(), "a change in the data is explained");
+    assert!(
+        !report.diagnosis.is_empty(),
+        "a change in the data is explained"
+    );
 }
 
 /// Signs `img` with `key` for the trust tests; returns the properties file.
 fn signed_properties(dir: &Path, img: &Path, key: &str) -> PathBuf {
     let o = run(
         "native",
-        &["sign", "--image", s(img), "--key", fixture(key), "--cert-uuid", CERT_UUID],
+        &[
+            "sign",
+            "--image",
+            s(img),
+            "--key",
+            fixture(key),
+            "--cert-uuid",
+            CERT_UUID,
+        ],
         "2030-01-01T00:00:00Z",
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
@@ -699,7 +710,11 @@ fn trust_is_part_of_every_verdict() {
     };
 
     // A self-signed "anyone" certificate, no anchors: valid, but said to be unproven.
-    let o = verify(&self_signed, "p384-cert.pem", &["--at", "2030-01-01T00:00:00Z"]);
+    let o = verify(
+        &self_signed,
+        "p384-cert.pem",
+        &["--at", "2030-01-01T00:00:00Z"],
+    );
     assert_eq!(o.status.code(), Some(0));
     let out = text(&o.stdout);
     assert!(out.starts_with("✔ Signature valid"), "{out}");
@@ -737,7 +752,10 @@ fn trust_is_part_of_every_verdict() {
     let o = verify(&chained, "chain-leaf.pem", &args);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
     let out = text(&o.stdout);
-    assert!(out.contains("chains to the trusted certificate CN=Test Root"), "{out}");
+    assert!(
+        out.contains("chains to the trusted certificate CN=Test Root"),
+        "{out}"
+    );
 
     // 2041: the anchors are past their dates; Nova refuses, and trust is not established.
     let mut args = vec!["--at", "2041-06-01T00:00:00Z", "--json"];

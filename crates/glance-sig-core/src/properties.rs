@@ -258,6 +258,13 @@ pub struct SignatureProperties {
     pub certificate_uuid: Option<String>,
 }
 
+impl SigningState {
+    /// All four present.
+    pub fn is_signed(&self) -> bool {
+        matches!(self, Self::Signed)
+    }
+}
+
 /// How complete an image's signature property set is, as Glance and Nova see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]

@@ -3,6 +3,7 @@
 use crate::config_error::ConfigError;
 use crate::http::Response;
 use crate::service::{Interface, Service, UnknownInterface};
+pub use glance_sig_core::GlanceRefusal;
 
 /// Everything that can go wrong in this crate.
 ///
@@ -120,133 +121,6 @@ pub enum ErrorKind {
     InvalidInput,
 }
 
-/// Why Glance refused signed image data, read from its 400 message (cursive's texts).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SignatureRefusal {
-    /// The signature does not match the data: tampered or truncated data, a different key, or
-    /// a signature over something else.
-    DataMismatch,
-    /// One of the four properties is missing.
-    MissingProperty,
-    /// `img_signature_hash_method` is not one of the accepted names.
-    InvalidHashMethod,
-    /// `img_signature_key_type` is not one of the accepted names.
-    InvalidKeyType,
-    /// The certificate's key does not fit `img_signature_key_type`.
-    KeyTypeMismatch,
-    /// `img_signature` is not valid base64.
-    SignatureNotBase64,
-    /// Barbican has no secret with that id visible to the token.
-    CertificateNotFound,
-    /// The certificate could not be fetched from Barbican (access refused, or Barbican failed).
-    CertificateUnreadable,
-    /// The secret is not a PEM X.509 certificate in the form castellan reads.
-    CertificateFormat,
-    /// Another signature verification message.
-    Other,
-}
-
-impl SignatureRefusal {
-    /// Reads a Glance error message. `None` when it is not about signature verification.
-    pub fn from_message(message: &str) -> Option<Self> {
-        // Most specific first: every one of these messages also says "Signature verification".
-        const PATTERNS: &[(&str, SignatureRefusal)] = &[
-            ("missing property", SignatureRefusal::MissingProperty),
-            (
-                "invalid signature hash method",
-                SignatureRefusal::InvalidHashMethod,
-            ),
-            ("invalid public key type", SignatureRefusal::KeyTypeMismatch),
-            (
-                "invalid signature key type",
-                SignatureRefusal::InvalidKeyType,
-            ),
-            (
-                "not properly encoded using base64",
-                SignatureRefusal::SignatureNotBase64,
-            ),
-            (
-                "certificate not found with id",
-                SignatureRefusal::CertificateNotFound,
-            ),
-            (
-                "unable to retrieve certificate",
-                SignatureRefusal::CertificateUnreadable,
-            ),
-            (
-                "invalid certificate format",
-                SignatureRefusal::CertificateFormat,
-            ),
-            ("unable to load pem", SignatureRefusal::CertificateFormat),
-            ("malformedframing", SignatureRefusal::CertificateFormat),
-            (
-                "unable to load certificate",
-                SignatureRefusal::CertificateFormat,
-            ),
-        ];
-        let lower = message.to_ascii_lowercase();
-        if !lower.contains("signature") && !lower.contains("certificate") {
-            return None;
-        }
-        if let Some((_, refusal)) = PATTERNS.iter().find(|(needle, _)| lower.contains(needle)) {
-            return Some(*refusal);
-        }
-        if lower.contains("signature verification failed") {
-            // Glance wraps cryptography's InvalidSignature as "Signature verification failed for
-            // image <id>: Signature verification failed", with nothing more specific.
-            return Some(Self::DataMismatch);
-        }
-        if lower.contains("signature verification") {
-            return Some(Self::Other);
-        }
-        None
-    }
-
-    /// One sentence telling the user what to change.
-    pub fn hint(self) -> &'static str {
-        match self {
-            Self::DataMismatch => {
-                "the uploaded bytes do not match img_signature: sign exactly the bytes you \
-                 upload, with the private key of the certificate named by \
-                 img_signature_certificate_uuid"
-            }
-            Self::MissingProperty => {
-                "set all four img_signature* properties in the image create request"
-            }
-            Self::InvalidHashMethod => {
-                "img_signature_hash_method must be exactly SHA-224, SHA-256, SHA-384 or SHA-512"
-            }
-            Self::InvalidKeyType => {
-                "img_signature_key_type must be exactly RSA-PSS, DSA, ECC_SECP384R1 or \
-                 ECC_SECP521R1"
-            }
-            Self::KeyTypeMismatch => {
-                "img_signature_key_type does not fit the certificate's key (RSA key for RSA-PSS, \
-                 EC key for ECC_*, DSA key for DSA)"
-            }
-            Self::SignatureNotBase64 => {
-                "img_signature must be the standard base64 (with padding) of the raw signature \
-                 bytes"
-            }
-            Self::CertificateNotFound => {
-                "the uploader's token sees no Barbican secret with that id: check \
-                 img_signature_certificate_uuid, the secret's project, its ACL, and that its \
-                 Barbican expiration has not passed"
-            }
-            Self::CertificateUnreadable => {
-                "the certificate could not be read from Barbican with the uploader's token: \
-                 give that user or project read access with a Barbican ACL"
-            }
-            Self::CertificateFormat => {
-                "store the certificate as PEM, secret_type certificate, payload_content_type \
-                 application/octet-stream, payload_content_encoding base64"
-            }
-            Self::Other => "Glance could not verify the image signature",
-        }
-    }
-}
-
 impl ApiError {
     /// The error for a non-2xx answer: the server's message and request id taken out of
     /// `response`. Callers that send requests this crate does not build can use it too.
@@ -307,14 +181,14 @@ impl ApiError {
 
     /// Why Glance refused signed image data, when this is such a refusal (a 400 from Glance whose
     /// message is about signature verification).
-    pub fn signature_refusal(&self) -> Option<SignatureRefusal> {
+    pub fn signature_refusal(&self) -> Option<GlanceRefusal> {
         match self {
             Self::Status {
                 service: Service::Image,
                 status: 400,
                 message,
                 ..
-            } => SignatureRefusal::from_message(message),
+            } => GlanceRefusal::from_message(message),
             _ => None,
         }
     }
@@ -641,10 +515,7 @@ mod tests {
             assert_eq!(error.server_message(), Some(SIG_EXPECTED), "{body}");
             assert_eq!(error.kind(), ErrorKind::SignatureRefused);
             assert!(error.is_signature_refusal());
-            assert_eq!(
-                error.signature_refusal(),
-                Some(SignatureRefusal::DataMismatch)
-            );
+            assert_eq!(error.signature_refusal(), Some(GlanceRefusal::DataMismatch));
             assert_eq!(
                 error.request_id(),
                 Some("req-6f1c2a4e-3b0d-4e7f-9a51-2c8d3e4f5a6b")
@@ -687,49 +558,6 @@ mod tests {
                 "Glance answered HTTP 400: {SIG_EXPECTED} (request id \
                  req-6f1c2a4e-3b0d-4e7f-9a51-2c8d3e4f5a6b)"
             )
-        );
-    }
-
-    #[test]
-    fn cursive_messages_are_sorted() {
-        let id = "Signature verification failed for image 8a2ea42d: ";
-        for (message, refusal) in [
-            ("Invalid signature hash method: SHA-1", SignatureRefusal::InvalidHashMethod),
-            ("Invalid signature key type: RSA", SignatureRefusal::InvalidKeyType),
-            (
-                "Invalid public key type for signature key type: RSA-PSS",
-                SignatureRefusal::KeyTypeMismatch,
-            ),
-            (
-                "The signature data was not properly encoded using base64",
-                SignatureRefusal::SignatureNotBase64,
-            ),
-            (
-                "Certificate not found with ID: 0f3f0fa2-5b0e-4a3c-9d35-2b7e0d3f5a11",
-                SignatureRefusal::CertificateNotFound,
-            ),
-            (
-                "Unable to retrieve certificate with ID: 0f3f0fa2",
-                SignatureRefusal::CertificateUnreadable,
-            ),
-            (
-                "Unable to load PEM file. See https://cryptography.io/en/latest/faq#why-can-t-i-import-my-pem-file for more details. MalformedFraming",
-                SignatureRefusal::CertificateFormat,
-            ),
-            ("Invalid certificate format: Opaque", SignatureRefusal::CertificateFormat),
-            (
-                "Required image properties for signature verification do not exist. Cannot verify signature. Missing property: img_signature",
-                SignatureRefusal::MissingProperty,
-            ),
-            ("Signature verification failed", SignatureRefusal::DataMismatch),
-        ] {
-            let full = format!("{id}{message}");
-            assert_eq!(SignatureRefusal::from_message(&full), Some(refusal), "{full}");
-            assert!(!refusal.hint().is_empty());
-        }
-        assert_eq!(
-            SignatureRefusal::from_message("Image 8a2e could not be found."),
-            None
         );
     }
 

@@ -295,7 +295,7 @@ impl NewImage {
     /// Adds the four signature properties (so they go in the one create request).
     #[must_use]
     pub fn with_signature(mut self, signature: &SignatureProperties) -> Self {
-        for (key, value) in signature.pairs() {
+        for (key, value) in signature.to_pairs() {
             self.properties.insert(key.to_owned(), value.to_owned());
         }
         self
@@ -441,7 +441,15 @@ pub struct Image {
 impl Image {
     /// Whether the image carries none, some, or all of the signature properties.
     pub fn signing_state(&self) -> SigningState {
-        SigningState::of(&self.properties)
+        // Presence only, whatever the values (as Glance decides whether to verify).
+        let get = |name: &str| self.properties.get(name).cloned();
+        SignatureProperties {
+            signature: get(crate::signature::SIGNATURE),
+            hash_method: get(crate::signature::HASH_METHOD),
+            key_type: get(crate::signature::KEY_TYPE),
+            certificate_uuid: get(crate::signature::CERTIFICATE_UUID),
+        }
+        .signing_state()
     }
 }
 
@@ -677,7 +685,7 @@ pub fn parse_download(response: &Response) -> Result<DownloadInfo, ApiError> {
 mod tests {
     use super::*;
     use crate::http::Body;
-    use crate::signature::{SignatureProperty, CERTIFICATE_UUID, SIGNATURE};
+    use crate::signature::{CERTIFICATE_UUID, KEY_TYPE, SIGNATURE};
     use crate::ErrorKind;
 
     const ID: &str = "8a2ea42d-06b5-42c2-a54d-97105420f2bb";
@@ -699,10 +707,10 @@ mod tests {
 
     fn signature() -> SignatureProperties {
         SignatureProperties {
-            signature: "MGUCMQD3...==".into(),
-            hash_method: "SHA-256".into(),
-            key_type: "ECC_SECP384R1".into(),
-            certificate_uuid: "0f3f0fa2-5b0e-4a3c-9d35-2b7e0d3f5a11".into(),
+            signature: Some("MGUCMQD3...==".into()),
+            hash_method: Some("SHA-256".into()),
+            key_type: Some("ECC_SECP384R1".into()),
+            certificate_uuid: Some("0f3f0fa2-5b0e-4a3c-9d35-2b7e0d3f5a11".into()),
         }
     }
 
@@ -813,12 +821,8 @@ mod tests {
         assert_eq!(image.stores.as_deref(), Some("fs"));
         assert_eq!(
             image.signing_state(),
-            SigningState::Partial {
-                present: vec![SignatureProperty::Signature, SignatureProperty::HashMethod],
-                missing: vec![
-                    SignatureProperty::KeyType,
-                    SignatureProperty::CertificateUuid
-                ],
+            SigningState::PartiallySigned {
+                missing: vec![KEY_TYPE, CERTIFICATE_UUID],
             }
         );
         assert_eq!(

@@ -48,7 +48,7 @@ pub mod time;
 pub mod upload_plan;
 pub mod url;
 
-pub use error::{server_message, ApiError, ErrorKind, SignatureRefusal};
+pub use error::{server_message, ApiError, ErrorKind, GlanceRefusal};
 pub use http::{
     Body, Method, Request, Response, AUTH_TOKEN_HEADER, REQUEST_ID_HEADER, SUBJECT_TOKEN_HEADER,
 };

@@ -24,10 +24,10 @@
 //! # fn main() -> Result<(), openstack_proto::ApiError> {
 //! let glance = Glance::new("http://127.0.0.1:9292", &Secret::from("token"));
 //! let signature = SignatureProperties {
-//!     signature: "c2ln".into(),
-//!     hash_method: "SHA-256".into(),
-//!     key_type: "RSA-PSS".into(),
-//!     certificate_uuid: "0f3f0fa2-5b0e-4a3c-9d35-2b7e0d3f5a11".into(),
+//!     signature: Some("c2ln".into()),
+//!     hash_method: Some("SHA-256".into()),
+//!     key_type: Some("RSA-PSS".into()),
+//!     certificate_uuid: Some("0f3f0fa2-5b0e-4a3c-9d35-2b7e0d3f5a11".into()),
 //! };
 //! let id = "8a2ea42d-06b5-42c2-a54d-97105420f2bb".to_owned();
 //! let image = NewImage::new("cirros", "qcow2", "bare");
@@ -44,10 +44,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::error::{ApiError, SignatureRefusal};
+use crate::error::{ApiError, GlanceRefusal};
 use crate::glance::{parse_deleted, parse_image, parse_uploaded, Glance, Image, NewImage};
 use crate::http::{Request, Response};
-use crate::signature::SignatureProperties;
+use crate::signature::{SignatureProperties, SigningState};
 
 /// The pause between two status reads while Glance is still storing the data.
 pub const CONFIRM_POLL: Duration = Duration::from_millis(500);
@@ -212,7 +212,7 @@ pub enum UploadOutcome<E> {
         /// Glance's answer.
         error: ApiError,
         /// Why, read from the answer.
-        refusal: SignatureRefusal,
+        refusal: GlanceRefusal,
         /// What became of the image.
         cleanup: Cleanup,
     },
@@ -260,7 +260,7 @@ enum State<E> {
 /// A failure waiting for its cleanup.
 #[derive(Debug)]
 enum Failure<E> {
-    Refused(ApiError, SignatureRefusal),
+    Refused(ApiError, GlanceRefusal),
     Step(Step, Cause<E>),
 }
 
@@ -272,7 +272,8 @@ impl<E: fmt::Display> UploadPlan<E> {
     ///
     /// # Errors
     /// [`ApiError::InvalidInput`] when the create request cannot be built (an extra property
-    /// named like one of Glance's attributes).
+    /// named like one of Glance's attributes), or when `signature` lacks one of the four:
+    /// Glance would store the data unverified, so no such image is ever created.
     pub fn new(
         glance: &Glance,
         image: NewImage,
@@ -280,6 +281,17 @@ impl<E: fmt::Display> UploadPlan<E> {
         image_id: String,
         data_len: u64,
     ) -> Result<(Self, Request), ApiError> {
+        let missing = match signature.signing_state() {
+            SigningState::Signed => Vec::new(),
+            SigningState::Unsigned => crate::signature::SIGNATURE_PROPERTY_NAMES.to_vec(),
+            SigningState::PartiallySigned { missing } => missing,
+        };
+        if !missing.is_empty() {
+            return Err(ApiError::InvalidInput(format!(
+                "the signature lacks {}: an image is created with all four signature properties or not at all",
+                missing.join(", ")
+            )));
+        }
         let mut image = image.with_signature(signature);
         image.id = Some(image_id.clone());
         let create = glance.create_image(&image)?;
@@ -408,7 +420,7 @@ impl<E: fmt::Display> UploadPlan<E> {
             "active" => {
                 let lost: Vec<&'static str> = self
                     .signature
-                    .pairs()
+                    .to_pairs()
                     .into_iter()
                     .filter(|(name, value)| {
                         image.properties.get(*name).map(String::as_str) != Some(value)
@@ -588,11 +600,30 @@ mod tests {
 
     fn signature() -> SignatureProperties {
         SignatureProperties {
-            signature: "c2lnbmF0dXJl".into(),
-            hash_method: "SHA-256".into(),
-            key_type: "RSA-PSS".into(),
-            certificate_uuid: "0f3f0fa2-5b0e-4a3c-9d35-2b7e0d3f5a11".into(),
+            signature: Some("c2lnbmF0dXJl".into()),
+            hash_method: Some("SHA-256".into()),
+            key_type: Some("RSA-PSS".into()),
+            certificate_uuid: Some("0f3f0fa2-5b0e-4a3c-9d35-2b7e0d3f5a11".into()),
         }
+    }
+
+    #[test]
+    fn an_incomplete_signature_creates_nothing() {
+        let partial = SignatureProperties {
+            signature: None,
+            ..signature()
+        };
+        let refused = UploadPlan::<String>::new(
+            &glance(),
+            NewImage::new("cirros", "raw", "bare"),
+            &partial,
+            "1b0e8f7a-0000-4000-8000-000000000001".into(),
+            3,
+        );
+        let Err(ApiError::InvalidInput(message)) = refused else {
+            panic!("an incomplete signature must be refused before any request");
+        };
+        assert!(message.contains("img_signature"), "{message}");
     }
 
     fn new_plan() -> (UploadPlan<String>, Request) {
@@ -608,7 +639,7 @@ mod tests {
 
     fn image(status: &str, signature: &SignatureProperties) -> Response {
         let mut body = json!({ "id": ID, "status": status, "name": "cirros" });
-        for (key, value) in signature.pairs() {
+        for (key, value) in signature.to_pairs() {
             body[key] = value.into();
         }
         Response::new(200, Vec::new(), body.to_string().into_bytes())
@@ -670,7 +701,7 @@ mod tests {
         };
         let body: serde_json::Value = serde_json::from_slice(bytes).expect("JSON");
         assert_eq!(body["id"], ID);
-        for (key, value) in signature().pairs() {
+        for (key, value) in signature().to_pairs() {
             assert_eq!(body[key], value, "{key}");
         }
         assert_eq!(plan.phase(), Phase::Creating);
@@ -745,7 +776,7 @@ mod tests {
         let mut plan = created();
         sent(plan.answer(&empty(204)));
         let mut changed = signature();
-        changed.key_type = "ECC_SECP384R1".into();
+        changed.key_type = Some("ECC_SECP384R1".into());
         let delete = sent(plan.answer(&image("active", &changed)));
         assert_request(&delete, Method::Delete, IMAGE_URL);
         match expect_deleted(&mut plan) {
@@ -791,7 +822,7 @@ mod tests {
                 error,
             } => {
                 assert_eq!(image_id, ID);
-                assert_eq!(refusal, SignatureRefusal::DataMismatch);
+                assert_eq!(refusal, GlanceRefusal::DataMismatch);
                 assert_eq!(cleanup, Cleanup::Deleted);
                 assert_eq!(error.status(), Some(400));
             }

@@ -16,9 +16,7 @@ use openstack_proto::config::{self, CloudsYaml};
 use openstack_proto::glance::{self, Glance, ImageQuery, NewImage, PatchOp};
 use openstack_proto::keystone::{self, Auth, EndpointFilter, Scope};
 use openstack_proto::signature::{SignatureProperties, SigningState, CERTIFICATE_UUID};
-use openstack_proto::{
-    Body, ErrorKind, Method, Request, Response, Secret, Service, SignatureRefusal,
-};
+use openstack_proto::{Body, ErrorKind, GlanceRefusal, Method, Request, Response, Secret, Service};
 
 const PEM: &[u8] = include_bytes!("fixtures/cert.pem");
 
@@ -285,7 +283,7 @@ fn against_the_local_cloud() {
     assert_eq!(image.status, "queued");
     assert!(matches!(
         image.signing_state(),
-        SigningState::Partial { .. }
+        SigningState::PartiallySigned { .. }
     ));
     glance::parse_uploaded(&curl.send(
         &glance.upload(&image.id, Some(data.len() as u64)),
@@ -339,26 +337,26 @@ fn against_the_local_cloud() {
         (
             uuid.as_str(),
             bad_signature,
-            Some(SignatureRefusal::DataMismatch),
+            Some(GlanceRefusal::DataMismatch),
         ),
         (
             "11111111-2222-3333-4444-555555555555",
             bad_signature,
-            Some(SignatureRefusal::CertificateNotFound),
+            Some(GlanceRefusal::CertificateNotFound),
         ),
         (
             uuid.as_str(),
             "not base64!",
-            Some(SignatureRefusal::SignatureNotBase64),
+            Some(GlanceRefusal::SignatureNotBase64),
         ),
         // A text/plain certificate secret: Glance 33 answers 500 with no detail.
         (wrong.as_str(), bad_signature, None),
     ] {
         let properties = SignatureProperties {
-            signature: signature.into(),
-            hash_method: "SHA-256".into(),
-            key_type: "ECC_SECP384R1".into(),
-            certificate_uuid: certificate.into(),
+            signature: Some(signature.into()),
+            hash_method: Some("SHA-256".into()),
+            key_type: Some("ECC_SECP384R1".into()),
+            certificate_uuid: Some(certificate.into()),
         };
         let signed = glance::parse_image(
             &curl.send(

@@ -3,8 +3,7 @@
 use std::path::Path;
 
 use glance_sig_core::{
-    base64, Certificate, HashMethod, KeyType, PublicKey, SignatureProperties, SigningState,
-    Validity,
+    base64, Certificate, HashMethod, KeyType, PublicKey, SignatureProperties, Validity,
 };
 use serde_json::{json, Value};
 
@@ -152,13 +151,12 @@ fn properties(path: &Path, bytes: &[u8]) -> Result<Value, CliError> {
         fix: None,
     })?;
     let state = props.signing_state();
-    let mut cloud = vec![match &state {
-        SigningState::Unsigned => "unsigned: Glance stores the data unverified; Nova with verify_glance_signatures refuses to boot it".to_owned(),
-        SigningState::PartiallySigned { missing } => format!(
-            "PARTIALLY signed (missing {}): Glance skips verification silently and Nova refuses to boot it",
-            missing.join(", ")
-        ),
-        SigningState::Signed => "signed: Glance verifies the data on upload; Nova verifies before boot".to_owned(),
+    // A properties file is about an image not uploaded yet: no data stored.
+    let advice = glance_sig_core::policy::signing_state(&state, false);
+    let mut cloud = vec![if advice.fix.is_empty() {
+        advice.message
+    } else {
+        format!("{}; fix: {}", advice.message, advice.fix)
     }];
     if let Some(h) = &props.hash_method {
         cloud.push(match HashMethod::parse(h) {

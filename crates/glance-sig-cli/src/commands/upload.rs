@@ -29,7 +29,6 @@ use std::time::SystemTime;
 use glance_sig_core::{Certificate, PrivateKey};
 use openstack_proto::diskformat;
 use openstack_proto::glance::{self, Image, NewImage};
-use openstack_proto::signature::SignatureProperties as ProtoSignature;
 use openstack_proto::upload_plan::{Cause, Next, Step, UploadOutcome, UploadPlan};
 use openstack_proto::Request;
 use serde_json::json;
@@ -43,9 +42,9 @@ use crate::cloud::session::{unix_now, Session};
 use crate::cloud::transport::TransportError;
 use crate::engine::native::Native;
 use crate::engine::{Engine, SignRequest};
-use crate::io::image::ImageFile;
 use crate::error::CliError;
 use crate::exit::Outcome;
+use crate::io::image::ImageFile;
 // `input::` as this file said before the move, so that its body stays as it was.
 use crate::io::{self as input, Progress};
 use crate::output::render;
@@ -142,7 +141,8 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
         )?
         .map_err(|refusal| sign::refused(refusal, &args.keys.key, args.keys.cert.as_deref()))?;
     stamp.check_unchanged(&args.image)?;
-    let signature = proto_signature(&props)?;
+    // The plan refuses a set without all four: no image is ever created half-signed.
+    let signature = props;
 
     // 4-6. The plan: the image record with all four properties in its one create request,
     //    under an id chosen here (from now on, whatever happens, this id is what gets cleaned
@@ -397,19 +397,6 @@ fn check_key(
             certificate_key: cert.public_key().describe().to_string(),
         }
         .to_string(),
-    })
-}
-
-/// The four properties in openstack-proto's shape.
-fn proto_signature(
-    props: &glance_sig_core::SignatureProperties,
-) -> Result<ProtoSignature, CliError> {
-    let missing = || CliError::Sign("the signer returned an incomplete property set".to_owned());
-    Ok(ProtoSignature {
-        signature: props.signature.clone().ok_or_else(missing)?,
-        hash_method: props.hash_method.clone().ok_or_else(missing)?,
-        key_type: props.key_type.clone().ok_or_else(missing)?,
-        certificate_uuid: props.certificate_uuid.clone().ok_or_else(missing)?,
     })
 }
 
