@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the WebAssembly component (openstack:image-signature@0.1.0, wit/) and its jco
+# Builds the WebAssembly component (openstack:image-signature@0.2.0, wit/) and its jco
 # transpilation for Node and browsers. Pinned and idempotent: each step is skipped when its
 # inputs have not changed.
 #

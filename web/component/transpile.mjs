@@ -5,7 +5,7 @@
 //   defaults: ../../target/component/glance_sig_component.wasm, dist
 //
 // The output is an ES module, dist/glance-sig.js, exporting one namespace per WIT interface
-// (`properties`, `certificates`, `verification`, `signing`, `selfTest`); its only import is
+// (`types`, `properties`, `certificates`, `keys`, `sessions`); its only import is
 // @bytecodealliance/preview2-shim/random (wasi:random/random, used for signing).
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";

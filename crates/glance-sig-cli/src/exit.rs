@@ -21,9 +21,12 @@ pub enum Outcome {
 /// The exit codes, as `--help` prints them.
 pub const EXIT_CODES: &str = "\
 Exit codes (every command):
-  0  ok: signed, uploaded and verified by Glance, signature valid, audit clean
+  0  ok: signed, uploaded and verified by Glance, signature valid, audit clean. A valid
+     signature without trusted certificates exits 0 too (as Glance, and Nova without
+     certificate validation, accept it); the report then says authenticity is NOT established
   1  not valid: the signature or chain does not verify, Glance refused the data, the key does
-     not match the certificate, or audit found images that would not verify or boot
+     not match the certificate, audit found images that would not verify or boot, or (with
+     verify --require-trust) no trusted certificate vouches for the signer
   2  usage, or unreadable or malformed local input (files, clouds.yaml, CA or client
      certificate files)
   3  could not check: network, TLS, authentication or a cloud error; nothing was decided

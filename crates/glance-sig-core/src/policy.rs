@@ -10,6 +10,9 @@ use crate::time::rfc3339;
 
 const DAY: i64 = 86_400;
 
+/// What Glance and Nova do with a certificate outside its dates.
+const NOVA_DATES: &str = "Glance does not check dates and accepts the signature, but Nova with trusted certificate validation refuses it";
+
 /// What renewing a certificate means for signed images.
 const RENEW: &str = "issue a new certificate for the same key, store it, and point img_signature_certificate_uuid at it (the signature stays valid); or re-sign the image with a new key and certificate";
 
@@ -19,12 +22,12 @@ const RENEW: &str = "issue a new certificate for the same key, store it, and poi
 pub fn certificate_dates(not_before: i64, not_after: i64, at: i64) -> Option<Note> {
     let message = if at > not_after {
         format!(
-            "the certificate expired at {}; Glance does not check dates and accepts the signature, but Nova with trusted certificate validation refuses it",
+            "the certificate expired at {}; {NOVA_DATES}",
             rfc3339(not_after)
         )
     } else if at < not_before {
         format!(
-            "the certificate is not valid before {}; Glance does not check dates and accepts the signature, but Nova with trusted certificate validation refuses it until then",
+            "the certificate is not valid before {}; {NOVA_DATES} until then",
             rfc3339(not_before)
         )
     } else {
@@ -104,7 +107,10 @@ pub fn certificate_lifetime(
         Finding::new(
             "certificate-expired",
             Severity::Error,
-            format!("the certificate expired at {}: {nova}", rfc3339(not_after)),
+            format!(
+                "the certificate expired at {}: {NOVA_DATES}",
+                rfc3339(not_after)
+            ),
             RENEW,
         )
     } else if now < not_before {

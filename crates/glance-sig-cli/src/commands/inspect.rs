@@ -2,9 +2,7 @@
 
 use std::path::Path;
 
-use glance_sig_core::{
-    base64, Certificate, HashMethod, KeyType, PublicKey, SignatureProperties, Validity,
-};
+use glance_sig_core::{base64, Certificate, HashMethod, KeyType, PublicKey, SignatureProperties};
 use serde_json::{json, Value};
 
 use crate::args::InspectArgs;
@@ -65,11 +63,13 @@ fn certificate(path: &Path, bytes: &[u8], format: &str, at: i64) -> Result<Value
     } else {
         cloud.push("store it in Barbican as secret_type certificate, payload_content_type application/octet-stream, base64 of this PEM".to_owned());
     }
-    cloud.push(match info.validity {
-        Validity::Valid => format!("valid now; expires {}", rfc3339(info.not_after)),
-        Validity::Expired => "EXPIRED: Glance still verifies signatures with it (it checks no dates), Nova with trusted certificates refuses it".to_owned(),
-        Validity::NotYetValid => "NOT YET VALID: Nova with trusted certificates refuses it until then".to_owned(),
-    });
+    // The dates as Glance and Nova judge them, in the core's words.
+    cloud.push(
+        match glance_sig_core::policy::certificate_dates(info.not_before, info.not_after, at) {
+            None => format!("valid now; expires {}", rfc3339(info.not_after)),
+            Some(note) => note.message,
+        },
+    );
     if info.digital_signature == Some(false) {
         cloud.push("key usage lacks digitalSignature: OpenStack does not check it, but other verifiers may".to_owned());
     }
