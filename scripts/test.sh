@@ -54,39 +54,42 @@ fi
 stage "rustfmt" cargo fmt --all --check
 native=(-p glance-sig-core -p glance-sig-cli -p openstack-proto)
 stage "clippy" cargo clippy --release --all-targets --locked "${native[@]}" -- -D warnings
+# The core without its crypto (what the portal's page links) and the bench-only binary.
+stage "clippy (core without crypto; glance-sig-bench)" bash -c \
+  'cargo clippy --release --locked -p glance-sig-core --no-default-features -- -D warnings &&
+   cargo clippy --release --locked -p glance-sig-cli --features bench --bin glance-sig-bench -- -D warnings' 
 stage "cargo test" cargo test --release --locked "${native[@]}"
 # The portal's state, configuration and flows logic is plain Rust: its unit tests run natively.
 stage "cargo test (portal logic)" cargo test --release --locked -p glance-sig-portal --lib
 
 py=$(scripts/peers/setup.sh)
-interop() { # binary
-  env GLANCE_SIG_BIN="$1" "$py" -m pytest -q -p no:cacheprovider tests/interop
-}
-# The browser engine runs in the portal built by setup (dist/): one warm headless Chromium for
-# the whole stage, started first (so its start is not charged to the first case) and stopped
-# after.
-interop_browser() { # binary
-  "$1" --daemon start >/dev/null || return 1
-  interop "$1"
-  local rc=$?
-  "$1" --daemon stop >/dev/null
-  return $rc
+interop() { # binary [other engines to compare every verify with, `:`-separated]
+  env GLANCE_SIG_BIN="$1" GLANCE_SIG_COMPARE="${2:-}" "$py" -m pytest -q -p no:cacheprovider tests/interop
 }
 engines=(native)
 [ -x scripts/component/glance-sig-wasmtime ] && engines+=(wasmtime)
 [ -x scripts/component/glance-sig-node ] && engines+=(node)
 [ -x scripts/component/glance-sig-browser ] && engines+=(browser)
-for engine in "${engines[@]}"; do
-  case $engine in
-    native) bin=$repo/target/release/glance-sig ;;
-    *) bin=$repo/scripts/component/glance-sig-$engine ;;
+bin_of() { # engine
+  case $1 in
+    native) echo "$repo/target/release/glance-sig" ;;
+    *) echo "$repo/scripts/component/glance-sig-$1" ;;
   esac
-  if [ "$engine" = browser ]; then
-    stage "interop ($engine)" interop_browser "$bin"
-  else
-    stage "interop ($engine)" interop "$bin"
-  fi
+}
+# The browser engine runs in the portal built by setup (dist/): one warm headless Chromium,
+# started first (so its start is not charged to a case) and stopped at the end.
+browser=$(bin_of browser)
+[ -x "$browser" ] && "$browser" --daemon start >/dev/null
+others=()
+for engine in "${engines[@]:1}"; do others+=("$(bin_of "$engine")"); done
+# The native run also sends every verify of the suite through the other engines and requires
+# the same exit code and the same report, byte for byte.
+stage "interop (native; every verify compared with ${engines[*]:1})" \
+  interop "$(bin_of native)" "$(IFS=:; echo "${others[*]}")"
+for engine in "${engines[@]:1}"; do
+  stage "interop ($engine)" interop "$(bin_of "$engine")"
 done
+[ -x "$browser" ] && "$browser" --daemon stop >/dev/null
 
 stage "tls front (scripts/cloud/tlsfront.py)" "$py" -m pytest -q -p no:cacheprovider tests/tlsfront
 stage "cloud (real Keystone + Barbican + Glance)" scripts/cloud/test.sh

@@ -109,7 +109,8 @@ const COMMANDS = {
       image: { value: true, required: true },
       cert: { value: true, required: true },
       properties: { value: true, required: true },
-      trusted: { value: true, repeat: true },
+      trusted: { value: true, repeat: true, env: "GLANCE_SIG_TRUSTED" },
+      "require-trust": { value: false },
       at: { value: true },
       json: { value: false },
       "no-explain": { value: false },
@@ -175,6 +176,9 @@ export function parseArgs(argv, engine) {
       if (opt.required) throw new CliError(`the following required arguments were not provided: --${name} <VALUE>`);
       if (opt.default !== undefined) args[name] = opt.default;
       if (opt.repeat) args[name] = [];
+      // As clap's `env` with a `,` delimiter: the variable stands in for the flag.
+      const fromEnv = opt.env && process.env[opt.env];
+      if (fromEnv) args[name] = opt.repeat ? fromEnv.split(",").filter((v) => v.trim()) : fromEnv;
     }
   }
   if (args.engine !== undefined && !["component", ...engine.names].includes(args.engine)) {
@@ -409,7 +413,7 @@ async function verify(engine, args) {
       trusted,
       at,
       explain: !args["no-explain"],
-      requireTrust: args.trusted.length > 0,
+      requireTrust: Boolean(args["require-trust"]),
       image,
     },
     ctx,

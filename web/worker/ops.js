@@ -37,7 +37,6 @@ const STREAM_BATCH = 4 * 1024 * 1024;
 // Keys, certificates and property files are small; anything bigger is a mistake.
 const SMALL_FILE_LIMIT = 1024 * 1024;
 
-const HASHES = { "SHA-224": "sha224", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512" };
 
 // Worker state: the loaded private key (a component resource), the parsed certificates by
 // slot ("signing" for the certificate the key must match, "verify" for the verify view), and
@@ -49,9 +48,12 @@ const waiting = new Map();
 let nextSession = 1;
 
 export class PortalError extends Error {
-  constructor(code, message) {
+  // `input`: which input was refused ("key", "certificate", "trusted" with its `index`).
+  constructor(code, message, input = undefined, index = undefined) {
     super(message);
     this.code = code;
+    this.input = input;
+    this.index = index;
   }
 }
 
@@ -126,17 +128,27 @@ const parseCertificate = (bytes) => attempt("not-a-certificate", () => certifica
 // The properties as the component reads them: a raw JSON file (its own errors), or the four
 // values as strings (absent when absent).
 function propertiesOf({ properties: map, propertiesJson }) {
-  if (propertiesJson) return attempt("properties", () => properties.fromJson(propertiesJson));
+  if (propertiesJson) return attributed("properties", undefined, () => attempt("properties", () => properties.fromJson(propertiesJson)));
   const entries = Object.entries(map || {}).filter(([, v]) => typeof v === "string");
-  return attempt("properties", () => properties.fromMap(entries));
+  return attributed("properties", undefined, () => attempt("properties", () => properties.fromMap(entries)));
 }
 
+// The component's words for every key problem, "passphrase-required" included.
 function parseKey(bytes, passphrase) {
   const pass = typeof passphrase === "string" ? new TextEncoder().encode(passphrase) : passphrase || undefined;
-  if (keys.isEncrypted(bytes) && !pass) {
-    throw new PortalError("passphrase-required", "the key is encrypted: enter its passphrase");
+  return attributed("key", undefined, () => attempt("not-a-key", () => keys.PrivateKey.parse(bytes, pass)));
+}
+
+// Runs `f`; a refusal says which input it was about.
+function attributed(input, index, f) {
+  try {
+    return f();
+  } catch (error) {
+    const failure = componentError(error, "invalid-input");
+    failure.input = input;
+    failure.index = index;
+    throw failure;
   }
-  return attempt("not-a-key", () => keys.PrivateKey.parse(bytes, pass));
 }
 
 // A reader thread for files (slice-reader.js): reading in this thread would stall while a
@@ -353,8 +365,8 @@ export const ops = {
     const { key: keyBytes, passphrase, certificate, hashMethod, certificateUuid, at, sliceSize, readAhead } = message;
     const data = message.data ?? message.file;
     if (!(data instanceof Blob)) throw new PortalError("no-file", "no image file given");
-    const hash = HASHES[hashMethod];
-    if (!hash) throw new PortalError("invalid-hash-method", `unknown hash method ${hashMethod}`);
+    // The core's reading of the name, and its words for a near miss.
+    const hash = attributed("hash-method", undefined, () => attempt("invalid-hash-method", () => properties.parseHashMethod(String(hashMethod))));
     const own = [];
     try {
       let key = privateKey;
@@ -367,7 +379,8 @@ export const ops = {
           bytes.fill(0);
         }
         own.push(key);
-        cert = certificate ? parseCertificate(await bytesOf(certificate, "a certificate")) : undefined;
+        const certBytes = certificate ? await bytesOf(certificate, "a certificate") : undefined;
+        cert = certBytes ? attributed("certificate", undefined, () => parseCertificate(certBytes)) : undefined;
         if (cert) own.push(cert);
       } else {
         if (!key) throw new PortalError("no-key", "load a private key first");
@@ -398,14 +411,18 @@ export const ops = {
       const props = propertiesOf(message);
       let cert = certs.get("verify");
       if (message.certificate) {
-        cert = parseCertificate(await bytesOf(message.certificate, "a certificate"));
+        const bytes = await bytesOf(message.certificate, "a certificate");
+        cert = attributed("certificate", undefined, () => parseCertificate(bytes));
         own.push(cert);
       } else if (message.certificate === null) {
         cert = undefined;
       }
       const anchors = [];
-      for (const bundle of message.trusted || []) {
-        const all = attempt("not-a-certificate", () => certificates.Certificate.parseAll(bundle));
+      for (const [index, given] of (message.trusted || []).entries()) {
+        const bundle = await bytesOf(given, "a trusted certificate");
+        const all = attributed("trusted", index, () =>
+          attempt("not-a-certificate", () => certificates.Certificate.parseAll(bundle)),
+        );
         own.push(...all);
         anchors.push(...all);
       }
@@ -461,10 +478,10 @@ export function serve(handlers) {
       postMessage({ id, type: "ok", result });
     } catch (error) {
       const failure = error instanceof PortalError ? error : componentError(error, "internal");
-      postMessage({ id, type: "error", code: failure.code, message: failure.message });
+      postMessage({ id, type: "error", code: failure.code, message: failure.message, input: failure.input, index: failure.index });
     }
   };
   postMessage({ id: 0, type: "ready" });
 }
 
-export { slices, stream, progressReporter, reader, ask, privateKey as loadedKey, HASHES, sessions };
+export { slices, stream, progressReporter, reader, ask, privateKey as loadedKey, sessions };

@@ -8,10 +8,10 @@ use std::process::{Command, Output};
 
 use glance_sig_cli::engine::native::Native;
 use glance_sig_cli::engine::wasm::host::ComponentEngine;
-use glance_sig_cli::engine::Engine;
+use glance_sig_cli::engine::{Engine, SignRequest, VerifyRequest};
 use glance_sig_cli::error::CliError;
 use glance_sig_cli::io::image::{ImageData, ImageSource};
-use glance_sig_core::{Diagnosis, HashMethod, SignatureProperties, SignatureVerdict};
+use glance_sig_core::{HashMethod, Report, SignatureProperties};
 
 const CERT_UUID: &str = "7b1f3c52-2b8e-4c27-9d1e-0d6a3e5f4a10";
 /// 2030-01-01T00:00:00Z: inside the test chain's validity (2020..2040).
@@ -64,12 +64,19 @@ fn image(dir: &Path, name: &str) -> PathBuf {
     path
 }
 
-fn run(engine: &str, args: &[&str]) -> Output {
+fn run(engine: &str, args: &[&str], at: &str) -> Output {
     let (sub, rest) = args.split_first().expect("a subcommand");
+    // Both engines judge the certificate at the same instant (the report says when).
+    let at: &[&str] = if *sub == "verify" && !rest.contains(&"--at") {
+        &["--at", at]
+    } else {
+        &[]
+    };
     Command::new(env!("CARGO_BIN_EXE_glance-sig"))
         .arg(sub)
         .args(["--engine", engine])
         .args(rest)
+        .args(at)
         .env("GLANCE_SIG_COMPONENT", component())
         .env_remove("GLANCE_SIG_ENGINE")
         .output()
@@ -82,8 +89,12 @@ fn text(b: &[u8]) -> String {
 
 /// Runs both engines; asserts they agree on exit code, stdout and stderr; returns native's.
 fn both(args: &[&str]) -> Output {
-    let native = run("native", args);
-    let component = run("component", args);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let at = glance_sig_core::time::rfc3339(now);
+    let native = run("native", args, &at);
+    let component = run("component", args, &at);
     assert_eq!(
         native.status.code(),
         component.status.code(),
@@ -118,6 +129,7 @@ fn sign(engine: &str, img: &Path, key: &str, hash: &str, out: &Path) {
             "--cert-uuid",
             CERT_UUID,
         ],
+        "2030-01-01T00:00:00Z",
     );
     assert_eq!(
         o.status.code(),
@@ -501,6 +513,7 @@ fn passphrase_protected_key_signs_in_the_component() {
             "--cert-uuid",
             CERT_UUID,
         ],
+        "2030-01-01T00:00:00Z",
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let props = dir.join("props.json");
@@ -578,26 +591,27 @@ impl ImageSource for Memory {
     }
 }
 
-/// Verifies `image` against `props` with `engine`: the verdict, the diagnosis after a failure,
-/// and how often the data was read.
+/// Verifies `image` against `props` with `engine`: the report, and how often the data was read.
 fn verify_from_memory<E: Engine>(
     engine: &mut E,
     props: &SignatureProperties,
     image: &[u8],
-) -> (SignatureVerdict, Vec<Diagnosis>, usize) {
+) -> (Report, usize) {
     let cert_pem = std::fs::read(data("rsa2048-cert.pem")).expect("certificate");
     let cert = engine
         .certificate(&cert_pem)
         .expect("engine")
         .expect("certificate parses");
     let mut source = Memory::new(image);
-    let verdict = engine.verify(props, &cert, &mut source).expect("verify");
-    let diagnosis = if verdict.explainable() {
-        engine.explain(props, &cert, &mut source).expect("explain")
-    } else {
-        Vec::new()
+    let request = VerifyRequest {
+        properties: props.clone(),
+        certificate: Some(&cert),
+        anchors: &[],
+        at: 1_900_000_000,
+        explain: true,
     };
-    (verdict, diagnosis, source.opened)
+    let report = engine.verify(request, &mut source).expect("verify");
+    (report, source.opened)
 }
 
 /// The engines take image data from any source, not only a file (`verify --image-id` streams
@@ -612,13 +626,15 @@ fn engines_verify_image_data_from_any_source() {
         .private_key(&key_pem, None)
         .expect("engine")
         .expect("key parses");
+    let request = SignRequest {
+        key: &key,
+        certificate: None,
+        hash: HashMethod::Sha256,
+        certificate_uuid: CERT_UUID,
+        at: 1_900_000_000,
+    };
     let props = Native
-        .sign(
-            &key,
-            HashMethod::Sha256,
-            CERT_UUID,
-            &mut Memory::new(&image),
-        )
+        .sign(request, &mut |_| {}, &mut Memory::new(&image))
         .expect("engine")
         .expect("signs");
 
@@ -637,8 +653,97 @@ fn engines_verify_image_data_from_any_source() {
         let wasm = verify_from_memory(&mut component, props, bytes);
         assert_eq!(native, wasm, "the engines agree");
         assert_eq!(native.0.valid, valid, "{native:?}");
-        assert_eq!(native.2, passes, "passes over the data: {native:?}");
+        assert_eq!(native.1, passes, "passes over the data: {native:?}");
     }
-    let (_, diagnosis, _) = verify_from_memory(&mut component, &props, &tampered);
-    assert!(!diagnosis.is_empty(), "a change in the data is explained");
+    let (report, _) = verify_from_memory(&mut component, &props, &tampered);
+    assert!(!report.diagnosis.is_empty(), "a change in the data is explained");
+}
+
+/// Signs `img` with `key` for the trust tests; returns the properties file.
+fn signed_properties(dir: &Path, img: &Path, key: &str) -> PathBuf {
+    let o = run(
+        "native",
+        &["sign", "--image", s(img), "--key", fixture(key), "--cert-uuid", CERT_UUID],
+        "2030-01-01T00:00:00Z",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let props = dir.join(format!("{key}.props.json"));
+    std::fs::write(&props, &o.stdout).expect("props");
+    props
+}
+
+/// "Valid" says who signed and whether anyone vouches for them: a self-signed certificate
+/// that is no anchor is not trusted (exit 0 unless --require-trust), a chain to an anchor
+/// is, an expired anchor is not; both engines say it alike.
+#[test]
+fn trust_is_part_of_every_verdict() {
+    let dir = scratch("trust");
+    let img = image(&dir, "image.raw");
+    let self_signed = signed_properties(&dir, &img, "p384-key.pem");
+    let chained = signed_properties(&dir, &img, "chain-leaf-key.pem");
+    let verify = |props: &Path, cert: &str, extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            "--image",
+            s(&img),
+            "--cert",
+            fixture(cert),
+            "--properties",
+            s(props),
+        ];
+        args.extend_from_slice(extra);
+        both(&args)
+    };
+    let trust_of = |o: &Output| -> serde_json::Value {
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("json")["trust"].clone()
+    };
+
+    // A self-signed "anyone" certificate, no anchors: valid, but said to be unproven.
+    let o = verify(&self_signed, "p384-cert.pem", &["--at", "2030-01-01T00:00:00Z"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = text(&o.stdout);
+    assert!(out.starts_with("✔ Signature valid"), "{out}");
+    assert!(out.contains("authenticity NOT established"), "{out}");
+    assert!(out.contains("SHA-256 fingerprint"), "{out}");
+    let o = verify(
+        &self_signed,
+        "p384-cert.pem",
+        &["--at", "2030-01-01T00:00:00Z", "--require-trust"],
+    );
+    assert_eq!(o.status.code(), Some(1), "--require-trust refuses it");
+    let o = verify(
+        &self_signed,
+        "p384-cert.pem",
+        &["--at", "2030-01-01T00:00:00Z", "--json"],
+    );
+    assert_eq!(trust_of(&o)["code"], "no-trust-anchor");
+    assert_eq!(trust_of(&o)["established"], false);
+
+    // The same certificate against an anchor that did not issue it: refused, as Nova does.
+    let root = fixture("chain-root.pem");
+    let o = verify(
+        &self_signed,
+        "p384-cert.pem",
+        &["--at", "2030-01-01T00:00:00Z", "--trusted", root, "--json"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(trust_of(&o)["code"], "not-anchored");
+
+    // A chain to the anchor: trusted, also with --require-trust.
+    let inter = fixture("chain-inter.pem");
+    let anchors = ["--trusted", root, "--trusted", inter];
+    let mut args = vec!["--at", "2030-01-01T00:00:00Z", "--require-trust"];
+    args.extend_from_slice(&anchors);
+    let o = verify(&chained, "chain-leaf.pem", &args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    let out = text(&o.stdout);
+    assert!(out.contains("chains to the trusted certificate CN=Test Root"), "{out}");
+
+    // 2041: the anchors are past their dates; Nova refuses, and trust is not established.
+    let mut args = vec!["--at", "2041-06-01T00:00:00Z", "--json"];
+    args.extend_from_slice(&anchors);
+    let o = verify(&chained, "chain-leaf.pem", &args);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(trust_of(&o)["established"], false);
+    assert_eq!(trust_of(&o)["code"], "not-anchored");
 }

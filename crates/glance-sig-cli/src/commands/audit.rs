@@ -519,26 +519,4 @@ mod tests {
         assert!(text.contains("fix: sign it"), "{text}");
         assert!(text.contains("a very long image name …"), "{text}");
     }
-
-    #[test]
-    fn property_values_are_judged_without_a_certificate() {
-        let props = SignatureProperties {
-            signature: Some("not base64!".into()),
-            hash_method: Some("sha256".into()),
-            key_type: Some("ECC_SECT571K1".into()),
-            certificate_uuid: Some("x".into()),
-        };
-        let codes: Vec<&str> = property_rejections(&props)
-            .iter()
-            .map(Rejection::code)
-            .collect();
-        assert_eq!(
-            codes,
-            vec![
-                "invalid-base64",
-                "invalid-hash-method",
-                "binary-curve-removed"
-            ]
-        );
-    }
 }

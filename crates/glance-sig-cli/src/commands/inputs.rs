@@ -36,6 +36,9 @@ pub fn certificate<E: Engine>(engine: &mut E, path: &Path) -> Result<E::Cert, Cl
         .map_err(|e| malformed("certificate", path, e, None))
 }
 
+/// Reads a Barbican secret's certificate bytes by id.
+pub type SecretReader<'a> = &'a mut dyn FnMut(&str) -> Result<Vec<u8>, CliError>;
+
 /// The trust anchors: each a file (every certificate in it), or a Barbican secret id read with
 /// `barbican` (for `verify --image-id`; `None` elsewhere).
 ///
@@ -45,7 +48,7 @@ pub fn certificate<E: Engine>(engine: &mut E, path: &Path) -> Result<E::Cert, Cl
 pub fn trusted<E: Engine>(
     engine: &mut E,
     anchors: &[String],
-    mut barbican: Option<&mut dyn FnMut(&str) -> Result<Vec<u8>, CliError>>,
+    mut barbican: Option<SecretReader<'_>>,
 ) -> Result<Vec<E::Cert>, CliError> {
     let mut out = Vec::new();
     for anchor in anchors.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {

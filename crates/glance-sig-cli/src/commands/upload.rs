@@ -26,16 +26,15 @@ use std::path::Path;
 use std::thread;
 use std::time::SystemTime;
 
-use glance_sig_core::{Certificate, PrivateKey, Signer};
+use glance_sig_core::{Certificate, PrivateKey};
 use openstack_proto::diskformat;
 use openstack_proto::glance::{self, Image, NewImage};
 use openstack_proto::signature::SignatureProperties as ProtoSignature;
 use openstack_proto::upload_plan::{Cause, Next, Step, UploadOutcome, UploadPlan};
 use openstack_proto::Request;
-use rand_core::OsRng;
 use serde_json::json;
 
-use super::inputs;
+use super::{inputs, sign};
 use crate::args::cloud::UploadArgs;
 use crate::cloud::certstore;
 use crate::cloud::cleanup;
@@ -43,6 +42,8 @@ use crate::cloud::error::{Cleanup, CloudError};
 use crate::cloud::session::{unix_now, Session};
 use crate::cloud::transport::TransportError;
 use crate::engine::native::Native;
+use crate::engine::{Engine, SignRequest};
+use crate::io::image::ImageFile;
 use crate::error::CliError;
 use crate::exit::Outcome;
 // `input::` as this file said before the move, so that its body stays as it was.
@@ -112,13 +113,6 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
     let mut session = Session::connect(&args.cloud)?;
     let (uuid, certificate, source) =
         certificate_in_barbican(&session, args, &key, local_cert, now)?;
-    if now > certificate.not_after() {
-        eprintln!(
-            "glance-sig: warning: the certificate expired at {}; Glance still accepts the \
-             signature, Nova with trusted certificates refuses it",
-            input::rfc3339(certificate.not_after())
-        );
-    }
 
     // The create request is checked now (property names), not after a long signing pass.
     let mut new_image = NewImage::new(&name, &disk_format, &args.container_format);
@@ -131,12 +125,22 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
         .create_image(&new_image)
         .map_err(|e| CliError::Usage(format!("--property: {e}")))?;
 
-    // 3. The signing pass.
-    let mut signer = Signer::new(&key, args.keys.hash_method);
-    input::stream_image(&args.image, "signing", |chunk| signer.update(chunk))?;
-    let props = signer
-        .finish_properties(&mut OsRng, &uuid)
-        .map_err(|e| CliError::Sign(e.to_string()))?;
+    // 3. The signing pass: the core's signing session (the key against the certificate, its
+    //    dates as Nova judges them, then the signature).
+    let request = SignRequest {
+        key: &key,
+        certificate: Some(&certificate),
+        hash: args.keys.hash_method,
+        certificate_uuid: &uuid,
+        at: now,
+    };
+    let props = Native
+        .sign(
+            request,
+            &mut |note| eprintln!("glance-sig: warning: {}", note.message),
+            &mut ImageFile::new(&args.image),
+        )?
+        .map_err(|refusal| sign::refused(refusal, &args.keys.key, args.keys.cert.as_deref()))?;
     stamp.check_unchanged(&args.image)?;
     let signature = proto_signature(&props)?;
 
@@ -273,7 +277,7 @@ fn sniff_disk_format(path: &Path) -> std::io::Result<&'static str> {
 /// A fresh random (version 4) uuid for the new image.
 fn new_image_id() -> Result<String, CliError> {
     let mut random = [0u8; 16];
-    rand_core::RngCore::try_fill_bytes(&mut OsRng, &mut random)
+    rand_core::RngCore::try_fill_bytes(&mut rand_core::OsRng, &mut random)
         .map_err(|e| CliError::Sign(format!("no randomness for the image id: {e}")))?;
     Ok(glance::image_id_from_random(random))
 }
