@@ -1,7 +1,10 @@
 // The benchmark's worker (bench/portal-bench.mjs): the portal's own operations (ops.js) and
 // the benchmark's. bench/portal.sh copies this file next to ops.js in a copy of dist/worker/;
 // nothing here ships with the portal.
-import { DEFAULT_SLICE, HASHES, PortalError, ask, dispose, loadedKey, ops, reader, serve, sessions, slices } from "./ops.js";
+import { DEFAULT_SLICE, PortalError, ask, component, dispose, loadedKey, ops, reader, serve, sessions, slices } from "./ops.js";
+
+// The hash method as the component reads its name (as ops.js's `sign` does).
+const properties = component.properties ?? component["openstack:image-signature/properties@0.2.0"];
 
 const bench = {
   // The component's in-memory rate: one zero-filled chunk of `sliceSize` fed `total` bytes'
@@ -10,7 +13,7 @@ const bench = {
   // the in-memory baseline.
   async "bench-update"({ hashMethod, sliceSize, total }) {
     if (!loadedKey) throw new PortalError("no-key", "load or generate a key first");
-    const hash = HASHES[hashMethod] || "sha256";
+    const hash = properties.parseHashMethod(String(hashMethod || "SHA-256"));
     const chunk = new Uint8Array(sliceSize || DEFAULT_SLICE);
     const signing = sessions.Signing.start(loadedKey, undefined, hash, "bench", BigInt(Math.floor(Date.now() / 1000)));
     const started = performance.now();
