@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Benchmarks the portal's signing path in Chromium: hashing + signing a 1 GiB and a 4 GiB file
-# in the portal's worker (the jco-transpiled component, files read in Blob slices), against
-# the component's in-memory hash rate in the same browser. Prints a table.
+# in the portal's worker code (the jco-transpiled component, files read in Blob slices), against
+# the component's in-memory rate in the same browser (one zero chunk fed repeatedly to a signing
+# session). Prints a table.
 #
 #   bench/portal.sh                  1 GiB and 4 GiB
 #   BENCH_SIZES_GIB="1" bench/portal.sh
 #   BENCH_SLICES="4,8,16" bench/portal.sh   compare slice sizes (MiB)
 #
 # Files are random bytes under bench/out/portal/ (gitignored), made once and reused.
-# Needs a built portal (scripts/portal/build.sh) and Chromium (scripts/portal/setup.sh).
+# Needs a built portal (scripts/portal/build.sh) and Chromium (scripts/portal/setup.sh). The
+# benchmark's worker (bench/bench-worker.js: the portal's ops.js plus timing operations) goes
+# into a copy of dist/ (bench/out/portal/dist), never into dist/ itself.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,7 +33,12 @@ for gib in ${BENCH_SIZES_GIB:-1 4}; do
   files+=("$file")
 done
 
-node "$repo/scripts/portal/serve.mjs" --root "$repo/dist" --port "$port" >"$out/serve.log" 2>&1 &
+served=$out/dist
+rm -rf "$served"
+cp -r "$repo/dist" "$served"
+cp "$here/bench-worker.js" "$served/worker/bench-worker.js"
+
+node "$repo/scripts/portal/serve.mjs" --root "$served" --port "$port" >"$out/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done

@@ -10,6 +10,10 @@
 #                         scripts/component/build.sh). The same files, byte for byte; only
 #                         the shim's bare import specifiers are pointed at ./shim/.
 #   PORTAL_CONFIG         a config.json to deploy instead of web/config.json.
+#   PORTAL_FEATURES       cargo features of glance-sig-portal. Default: none, the portal to
+#                         ship. tests/portal/run.sh builds its own with `test-hooks`
+#                         (?debug=tamper); a build without it is checked to hold no hook.
+#   PORTAL_DIST           the output directory (default dist/; the test build goes elsewhere).
 # Run scripts/portal/setup.sh first (pinned trunk, wasm-bindgen-cli, binaryen, chromium).
 set -euo pipefail
 
@@ -17,6 +21,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 component=${PORTAL_COMPONENT_DIR:-$repo/web/component/dist}
 config=${PORTAL_CONFIG:-$repo/web/config.json}
+features=${PORTAL_FEATURES:-}
+dist=${PORTAL_DIST:-$repo/dist}
 staged=$repo/web/.generated/component
 
 say() { printf 'portal-build: %s\n' "$*" >&2; }
@@ -52,13 +58,20 @@ say "component: $(basename "$main") from $component ($(du -sh "$staged" | cut -f
 
 # --- the app ---------------------------------------------------------------------------------
 start=$SECONDS
-(cd "$repo" && trunk build --release --config Trunk.toml)
-say "trunk build --release: $((SECONDS - start)) s"
+(cd "$repo" && trunk build --release --config Trunk.toml --dist "$dist" ${features:+--features "$features"})
+say "trunk build --release${features:+ --features $features} -> $dist: $((SECONDS - start)) s"
 
-dist=$repo/dist
 cp "$config" "$dist/config.json"
 # The Content-Security-Policy from the deployed config.json: connect-src lists only the
 # cloud endpoints there.
 node "$here/csp.mjs" --write-meta "$dist/index.html" "$dist/config.json"
 wasm=$(ls "$dist"/*.wasm | head -1)
+# The portal users get has no test hook: not one "tamper" in the app's wasm and JavaScript.
+case ",$features," in
+  *,test-hooks,*) say "test hooks built in (feature test-hooks): not a portal to ship" ;;
+  *)
+    hooks=$(grep -il tamper "$dist"/*.wasm "$dist"/*.js "$dist"/worker/*.js 2>/dev/null || true)
+    [ -z "$hooks" ] || die "test hooks in a build without test-hooks: $hooks"
+    ;;
+esac
 say "dist/: $(du -sh "$dist" | cut -f1); app wasm $(stat -c %s "$wasm") bytes ($(gzip -c "$wasm" | wc -c) gzip)"

@@ -78,7 +78,9 @@ describe("portal over https", () => {
       );
     });
 
-    const response = await page.goto(PORTAL_HTTPS);
+    // This is the shipped build (dist/): it has no test hooks, so ?debug=tamper changes
+    // nothing, and the upload below is verified, not refused.
+    const response = await page.goto(`${PORTAL_HTTPS}?debug=tamper`);
     assert.equal(response.status(), 200);
     assert.equal(new URL(page.url()).protocol, "https:");
     const securityDetails = await response.securityDetails();
@@ -94,6 +96,8 @@ describe("portal over https", () => {
     await waitFor(page, '#worker-status[data-status="ready"]', { timeout: 60_000 });
     await signIn(page);
     assert.match(await page.innerText("#session-user"), /demo in project demo/);
+    await page.waitForSelector("#sign-panel");
+    assert.equal(await page.$("#tamper-warning"), null, "no test hook in the shipped build");
     await loadKey(page, rsa.key);
     const certUuid = await storeCertificate(page, rsa.cert);
     made.secrets.push(certUuid);

@@ -2,7 +2,7 @@
 // request capture, key fixtures made with openssl, and direct API calls to check what the
 // cloud holds.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, openSync, closeSync, writeSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, openSync, closeSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,11 @@ import { createRequire } from "node:module";
 const require = createRequire(new URL("../../web/package.json", import.meta.url));
 const { chromium } = require("playwright-core");
 
+// The portal built with the test hooks (tests/portal/run.sh: target/portal-test/).
 export const PORTAL = process.env.PORTAL_URL || "http://127.0.0.1:8080/";
+// The directory PORTAL is served from (run.sh: a fresh copy of the test build in
+// target/portal-served/): the trust tests give its config.json trusted certificates.
+export const PORTAL_DIR = process.env.PORTAL_DIR || new URL("../../target/portal-served/", import.meta.url).pathname;
 export const HOST_OK = process.env.PORTAL_HOST_URL || "http://127.0.0.1:8081/";
 export const HOST_BAD = process.env.PORTAL_BAD_HOST_URL || "http://127.0.0.1:8082/";
 export const AUTH_URL = process.env.OS_AUTH_URL || "http://127.0.0.1:5000/v3";
@@ -73,8 +77,8 @@ export async function waitFor(page, selector, { timeout = 30_000, explain = [] }
 }
 
 /** Waits until the portal's worker has loaded the component. */
-export async function openPortal(page, query = "") {
-  await page.goto(PORTAL + query);
+export async function openPortal(page, query = "", base = PORTAL) {
+  await page.goto(base + query);
   await waitFor(page, '#worker-status[data-status="ready"]', { timeout: 60_000 });
 }
 
@@ -149,6 +153,67 @@ export function keyPair(dir, name, { type = "rsa", passphrase } = {}) {
   }
   const der = openssl(["pkey", "-in", plainKey, "-outform", "DER"]);
   return { key, cert, plainKey, der, pem: readFileSync(key, "utf8"), plainPem: readFileSync(plainKey, "utf8") };
+}
+
+const CA_EXTENSIONS = ["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"];
+
+/**
+ * A certificate authority for the trust tests: an EC P-384 key and a self-signed CA
+ * certificate (basicConstraints CA:TRUE, keyUsage keyCertSign, as Nova requires of an issuer).
+ * `expired`: valid 2020-01-01 to 2021-01-01 only (made with `openssl ca`, which takes dates).
+ */
+export function certificateAuthority(dir, name, { expired = false } = {}) {
+  const key = join(dir, `${name}.key.pem`);
+  const cert = join(dir, `${name}.cert.pem`);
+  const subject = `/CN=${RUN} ${name}`;
+  openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384", "-out", key]);
+  if (!expired) {
+    openssl(["req", "-new", "-x509", "-key", key, "-out", cert, "-days", "30", "-subj", subject, ...CA_EXTENSIONS]);
+  } else {
+    const db = join(dir, `${name}-db`);
+    mkdirSync(db, { recursive: true });
+    writeFileSync(join(db, "index.txt"), "");
+    writeFileSync(join(db, "serial"), "01\n");
+    const config = join(db, "ca.cnf");
+    writeFileSync(config, [
+      "[ca]", "default_ca = ca_default",
+      "[ca_default]", `dir = ${db}`, "database = $dir/index.txt", "new_certs_dir = $dir",
+      "serial = $dir/serial", "default_md = sha256", "policy = any", "unique_subject = no",
+      "[any]", "commonName = supplied",
+      "[v3_ca]", "basicConstraints = critical,CA:TRUE", "keyUsage = critical,keyCertSign,cRLSign",
+      "subjectKeyIdentifier = hash", "",
+    ].join("\n"));
+    const csr = join(db, "ca.csr");
+    openssl(["req", "-new", "-key", key, "-out", csr, "-subj", subject]);
+    openssl(["ca", "-batch", "-config", config, "-selfsign", "-keyfile", key, "-in", csr, "-out", cert,
+      "-startdate", "20200101000000Z", "-enddate", "20210101000000Z", "-extensions", "v3_ca", "-notext"]);
+  }
+  return { key, cert, pem: readFileSync(cert, "utf8"), subject: subject.slice(1) };
+}
+
+/** An EC P-384 key and a leaf certificate for it issued by `ca` (valid for 30 days from now). */
+export function issue(dir, ca, name) {
+  const key = join(dir, `${name}.key.pem`);
+  const csr = join(dir, `${name}.csr`);
+  const cert = join(dir, `${name}.cert.pem`);
+  const ext = join(dir, `${name}.ext`);
+  openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384", "-out", key]);
+  openssl(["req", "-new", "-key", key, "-out", csr, "-subj", `/CN=${RUN} ${name}`]);
+  writeFileSync(ext, "basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\n");
+  openssl(["x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-out", cert,
+    "-days", "30", "-sha256", "-extfile", ext]);
+  return { key, cert, pem: readFileSync(cert, "utf8") };
+}
+
+/** The SHA-256 fingerprint of a certificate, as the report writes it (`AB:CD:...`). */
+export function fingerprint(certPath) {
+  const out = openssl(["x509", "-in", certPath, "-noout", "-fingerprint", "-sha256"], { encoding: "utf8" });
+  return out.trim().split("=")[1];
+}
+
+/** An ECDSA P-384 signature of `dataPath` with SHA-256 as Glance reads it: base64 of the DER. */
+export function ecdsaSignature(keyPath, dataPath) {
+  return openssl(["dgst", "-sha256", "-sign", keyPath, dataPath]).toString("base64");
 }
 
 /** A file of `size` random bytes (written in 1 MiB pieces). */
@@ -299,6 +364,45 @@ export async function glance(tok, method, path, body, headers = {}) {
     json = null;
   }
   return { status: response.status, json, text };
+}
+
+/** Stores a PEM certificate in Barbican as castellan reads it (as the portal does); its id. */
+export async function storeCertificateSecret(tok, name, pem) {
+  const response = await fetch(`${tok.barbican}/v1/secrets`, {
+    method: "POST",
+    headers: { "X-Auth-Token": tok.value, "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({
+      name,
+      secret_type: "certificate",
+      payload_content_type: "application/octet-stream",
+      payload_content_encoding: "base64",
+      payload: Buffer.from(pem).toString("base64"),
+    }),
+  });
+  if (response.status !== 201) throw new Error(`Barbican: HTTP ${response.status} ${await response.text()}`);
+  const { secret_ref: ref } = await response.json();
+  return ref.split("/").pop();
+}
+
+/**
+ * An image signed with an ECDSA P-384 key (openssl), created with all four properties and
+ * uploaded, so that Glance verifies it on upload. Returns its id.
+ */
+export async function uploadSignedImage(tok, name, dataPath, keyPath, certificateUuid) {
+  const created = await glance(tok, "POST", "/v2/images",
+    JSON.stringify({
+      name, disk_format: "raw", container_format: "bare",
+      img_signature: ecdsaSignature(keyPath, dataPath),
+      img_signature_hash_method: "SHA-256",
+      img_signature_key_type: "ECC_SECP384R1",
+      img_signature_certificate_uuid: certificateUuid,
+    }),
+    { "Content-Type": "application/json" });
+  if (created.status !== 201) throw new Error(`Glance create: HTTP ${created.status} ${created.text}`);
+  const put = await glance(tok, "PUT", `/v2/images/${created.json.id}/file`, readFileSync(dataPath),
+    { "Content-Type": "application/octet-stream" });
+  if (put.status !== 204) throw new Error(`Glance upload (it verifies the signature): HTTP ${put.status} ${put.text}`);
+  return created.json.id;
 }
 
 export async function imagesNamed(tok, name) {

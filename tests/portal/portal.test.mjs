@@ -5,8 +5,15 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import {
   RUN,
+  PORTAL_DIR,
+  certificateAuthority,
+  fingerprint,
+  issue,
+  storeCertificateSecret,
+  uploadSignedImage,
   HOST_OK,
   HOST_BAD,
   PORTAL,
@@ -25,6 +32,7 @@ import {
   signIn,
   storeCertificate,
   token,
+  waitFor,
   unscopedToken,
   workDir,
 } from "./lib.mjs";
@@ -167,8 +175,9 @@ describe("portal", () => {
   test("tampered upload (debug=tamper): Glance refuses it, the portal says so, the image is gone", async () => {
     const { page, requests } = await browser();
     await openPortal(page, "?debug=tamper");
-    await page.waitForSelector("#tamper-warning").catch(() => {});
     await signIn(page);
+    // The test build (feature test-hooks) shows the hook is on.
+    await waitFor(page, "#tamper-warning", { timeout: 10_000 });
     await loadKey(page, rsa.key);
     await storeCertificate(page, rsa.cert);
     await page.waitForSelector('#key-match[data-match="true"]');
@@ -216,8 +225,25 @@ describe("portal", () => {
     await page.fill("#verify-image-id", signedImageId);
     await page.click("#verify-run");
     const verdict = await page.waitForSelector("#verdict", { timeout: 60_000 });
-    assert.equal(await verdict.getAttribute("data-valid"), "true", await verdict.innerText());
-    assert.match(await verdict.innerText(), /signature valid/);
+    const text = await verdict.innerText();
+    assert.equal(await verdict.getAttribute("data-valid"), "true", text);
+    assert.match(text, /signature valid/);
+    // No trusted certificate in this portal's config.json: valid, but who signed is not
+    // established, and the verdict says so (amber, not the green of an established signer).
+    assert.equal(await page.getAttribute("#trust-config", "data-anchors"), "0");
+    assert.equal(await verdict.getAttribute("data-trust"), "not-established");
+    assert.equal(await verdict.getAttribute("data-trust-code"), "no-trust-anchor");
+    assert.match(await verdict.getAttribute("class"), /\bwarn\b/);
+    assert.match(await page.innerText("#verdict-trust"), /Authenticity NOT established: the image was signed with the key of certificate CN=portal-e2e-\S+ rsa/);
+    // The certificate, the checks and the RSA-PSS salt, as the CLI prints them.
+    assert.equal(await page.getAttribute("#verdict-certificate", "data-fingerprint"), fingerprint(rsa.cert));
+    assert.match(await page.innerText("#verdict-certificate"), new RegExp(`CN=${RUN} rsa`));
+    assert.equal(await page.locator('#verdict-checks li[data-passed="true"]').count(), 7);
+    assert.equal(await page.getAttribute("#verdict-pss", "data-salt"), "222");
+    assert.equal(await page.$("#verdict-chain"), null, "no chain without trusted certificates");
+    const cliText = await page.$eval("#verdict-text pre", (e) => e.textContent);
+    assert.match(cliText, /^✔ Signature valid: RSA-PSS with SHA-256, certificate CN=/);
+    assert.match(cliText, /! Trust: authenticity NOT established/);
   });
 
   test("verify in the browser: data changed after signing is reported as not valid", async () => {
@@ -239,7 +265,7 @@ describe("portal", () => {
       { "Content-Type": "application/openstack-images-v2.1-json-patch" });
     assert.equal(patched.status, 200, patched.text);
 
-    const { page } = await browser();
+    const { page, requests } = await browser();
     await openPortal(page);
     await signIn(page);
     await page.click("#tab-verify");
@@ -248,6 +274,34 @@ describe("portal", () => {
     const verdict = await page.waitForSelector("#verdict", { timeout: 60_000 });
     assert.equal(await verdict.getAttribute("data-valid"), "false", await verdict.innerText());
     assert.match(await verdict.innerText(), /NOT valid/);
+    assert.equal(await verdict.getAttribute("data-error-code"), "signature-mismatch");
+    assert.equal(await verdict.getAttribute("data-trust-code"), "signature-not-valid");
+    assert.match(await page.innerText("#verdict-error"), /Glance\/Nova would answer: Signature verification failed/);
+    assert.match(await page.innerText("#verdict-fix"), /^Fix: /);
+    // The explanation pass: the image was downloaded a second time, and the likely cause named.
+    const downloads = requests.filter((r) => r.method() === "GET" && r.url().endsWith(`/v2/images/${id}/file`));
+    assert.equal(downloads.length, 2, "one download to verify, one to explain");
+    assert.equal(await page.getAttribute("#verdict-diagnosis li", "data-code"), "data-changed");
+    assert.match(await page.innerText("#verdict-diagnosis"), /Likely cause/);
+  });
+
+  test("verify in the browser: an unsigned image gets the report, with nothing downloaded", async () => {
+    const unsigned = await glance(api, "POST", "/v2/images",
+      JSON.stringify({ name: `${RUN}-verify-unsigned`, disk_format: "raw", container_format: "bare" }),
+      { "Content-Type": "application/json" });
+    const { page, requests } = await browser();
+    await openPortal(page);
+    await signIn(page);
+    await page.click("#tab-verify");
+    await page.fill("#verify-image-id", unsigned.json.id);
+    await page.click("#verify-run");
+    const verdict = await page.waitForSelector("#verdict", { timeout: 60_000 });
+    const text = await verdict.innerText();
+    assert.equal(await verdict.getAttribute("data-valid"), "false", text);
+    assert.equal(await verdict.getAttribute("data-error-code"), "missing-property", text);
+    assert.match(text, /img_signature/);
+    assert.equal(await page.locator('#verdict-checks li[data-passed="false"]').count(), 1);
+    assert.equal(requests.filter((r) => r.url().endsWith("/file")).length, 0, "no download");
   });
 
   test("catalog: signed, partially signed and unsigned images, with advice", async () => {
@@ -269,11 +323,16 @@ describe("portal", () => {
     assert.equal(await row(partial.json.id).getAttribute("data-class"), "partial");
     const partialText = await row(partial.json.id).innerText();
     assert.match(partialText, /missing img_signature_key_type, img_signature_certificate_uuid/);
-    assert.match(partialText, /refuses to boot/);
+    assert.match(partialText, /Nova refuses to boot it/);
     assert.match(await row(unsigned.json.id).innerText(), /verify_glance_signatures/);
-    // "Verify in browser" from the catalog.
+    // "Verify in browser" from the catalog, for every image: the partial one gets its report.
+    await row(partial.json.id).locator("button.verify").click();
+    let verdict = await page.waitForSelector("#verdict[data-error-code]", { timeout: 60_000 });
+    assert.equal(await verdict.getAttribute("data-error-code"), "missing-property", await verdict.innerText());
+    await page.click("#tab-catalog");
+    await page.waitForSelector("#catalog-table");
     await row(signedImageId).locator("button.verify").click();
-    const verdict = await page.waitForSelector("#verdict", { timeout: 60_000 });
+    verdict = await page.waitForSelector('#verdict[data-valid="true"]', { timeout: 60_000 });
     assert.equal(await verdict.getAttribute("data-valid"), "true");
   });
 
@@ -400,5 +459,93 @@ describe("portal", () => {
     assert.equal(result.blocked, true, "fetch to an unlisted origin is blocked");
     assert.equal(result.inline, false, "inline scripts do not run");
     assert.ok(result.violations.includes("connect-src"), JSON.stringify(result.violations));
+  });
+});
+
+// Trust in the portal: trusted certificates in the served portal's config.json (PORTAL_DIR,
+// which serve.mjs reads on each request), written here after the tests above, which expect
+// none, and put back afterwards.
+describe("trust", () => {
+  const trustDir = workDir();
+  const ca = certificateAuthority(trustDir, "ca");
+  const expiredCa = certificateAuthority(trustDir, "expired-ca", { expired: true });
+  const anchored = issue(trustDir, ca, "anchored");
+  const underExpired = issue(trustDir, expiredCa, "under-expired");
+  const selfSigned = keyPair(trustDir, "self-signed", { type: "ec" });
+  const data = randomFile(join(trustDir, "trust.img"), 256 * 1024 + 3);
+  const images = {};
+  const configPath = join(PORTAL_DIR, "config.json");
+  let originalConfig;
+
+  before(async () => {
+    api = api || (await token());
+    const uuid = {};
+    for (const [name, pem] of [["ca", ca.pem], ["anchored", anchored.pem], ["under-expired", underExpired.pem],
+      ["self-signed", readFileSync(selfSigned.cert, "utf8")]]) {
+      uuid[name] = await storeCertificateSecret(api, `${RUN} ${name}`, pem);
+    }
+    images.anchored = await uploadSignedImage(api, `${RUN}-trust-anchored`, data, anchored.key, uuid.anchored);
+    images.underExpired = await uploadSignedImage(api, `${RUN}-trust-expired-ca`, data, underExpired.key, uuid["under-expired"]);
+    images.selfSigned = await uploadSignedImage(api, `${RUN}-trust-self-signed`, data, selfSigned.plainKey, uuid["self-signed"]);
+    // The CA from Barbican (by id, fetched with the user's token), the expired CA inline.
+    originalConfig = readFileSync(configPath, "utf8");
+    const config = JSON.parse(originalConfig);
+    config.trusted_certificate_ids = [uuid.ca];
+    config.trusted_certificates = [expiredCa.pem];
+    writeFileSync(configPath, JSON.stringify(config, null, 2) + "\n");
+  });
+
+  after(() => {
+    if (originalConfig !== undefined) writeFileSync(configPath, originalConfig);
+  });
+
+  async function verifyWithAnchors(imageId) {
+    const { page } = await browser();
+    await openPortal(page);
+    await signIn(page);
+    await page.click("#tab-verify");
+    assert.equal(await page.getAttribute("#trust-config", "data-anchors"), "2");
+    await page.fill("#verify-image-id", imageId);
+    await page.click("#verify-run");
+    const verdict = await page.waitForSelector("#verdict", { timeout: 60_000 });
+    const attr = async (name) => verdict.getAttribute(name);
+    return { page, verdict, attr, text: await verdict.innerText() };
+  }
+
+  test("a certificate that chains to a trusted CA (from Barbican): authenticity established", async () => {
+    const { page, attr, text } = await verifyWithAnchors(images.anchored);
+    assert.equal(await attr("data-valid"), "true", text);
+    assert.equal(await attr("data-trust"), "established", text);
+    assert.equal(await attr("data-trust-code"), "chains-to-anchor");
+    assert.match(await attr("class"), /\bok\b/);
+    assert.match(await page.innerText("#verdict-trust"), new RegExp(`Authenticity established: signed by CN=${RUN} anchored .*chains to the trusted certificate CN=${RUN} ca`));
+    assert.equal(await page.getAttribute("#verdict-chain", "data-valid"), "true");
+    assert.deepEqual(await page.$$eval("#verdict-chain ol.chain li", (items) => items.map((i) => i.textContent)),
+      [`CN=${RUN} anchored`, `CN=${RUN} ca`]);
+    assert.equal(await page.getAttribute("#verdict-certificate", "data-fingerprint"), fingerprint(anchored.cert));
+    assert.match(await page.innerText("#verdict-certificate"), new RegExp(`Issuer\\s+CN=${RUN} ca`));
+  });
+
+  test("a self-signed certificate not among the trusted ones: signature valid, authenticity NOT established", async () => {
+    const { page, attr, text } = await verifyWithAnchors(images.selfSigned);
+    assert.equal(await attr("data-signature-valid"), "true", text);
+    // With trusted certificates given, the verdict includes Nova's chain validation (as the CLI's).
+    assert.equal(await attr("data-valid"), "false", text);
+    assert.equal(await attr("data-trust"), "not-established");
+    assert.equal(await attr("data-trust-code"), "not-anchored");
+    assert.equal(await attr("data-error-code"), "", "the signature itself is not refused");
+    assert.match(text, /signature valid, but the certificate chain is NOT valid as Nova judges it/);
+    assert.match(await page.innerText("#verdict-trust"), /Authenticity NOT established: certificate CN=\S+ self-signed .*does not chain to a trusted certificate/);
+    assert.equal(await page.getAttribute("#verdict-chain", "data-error-code"), "issuer-not-found");
+  });
+
+  test("a certificate issued by an expired trusted CA: not established, the chain error and the skipped CA shown", async () => {
+    const { page, attr, text } = await verifyWithAnchors(images.underExpired);
+    assert.equal(await attr("data-signature-valid"), "true", text);
+    assert.equal(await attr("data-valid"), "false", text);
+    assert.equal(await attr("data-trust"), "not-established");
+    assert.equal(await page.getAttribute("#verdict-chain", "data-error-code"), "issuer-not-found");
+    assert.match(await page.innerText("#verdict-chain-error"), /Could not locate the signing certificate/);
+    assert.match(await page.innerText("#verdict-chain"), new RegExp(`trusted certificate CN=${RUN} expired-ca cannot issue: outside its valid date range`));
   });
 });

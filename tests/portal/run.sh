@@ -4,12 +4,16 @@
 #   tests/portal/run.sh [node --test options, e.g. --test-name-pattern=tamper]
 #   tests/portal/run.sh --screenshots      retakes docs/portal/*.png instead
 #
-# Builds the portal (scripts/portal/build.sh), starts the cloud (scripts/cloud/stack.sh start)
-# unless it already answers, serves dist/ on 127.0.0.1:8080 (with the CSP header) and the
-# test host page on :8081 (an allowed embedder) and :8082 (a foreign one), and a copy of dist/
-# configured for the https endpoints (target/portal-https/) on :8083, which the stack's TLS
-# front serves as https://127.0.0.1:8443; runs `node --test`, and stops whatever it started.
-# PORTAL_SKIP_BUILD=1 skips the build.
+# Builds the portal twice through scripts/portal/build.sh: the one to ship (dist/, checked to
+# hold no test hook) and the test build with the cargo feature test-hooks (?debug=tamper) in
+# target/portal-test/. Starts the cloud (scripts/cloud/stack.sh start) unless it already
+# answers; serves a fresh copy of the test build (target/portal-served/, whose config.json the
+# trust tests give trusted certificates) on 127.0.0.1:8080 (with the CSP header), the test host
+# page on :8081 (an allowed embedder) and :8082 (a foreign one), and a copy of the shipped
+# dist/ configured for the https endpoints (target/portal-https/) on :8083, which the stack's
+# TLS front serves as https://127.0.0.1:8443 (the https test also shows that build ignores
+# ?debug=tamper); runs `node --test`, and stops whatever it started. PORTAL_SKIP_BUILD=1 skips
+# the builds.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,10 +31,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
+test_dist=$repo/target/portal-test
 if [ "${PORTAL_SKIP_BUILD:-0}" != 1 ]; then
   "$repo/scripts/portal/build.sh"
+  PORTAL_FEATURES=test-hooks PORTAL_DIST="$test_dist" "$repo/scripts/portal/build.sh"
 fi
 [ -f "$repo/dist/index.html" ] || { say "no dist/: run scripts/portal/build.sh"; exit 1; }
+[ -f "$test_dist/index.html" ] || { say "no $test_dist: run PORTAL_FEATURES=test-hooks PORTAL_DIST=$test_dist scripts/portal/build.sh"; exit 1; }
+# The shipped portal holds no test hook; the test build does (or the check proves nothing).
+if grep -il tamper "$repo"/dist/*.wasm "$repo"/dist/*.js "$repo"/dist/worker/*.js; then
+  say "error: test hooks in the shipped dist/ (files above)"; exit 1
+fi
+grep -q tamper "$test_dist"/*.wasm || { say "error: the test build has no test hook"; exit 1; }
+say "dist/ (shipped): no \"tamper\" in its wasm or JavaScript; $test_dist (test-hooks) has the hook"
 
 if "$repo/scripts/cloud/stack.sh" status >/dev/null 2>&1; then
   say "cloud already running: using it"
@@ -50,7 +63,11 @@ serve() { # port root [--no-csp]
   for _ in $(seq 50); do port_free "$port" || return 0; sleep 0.1; done
   say "server on $port did not start"; cat "$logs/serve-$port.log" >&2; exit 1
 }
-serve 8080 "$repo/dist"
+served=$repo/target/portal-served
+rm -rf "$served"
+cp -r "$test_dist" "$served"
+export PORTAL_DIR=$served
+serve 8080 "$served"
 serve 8081 "$here/host" --no-csp
 serve 8082 "$here/host" --no-csp
 

@@ -30,6 +30,13 @@ pub struct PortalConfig {
     /// by `scripts/portal/build.sh` and the server; listed here so one file says it all.
     #[serde(default)]
     pub connect_src: Vec<String>,
+    /// Trust anchors for verification, as Barbican secret ids (or secret refs): fetched with
+    /// the user's token, as the image's certificate is. Nova's `trusted_certificate_ids`.
+    #[serde(default)]
+    pub trusted_certificate_ids: Vec<String>,
+    /// Trust anchors for verification, inline: PEM text, one certificate (or a bundle) each.
+    #[serde(default)]
+    pub trusted_certificates: Vec<String>,
     /// The page's own origin (`window.location.origin`), set at start-up: not part of the file.
     #[serde(skip)]
     pub page_origin: Option<String>,
@@ -42,6 +49,35 @@ pub struct EmbedConfig {
     /// Empty: none.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+}
+
+/// The trusted certificates from `config.json`, for the verification session's anchors (Nova's
+/// chain validation). None: a valid signature proves only that the holder of the image's
+/// certificate key signed, and the verdict says authenticity is not established.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct TrustAnchors {
+    /// Barbican secret ids, fetched with the user's token.
+    pub barbican_ids: Vec<String>,
+    /// PEM texts.
+    pub pems: Vec<String>,
+}
+
+impl TrustAnchors {
+    /// How many entries config.json lists (a PEM bundle counts once).
+    pub fn len(&self) -> usize {
+        self.barbican_ids.len() + self.pems.len()
+    }
+
+    /// Whether config.json lists none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A Barbican secret id from an id or a secret ref (`https://barbican/v1/secrets/<id>`).
+fn secret_id(value: &str) -> &str {
+    let value = value.trim().trim_end_matches('/');
+    value.rsplit('/').next().unwrap_or(value)
 }
 
 /// The origin as CSP compares it (openstack-proto's rule); `None` for what is not http(s).
@@ -64,12 +100,49 @@ impl PortalConfig {
     /// # Errors
     /// The JSON error, in words, when the text is not a configuration.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let config: Self =
+        let value: serde_json::Value =
             serde_json::from_str(text).map_err(|error| format!("config.json: {error}"))?;
+        // The trust anchors in words of their own (serde names neither key nor entry).
+        for key in ["trusted_certificate_ids", "trusted_certificates"] {
+            match value.get(key) {
+                None => {}
+                Some(serde_json::Value::Array(items)) if items.iter().all(|v| v.is_string()) => {}
+                Some(_) => return Err(format!("config.json: {key} must be a list of strings")),
+            }
+        }
+        let config: Self =
+            serde_json::from_value(value).map_err(|error| format!("config.json: {error}"))?;
         if config.auth_url.trim().is_empty() {
             return Err("config.json: auth_url is empty".to_owned());
         }
+        for (i, id) in config.trusted_certificate_ids.iter().enumerate() {
+            if secret_id(id).is_empty() {
+                return Err(format!(
+                    "config.json: trusted_certificate_ids[{i}] is empty: give a Barbican secret id"
+                ));
+            }
+        }
+        for (i, pem) in config.trusted_certificates.iter().enumerate() {
+            if !pem.contains("-----BEGIN CERTIFICATE-----") {
+                return Err(format!(
+                    "config.json: trusted_certificates[{i}] is not a PEM certificate (no \
+                     -----BEGIN CERTIFICATE----- line; write newlines in the JSON string as \\n)"
+                ));
+            }
+        }
         Ok(config)
+    }
+
+    /// The trust anchors verification judges certificates against.
+    pub fn trust_anchors(&self) -> TrustAnchors {
+        TrustAnchors {
+            barbican_ids: self
+                .trusted_certificate_ids
+                .iter()
+                .map(|id| secret_id(id).to_owned())
+                .collect(),
+            pems: self.trusted_certificates.clone(),
+        }
     }
 
     /// Applies the page's query string (`?auth_url=...`), unless the configuration locks it.
@@ -137,18 +210,24 @@ impl PortalConfig {
     }
 }
 
-/// Debug switches read from the page URL (`?debug=tamper`): test hooks only.
+/// Test hooks read from the page URL. Only the portal built with the cargo feature
+/// `test-hooks` (tests/portal/run.sh) has any; the portal scripts/portal/build.sh ships has
+/// none, and ignores the URL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct DebugFlags {
-    /// Flip one byte of the data after signing it, before the upload, so that Glance must
-    /// refuse it (for the end-to-end test of a refused upload).
+    /// `?debug=tamper`: flip one byte of the data after signing it, before the upload, so
+    /// that Glance must refuse it (for the end-to-end test of a refused upload).
+    #[cfg(feature = "test-hooks")]
     pub tamper: bool,
 }
 
 impl DebugFlags {
-    /// From the page's query pairs: `debug=tamper` (comma-separated flags).
+    /// From the page's query pairs: `debug=<flag>,<flag>` (nothing without `test-hooks`).
+    #[cfg_attr(not(feature = "test-hooks"), allow(unused_variables))]
     pub fn from_query(query: &[(String, String)]) -> Self {
+        #[cfg_attr(not(feature = "test-hooks"), allow(unused_mut))]
         let mut flags = Self::default();
+        #[cfg(feature = "test-hooks")]
         for (key, value) in query {
             if key == "debug" {
                 for flag in value.split(',') {
@@ -263,14 +342,68 @@ mod tests {
             .expect("valid")
             .with_query(&query);
         assert_eq!(config.auth_url, "http://keystone:5000/v3");
-        assert!(DebugFlags::from_query(&query).tamper);
-        assert!(!DebugFlags::from_query(&[]).tamper);
+        #[cfg(feature = "test-hooks")]
+        {
+            assert!(DebugFlags::from_query(&query).tamper);
+            assert!(!DebugFlags::from_query(&[]).tamper);
+        }
+        // The shipped portal has no hooks: the URL changes nothing.
+        #[cfg(not(feature = "test-hooks"))]
+        assert_eq!(DebugFlags::from_query(&query), DebugFlags::default());
 
         let mut locked = PortalConfig::parse(CONFIG).expect("valid");
         locked.lock_auth_url = true;
         assert_eq!(
             locked.with_query(&query).auth_url,
             "http://127.0.0.1:5000/v3"
+        );
+    }
+
+    #[test]
+    fn trust_anchors_from_config() {
+        let none = PortalConfig::parse(CONFIG).expect("valid");
+        assert!(none.trust_anchors().is_empty());
+
+        let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        let text = format!(
+            r#"{{"auth_url": "http://127.0.0.1:5000/v3",
+                "trusted_certificate_ids": [" 0f6c2a4e-1111-4222-8333-444455556666 ",
+                    "https://barbican.example/v1/secrets/7a1d9e0c-aaaa-4bbb-8ccc-ddddeeeeffff/"],
+                "trusted_certificates": [{pem:?}]}}"#
+        );
+        let anchors = PortalConfig::parse(&text).expect("valid").trust_anchors();
+        assert_eq!(
+            anchors.barbican_ids,
+            vec![
+                "0f6c2a4e-1111-4222-8333-444455556666".to_owned(),
+                "7a1d9e0c-aaaa-4bbb-8ccc-ddddeeeeffff".to_owned(),
+            ]
+        );
+        assert_eq!(anchors.pems, vec![pem.to_owned()]);
+        assert_eq!(anchors.len(), 3);
+
+        let empty_id = PortalConfig::parse(
+            r#"{"auth_url": "http://k/v3", "trusted_certificate_ids": ["  "]}"#,
+        )
+        .expect_err("an empty id");
+        assert!(
+            empty_id.contains("trusted_certificate_ids[0] is empty"),
+            "{empty_id}"
+        );
+        let not_pem =
+            PortalConfig::parse(r#"{"auth_url": "http://k/v3", "trusted_certificates": ["MIIB"]}"#)
+                .expect_err("not PEM");
+        assert!(
+            not_pem.contains("trusted_certificates[0] is not a PEM certificate"),
+            "{not_pem}"
+        );
+        let not_a_list = PortalConfig::parse(
+            r#"{"auth_url": "http://k/v3", "trusted_certificates": "-----BEGIN CERTIFICATE-----"}"#,
+        )
+        .expect_err("not a list");
+        assert_eq!(
+            not_a_list,
+            "config.json: trusted_certificates must be a list of strings"
         );
     }
 

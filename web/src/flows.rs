@@ -2,7 +2,12 @@
 //! requests built by `openstack-proto`, hands heavy work to the worker, and reports what
 //! happened as [`Action`]s; it changes no state itself.
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use std::collections::BTreeMap;
+
+use glance_sig_core::{IMG_SIGNATURE_CERTIFICATE_UUID, SIGNATURE_PROPERTY_NAMES};
+#[cfg(feature = "test-hooks")]
+use js_sys::Uint8Array;
+use js_sys::{Array, Reflect};
 use openstack_proto::barbican::{self, Barbican};
 use openstack_proto::diskformat;
 use openstack_proto::glance::{self, Glance, ImageQuery, NewImage, Visibility};
@@ -10,21 +15,24 @@ use openstack_proto::image_pager::ImagePager;
 use openstack_proto::keystone::{
     self, ApplicationCredential, Auth, DomainRef, Keystone, ProjectRef, Scope, Token, UserRef,
 };
-use openstack_proto::signature::{SignatureProperties, SigningState};
+use openstack_proto::signature::SignatureProperties;
 use openstack_proto::upload_plan::{Cleanup, Next, Phase, UploadOutcome, UploadPlan};
 use openstack_proto::{ApiError, Method, Request, Secret, AUTH_TOKEN_HEADER};
-use serde_json::Value;
 use wasm_bindgen::JsValue;
-use web_sys::{Blob, File};
+use web_sys::{Blob, File, ReadableStream};
 use yew::UseReducerDispatcher;
 
 use crate::api;
-use crate::config::{DebugFlags, Handover, PortalConfig};
+use crate::config::{DebugFlags, Handover, PortalConfig, TrustAnchors};
 use crate::state::{
     Action, CertEntry, CertSummary, ImageForm, ImageMeta, KeyInfo, Outcome, Progress, Scoped,
-    Signed, State, VerdictView, KEY_MISMATCH,
+    Signed, State, KEY_MISMATCH,
 };
-use crate::worker::SigWorker;
+use crate::worker::Request as Op;
+use crate::worker::{
+    Bytes, CertAnswer, CertSlotName, CertificatePayload, KeyAnswer, Pass, SigWorker, SignAnswer,
+    SignRequest, VerifyAnswer, VerifyRequest, VerifyStep,
+};
 
 /// Dispatches actions to the state.
 pub type Dispatch = UseReducerDispatcher<State>;
@@ -254,21 +262,29 @@ pub async fn sign_in_handover(dispatch: Dispatch, config: PortalConfig, handover
 // ---------------------------------------------------------------------------------------------
 // Key and certificate
 
-fn key_info(result: &Value, file_name: Option<String>) -> KeyInfo {
-    let key = &result["key"];
+fn key_info(answer: &KeyAnswer, file_name: Option<String>) -> KeyInfo {
     KeyInfo {
-        summary: key["summary"]
-            .as_str()
-            .unwrap_or("a private key")
-            .to_owned(),
-        key_type: key["keyTypeName"].as_str().unwrap_or_default().to_owned(),
-        origin: result["origin"].as_str().unwrap_or("file").to_owned(),
+        summary: answer.key.summary.clone(),
+        key_type: answer.key.key_type_name.clone().unwrap_or_default(),
+        origin: answer.origin.clone(),
         file_name,
     }
 }
 
-fn matches_of(result: &Value) -> Option<bool> {
-    result["matches"].as_bool()
+fn cert_summary(payload: CertificatePayload) -> CertSummary {
+    CertSummary {
+        subject: payload.info.subject,
+        key: payload.info.public_key.summary,
+        validity: payload.info.validity,
+        fingerprint: payload.info.fingerprint_sha256,
+        not_after: payload.info.not_after,
+        pem: payload.pem,
+    }
+}
+
+/// Now, in Unix seconds (the sessions judge certificate dates at it).
+fn now_seconds() -> i64 {
+    (js_sys::Date::now() / 1000.0).floor() as i64
 }
 
 /// Loads a private key from a PEM (or DER) file in the worker. The key bytes are read there,
@@ -281,14 +297,14 @@ pub async fn load_key(
 ) {
     dispatch.dispatch(Action::KeyLoading);
     let file_name = file.name();
-    let mut fields = vec![("file", JsValue::from(file))];
-    if let Some(passphrase) = passphrase.filter(|p| !p.is_empty()) {
-        fields.push(("passphrase", JsValue::from_str(&passphrase)));
-    }
-    match worker.call("load-key", &fields, None, None).await {
-        Ok(result) => dispatch.dispatch(Action::KeyLoaded(
-            key_info(&result, Some(file_name)),
-            matches_of(&result),
+    let request = Op::LoadKey {
+        file: file.into(),
+        passphrase: passphrase.filter(|p| !p.is_empty()),
+    };
+    match worker.call::<KeyAnswer>(&request, None, None).await {
+        Ok(answer) => dispatch.dispatch(Action::KeyLoaded(
+            key_info(&answer, Some(file_name)),
+            answer.matches,
         )),
         Err(error) if error.code == "passphrase-required" => {
             dispatch.dispatch(Action::KeyNeedsPassphrase {
@@ -308,14 +324,18 @@ pub async fn load_key(
 
 /// Forgets the key in the worker.
 pub async fn forget_key(dispatch: Dispatch, worker: SigWorker) {
-    let _ = worker.call("forget-key", &[], None, None).await;
+    let _ = worker
+        .call::<serde::de::IgnoredAny>(&Op::ForgetKey, None, None)
+        .await;
     dispatch.dispatch(Action::KeyForgotten);
 }
 
 /// Signs out: forgets the key and the token.
 pub async fn sign_out(dispatch: Dispatch, worker: Option<SigWorker>) {
     if let Some(worker) = worker {
-        let _ = worker.call("forget-key", &[], None, None).await;
+        let _ = worker
+            .call::<serde::de::IgnoredAny>(&Op::ForgetKey, None, None)
+            .await;
     }
     dispatch.dispatch(Action::SignOut);
 }
@@ -361,22 +381,17 @@ pub async fn list_certificates(dispatch: Dispatch, scoped: Scoped) {
 
 async fn load_cert_in_worker(
     worker: &SigWorker,
-    slot: &str,
     pem: &[u8],
 ) -> Result<(CertSummary, Option<bool>), String> {
-    let bytes = Uint8Array::from(pem);
-    let result = worker
-        .call(
-            "load-cert",
-            &[("slot", JsValue::from_str(slot)), ("pem", bytes.into())],
-            None,
-            None,
-        )
+    let request = Op::LoadCert {
+        slot: CertSlotName::Signing,
+        pem: Bytes(pem.to_vec()),
+    };
+    let answer = worker
+        .call::<CertAnswer>(&request, None, None)
         .await
         .map_err(|error| error.message)?;
-    let summary = CertSummary::from_json(&result["certificate"])
-        .ok_or_else(|| "the worker returned no certificate".to_owned())?;
-    Ok((summary, matches_of(&result)))
+    Ok((cert_summary(answer.certificate), answer.matches))
 }
 
 async fn fetch_certificate(scoped: &Scoped, uuid: &str) -> Result<Vec<u8>, String> {
@@ -403,7 +418,7 @@ pub async fn choose_certificate(
 ) {
     dispatch.dispatch(Action::CertificateLoading);
     let loaded = match fetch_certificate(&scoped, &uuid).await {
-        Ok(pem) => load_cert_in_worker(&worker, "signing", &pem).await,
+        Ok(pem) => load_cert_in_worker(&worker, &pem).await,
         Err(message) => Err(message),
     };
     match loaded {
@@ -440,7 +455,7 @@ pub async fn store_certificate_file(
         let bytes = api::read_small(&file, CERT_FILE_LIMIT).await?;
         // Parsed first: only a certificate goes to Barbican, as the PEM the component
         // re-encodes (one certificate, no private key that may sit in the same file).
-        let (summary, matches) = load_cert_in_worker(&worker, "signing", &bytes).await?;
+        let (summary, matches) = load_cert_in_worker(&worker, &bytes).await?;
         let uuid = store_pem(&scoped, &name, &summary.pem).await?;
         Ok::<_, String>((uuid, summary, matches))
     }
@@ -468,27 +483,23 @@ pub async fn generate_key(dispatch: Dispatch, worker: SigWorker, scoped: Scoped)
         scoped.user,
         js_sys::Date::new_0().to_iso_string()
     );
-    let result = worker
-        .call(
-            "generate-key",
-            &[
-                ("commonName", JsValue::from_str(&common_name)),
-                ("days", JsValue::from(365)),
-            ],
-            None,
-            None,
-        )
-        .await;
-    let result = match result {
-        Ok(result) => result,
+    let request = Op::GenerateKey {
+        common_name: common_name.clone(),
+        days: 365,
+        now: now_seconds(),
+    };
+    let answer = match worker.call::<KeyAnswer>(&request, None, None).await {
+        Ok(answer) => answer,
         Err(error) => {
             dispatch.dispatch(Action::KeyFailed(error.message.clone()));
             return dispatch.dispatch(Action::CertificateFailed(error.message));
         }
     };
-    dispatch.dispatch(Action::KeyLoaded(key_info(&result, None), Some(true)));
-    let Some(summary) = CertSummary::from_json(&result["certificate"]) else {
-        return dispatch.dispatch(Action::CertificateFailed("no certificate generated".into()));
+    dispatch.dispatch(Action::KeyLoaded(key_info(&answer, None), Some(true)));
+    let Some(summary) = answer.certificate.map(cert_summary) else {
+        return dispatch.dispatch(Action::CertificateFailed(
+            "the worker made a key but no certificate for it".into(),
+        ));
     };
     dispatch.dispatch(Action::CertificateLoaded {
         uuid: None,
@@ -554,8 +565,9 @@ fn visibility(name: &str) -> Option<Visibility> {
     }
 }
 
-/// The test hook behind `?debug=tamper`: the file with its middle byte flipped, as a Blob
-/// made of two slices of the file and one byte (nothing is copied).
+/// The test hook behind `?debug=tamper` (feature `test-hooks` only): the file with its middle
+/// byte flipped, as a Blob made of two slices of the file and one byte (nothing is copied).
+#[cfg(feature = "test-hooks")]
 async fn tampered(file: &File) -> Result<Blob, String> {
     let size = file.size();
     let at = (size / 2.0).floor();
@@ -593,14 +605,15 @@ pub async fn sign_and_upload(dispatch: Dispatch, worker: SigWorker, job: SignJob
     }
     dispatch.dispatch(Action::SignStarted);
     let progress_dispatch = dispatch.clone();
+    let request = Op::Sign(SignRequest {
+        data: job.file.clone().into(),
+        hash_method: job.form.hash_method.clone(),
+        certificate_uuid: job.certificate_uuid.clone(),
+        at: now_seconds(),
+    });
     let signed = worker
-        .call(
-            "sign",
-            &[
-                ("file", JsValue::from(job.file.clone())),
-                ("hashMethod", JsValue::from_str(&job.form.hash_method)),
-                ("certificateUuid", JsValue::from_str(&job.certificate_uuid)),
-            ],
+        .call::<SignAnswer>(
+            &request,
             None,
             Some(Box::new(move |progress: Progress| {
                 progress_dispatch.dispatch(Action::SignProgress(progress))
@@ -608,14 +621,14 @@ pub async fn sign_and_upload(dispatch: Dispatch, worker: SigWorker, job: SignJob
         )
         .await;
     let properties = match signed {
-        Ok(result) => {
-            let p = &result["properties"];
-            let text = |key: &str| p[key].as_str().unwrap_or_default().to_owned();
+        Ok(answer) => {
+            dispatch.dispatch(Action::SignNotes(answer.notes));
+            let p = answer.properties;
             Signed {
-                signature: text("signature"),
-                hash_method: text("hashMethod"),
-                key_type: text("keyType"),
-                certificate_uuid: text("certificateUuid"),
+                signature: p.signature.unwrap_or_default(),
+                hash_method: p.hash_method.unwrap_or_default(),
+                key_type: p.key_type.unwrap_or_default(),
+                certificate_uuid: p.certificate_uuid.unwrap_or_default(),
             }
         }
         Err(error) => {
@@ -721,18 +734,29 @@ async fn drive_upload(
     }
 }
 
+/// What the data request sends: the file itself.
+#[cfg(not(feature = "test-hooks"))]
+async fn upload_body(job: &SignJob) -> Result<Blob, String> {
+    Ok(job.file.clone().into())
+}
+
+/// What the data request sends: the file, or with `?debug=tamper` a tampered view of it.
+#[cfg(feature = "test-hooks")]
+async fn upload_body(job: &SignJob) -> Result<Blob, String> {
+    if !job.debug.tamper {
+        return Ok(job.file.clone().into());
+    }
+    tampered(&job.file)
+        .await
+        .map_err(|message| format!("preparing the upload: {message}"))
+}
+
 async fn send_data(
     dispatch: &Dispatch,
     request: &Request,
     job: &SignJob,
 ) -> Result<openstack_proto::Response, String> {
-    let body: Blob = if job.debug.tamper {
-        tampered(&job.file)
-            .await
-            .map_err(|message| format!("preparing the upload: {message}"))?
-    } else {
-        job.file.clone().into()
-    };
+    let body = upload_body(job).await?;
     let progress_dispatch = dispatch.clone();
     let started = js_sys::Date::now();
     api::upload(request, &body, move |loaded, total| {
@@ -815,17 +839,77 @@ pub async fn load_catalog(dispatch: Dispatch, scoped: Scoped) {
     dispatch.dispatch(Action::CatalogLoaded(images));
 }
 
-fn properties_object(properties: &SignatureProperties) -> JsValue {
-    let object = Object::new();
-    for (key, value) in properties.pairs() {
-        let _ = Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value));
-    }
-    object.into()
+/// The image's `img_signature*` properties as Glance holds them (absent ones absent).
+fn signature_properties(image: &glance::Image) -> BTreeMap<String, String> {
+    image
+        .properties
+        .iter()
+        .filter(|(name, _)| SIGNATURE_PROPERTY_NAMES.contains(&name.as_str()))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
 }
 
-/// Verifies an image in Glance in the browser: its certificate from Barbican, its data
-/// downloaded and streamed through the worker (never held whole).
-pub async fn verify_image(dispatch: Dispatch, worker: SigWorker, scoped: Scoped, image_id: String) {
+/// The trusted certificates of config.json: the Barbican ones fetched with the user's token
+/// (as Nova fetches `trusted_certificate_ids`), then the inline PEMs.
+async fn trusted_certificates(
+    scoped: &Scoped,
+    anchors: &TrustAnchors,
+) -> Result<Vec<Bytes>, String> {
+    let mut trusted = Vec::with_capacity(anchors.len());
+    for id in &anchors.barbican_ids {
+        let pem = fetch_certificate(scoped, id).await.map_err(|message| {
+            format!("the trusted certificate {id} (config.json trusted_certificate_ids) cannot be read: {message}")
+        })?;
+        trusted.push(Bytes(pem));
+    }
+    trusted.extend(
+        anchors
+            .pems
+            .iter()
+            .map(|pem| Bytes(pem.as_bytes().to_vec())),
+    );
+    Ok(trusted)
+}
+
+/// Opens the image's data as a stream (nothing is read here) and its size.
+async fn open_download(
+    glance: &Glance,
+    image: &glance::Image,
+) -> Result<(ReadableStream, u64), String> {
+    let (response, stream) = api::send_streaming(&glance.download(&image.id)).await?;
+    let info = match glance::parse_download(&response) {
+        Ok(info) => info,
+        // A 2xx answer with a Content-Length that is not a number (Glance has sent "None"):
+        // the data is still there to verify; its size comes from the image record.
+        Err(_) if response.is_success() => glance::DownloadInfo {
+            has_data: response.status != 204,
+            content_length: None,
+            content_md5: None,
+        },
+        Err(error) => return Err(err_text(error)),
+    };
+    let Some(stream) = stream.filter(|_| info.has_data) else {
+        return Err(format!(
+            "the image has no data to verify (status {}): nothing was uploaded to it",
+            image.status
+        ));
+    };
+    Ok((stream, info.content_length.or(image.size).unwrap_or(0)))
+}
+
+/// Verifies an image in Glance in the browser, as `glance-sig verify --image-id` does: its
+/// properties from Glance, its certificate from Barbican (when it names one), the trusted
+/// certificates of config.json, and its data downloaded and streamed through the worker's
+/// verification session (never held whole), a second time when a failure is worth
+/// explaining. Every image gets a report, unsigned and partially signed ones too: the session
+/// says what is missing, as the CLI does, without downloading anything.
+pub async fn verify_image(
+    dispatch: Dispatch,
+    worker: SigWorker,
+    scoped: Scoped,
+    anchors: TrustAnchors,
+    image_id: String,
+) {
     let image_id = image_id.trim().to_owned();
     dispatch.dispatch(Action::VerifyStarted(image_id.clone()));
     let fail = |message: String| Action::VerifyFailed {
@@ -841,63 +925,118 @@ pub async fn verify_image(dispatch: Dispatch, worker: SigWorker, scoped: Scoped,
         Ok(image) => image,
         Err(message) => return dispatch.dispatch(fail(message)),
     };
-    let properties = match image.signing_state() {
-        SigningState::Signed(properties) => properties,
-        other => {
-            return dispatch.dispatch(fail(format!("nothing to verify: the image is {other}")))
-        }
-    };
-    let pem = match fetch_certificate(&scoped, &properties.certificate_uuid).await {
-        Ok(pem) => pem,
-        Err(message) => return dispatch.dispatch(fail(message)),
-    };
-    if let Err(message) = load_cert_in_worker(&worker, "verify", &pem).await {
-        return dispatch.dispatch(fail(format!(
-            "the certificate {} cannot be read: {message}",
-            properties.certificate_uuid
-        )));
-    }
-    let (response, stream) = match api::send_streaming(&glance.download(&image_id)).await {
-        Ok(answer) => answer,
-        Err(message) => return dispatch.dispatch(fail(message)),
-    };
-    let info = match glance::parse_download(&response) {
-        Ok(info) => info,
-        // A 2xx answer with a Content-Length that is not a number (Glance has sent "None"):
-        // the data is still there to verify; its size comes from the image record.
-        Err(_) if response.is_success() => glance::DownloadInfo {
-            has_data: response.status != 204,
-            content_length: None,
-            content_md5: None,
+    let properties = signature_properties(&image);
+    let certificate = match properties.get(IMG_SIGNATURE_CERTIFICATE_UUID) {
+        Some(uuid) => match fetch_certificate(&scoped, uuid).await {
+            Ok(pem) => Some(Bytes(pem)),
+            Err(message) => {
+                return dispatch.dispatch(fail(format!(
+                    "the image's certificate {uuid} cannot be read: {message}"
+                )))
+            }
         },
-        Err(error) => return dispatch.dispatch(fail(err_text(error))),
+        None => None,
     };
-    let Some(stream) = stream.filter(|_| info.has_data) else {
-        return dispatch.dispatch(fail("the image has no data to verify".to_owned()));
+    let trusted = match trusted_certificates(&scoped, &anchors).await {
+        Ok(trusted) => trusted,
+        Err(message) => return dispatch.dispatch(fail(message)),
     };
-    let total = info.content_length.or(image.size).unwrap_or(0);
-    let transfer = Array::of1(&stream);
-    let progress_dispatch = dispatch.clone();
-    let result = worker
-        .call(
-            "verify",
-            &[
-                ("properties", properties_object(&properties)),
-                ("data", stream.into()),
-                ("total", JsValue::from_f64(total as f64)),
-            ],
-            Some(&transfer),
-            Some(Box::new(move |progress: Progress| {
-                progress_dispatch.dispatch(Action::VerifyProgress(progress))
-            })),
-        )
-        .await;
-    match result {
-        Ok(result) => dispatch.dispatch(Action::VerifyDone {
-            image_id: image_id.clone(),
-            name: image.name.unwrap_or_default(),
-            verdict: VerdictView::from_json(&result["verdict"]),
-        }),
-        Err(error) => dispatch.dispatch(fail(error.message)),
+    // No data yet: the session says whether it wants any (properties refused before any data
+    // want none, as Glance answers at once).
+    let request = Op::Verify(VerifyRequest {
+        properties,
+        certificate,
+        trusted,
+        at: now_seconds(),
+        explain: true,
+        require_trust: false,
+        data: JsValue::NULL,
+        total: image.size.unwrap_or(0),
+    });
+    let mut answer = worker.call::<VerifyAnswer>(&request, None, None).await;
+    // A verification pass and an explanation pass at most.
+    for _ in 0..3 {
+        let step = answer.and_then(VerifyAnswer::step);
+        let (pass, session) = match step {
+            Ok(VerifyStep::Report(report)) => {
+                return dispatch.dispatch(Action::VerifyDone {
+                    image_id: image_id.clone(),
+                    name: image.name.clone().unwrap_or_default(),
+                    report,
+                })
+            }
+            Ok(VerifyStep::Wants { pass, session }) => (pass, session),
+            Err(error) => return dispatch.dispatch(fail(error.message)),
+        };
+        if pass == Pass::Explain {
+            dispatch.dispatch(Action::VerifyExplaining);
+        }
+        let (stream, total) = match open_download(&glance, &image).await {
+            Ok(opened) => opened,
+            Err(message) => return dispatch.dispatch(fail(message)),
+        };
+        let transfer = Array::of1(&stream);
+        let progress_dispatch = dispatch.clone();
+        answer = worker
+            .call::<VerifyAnswer>(
+                &Op::VerifyMore {
+                    session,
+                    data: stream.into(),
+                    total,
+                },
+                Some(&transfer),
+                Some(Box::new(move |progress: Progress| {
+                    progress_dispatch.dispatch(Action::VerifyProgress(progress))
+                })),
+            )
+            .await;
+    }
+    dispatch.dispatch(fail(
+        "the verification asked for the image's data more than twice; it was stopped".into(),
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openstack_proto::Response;
+
+    #[test]
+    fn verification_gets_only_the_signature_properties() {
+        let body = serde_json::json!({"id": "i1", "status": "queued", "visibility": "private",
+            "created_at": "2026-01-01T00:00:00Z", "img_signature": "c2ln",
+            "img_signature_hash_method": "SHA-256", "hw_disk_bus": "scsi"});
+        let image = glance::parse_image(&Response::new(200, vec![], body.to_string().into_bytes()))
+            .expect("image");
+        let properties = signature_properties(&image);
+        assert_eq!(
+            properties.into_iter().collect::<Vec<_>>(),
+            vec![
+                ("img_signature".to_owned(), "c2ln".to_owned()),
+                ("img_signature_hash_method".to_owned(), "SHA-256".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn worker_answers_become_the_states_values() {
+        let answer: KeyAnswer = serde_json::from_value(serde_json::json!({
+            "key": {"algorithm": "EC", "curve": "P-384", "summary": "an EC P-384 key",
+                    "keyTypeName": "ECC_SECP384R1"},
+            "origin": "generated", "matches": true,
+            "certificate": {"info": {"subject": "CN=a", "issuer": "CN=a", "notBefore": 1,
+                "notAfter": 5, "validity": "valid", "fingerprintSha256": "ff", "selfSigned": true,
+                "publicKey": {"algorithm": "EC", "summary": "an EC P-384 key"}}, "pem": "PEM"}
+        }))
+        .expect("answer");
+        let info = key_info(&answer, None);
+        assert_eq!(info.key_type, "ECC_SECP384R1");
+        assert_eq!(info.origin, "generated");
+        let summary = cert_summary(answer.certificate.expect("certificate"));
+        assert_eq!(summary.subject, "CN=a");
+        assert_eq!(summary.key, "an EC P-384 key");
+        assert_eq!(summary.fingerprint, "ff");
+        assert_eq!(summary.not_after, 5);
+        assert_eq!(summary.pem, "PEM");
     }
 }

@@ -7,11 +7,11 @@
 
 use std::rc::Rc;
 
+use glance_sig_core::policy::{self, Finding};
+use glance_sig_core::{Note, Report, SignatureProperties, SigningState};
 use openstack_proto::glance::Image;
 use openstack_proto::keystone::{EndpointFilter, Interface, Project, Token};
-use openstack_proto::signature::{SignatureProperty, SigningState};
 use openstack_proto::Secret;
-use serde_json::Value;
 use yew::Reducible;
 
 use crate::config::{DebugFlags, PortalConfig};
@@ -157,22 +157,6 @@ pub struct CertSummary {
     pub not_after: i64,
     /// The PEM text (public).
     pub pem: String,
-}
-
-impl CertSummary {
-    /// From the worker's `{info, pem}`.
-    pub fn from_json(value: &Value) -> Option<Self> {
-        let info = value.get("info")?;
-        let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
-        Some(Self {
-            subject: text(info.get("subject")),
-            key: text(info.get("publicKey").and_then(|k| k.get("summary"))),
-            validity: text(info.get("validity")),
-            fingerprint: text(info.get("fingerprintSha256")),
-            not_after: info.get("notAfter").and_then(Value::as_i64).unwrap_or(0),
-            pem: text(value.get("pem")),
-        })
-    }
 }
 
 /// The signing certificate slot.
@@ -390,59 +374,47 @@ impl SignClass {
 }
 
 impl CatalogRow {
-    /// Classifies an image and says what to do about it.
+    /// Classifies an image and says what to do about it, in the core's words (the advice every
+    /// door prints: `glance_sig_core::policy::signing_state`).
     pub fn of(image: Image) -> Self {
-        let (class, missing, advice) = match image.signing_state() {
-            SigningState::Signed(_) if image.status == "active" => (
-                SignClass::Signed,
-                Vec::new(),
-                "Signed: Glance verified the data when it was uploaded (unless the properties \
-                 were added afterwards, which Glance never re-checks). Verify it in the browser \
-                 to be sure; Nova verifies it again before booting."
-                    .to_owned(),
-            ),
-            SigningState::Signed(_) => (
-                SignClass::Signed,
-                Vec::new(),
-                format!(
-                    "All four properties are set but the image is {}: it has no verified data. \
-                     Upload the signed data again, or delete it.",
-                    image.status
-                ),
-            ),
-            SigningState::Partial { missing, .. } => {
-                let names: Vec<String> = missing
-                    .iter()
-                    .map(|property: &SignatureProperty| property.name().to_owned())
-                    .collect();
-                let advice = if image.status == "active" {
-                    format!(
-                        "Partially signed: missing {}. Glance stored the data without verifying \
-                         anything, and Nova (verify_glance_signatures) refuses to boot it. Delete \
-                         it and upload the image again signed, with all four properties in the \
-                         create request; adding the missing properties now would never be \
-                         verified.",
-                        names.join(", ")
-                    )
-                } else {
-                    format!(
-                        "Partially signed: missing {}, and no data yet ({}). Data uploaded now \
-                         would be stored without verification, and Nova \
-                         (verify_glance_signatures) refuses to boot it. Delete it and create the \
-                         image again signed, with all four properties in the create request.",
-                        names.join(", "),
-                        image.status
-                    )
+        let has_data = image.status == "active";
+        let properties = SignatureProperties::from_map(
+            image
+                .properties
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        let (class, missing, advice) = match properties {
+            Ok(properties) => {
+                let state = properties.signing_state();
+                let Finding { message, fix, .. } = policy::signing_state(&state, has_data);
+                let mut advice = capitalized(&message);
+                if !fix.is_empty() {
+                    advice = format!("{advice}. Fix: {fix}.");
+                }
+                let (class, missing) = match state {
+                    SigningState::Signed => (SignClass::Signed, Vec::new()),
+                    SigningState::PartiallySigned { missing } => (
+                        SignClass::Partial,
+                        missing.into_iter().map(str::to_owned).collect(),
+                    ),
+                    SigningState::Unsigned => (SignClass::Unsigned, Vec::new()),
                 };
-                (SignClass::Partial, names, advice)
+                if class == SignClass::Signed && !has_data {
+                    advice = format!(
+                        "{advice}. The image is {} and holds no data yet: upload the signed data, or delete it.",
+                        image.status
+                    );
+                } else if class == SignClass::Signed {
+                    advice = format!("{advice}.");
+                }
+                (class, missing, advice)
             }
-            SigningState::Unsigned => (
-                SignClass::Unsigned,
+            // Longer than Glance stores: not something Glance handed over, but said plainly.
+            Err(error) => (
+                SignClass::Partial,
                 Vec::new(),
-                "Unsigned: fine where nothing enforces signatures, but Nova with \
-                 verify_glance_signatures refuses to boot it. To sign it, upload the data again \
-                 as a new image signed here (the signature must cover the bytes as uploaded)."
-                    .to_owned(),
+                capitalized(&error.to_string()),
             ),
         };
         Self {
@@ -451,6 +423,14 @@ impl CatalogRow {
             missing,
             advice,
         }
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -468,100 +448,29 @@ pub enum Catalog {
     Failed(String),
 }
 
-/// A verification verdict, as shown.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct VerdictView {
-    /// Whether cursive (Glance, Nova, Cinder) accepts the signature.
-    pub valid: bool,
-    /// The headline.
-    pub message: String,
-    /// What Glance would answer.
-    pub cursive_message: Option<String>,
-    /// How to fix it.
-    pub fix: Option<String>,
-    /// The checks made: (name, passed, description).
-    pub checks: Vec<(String, bool, String)>,
-    /// Remarks.
-    pub warnings: Vec<String>,
-}
-
-impl VerdictView {
-    /// From the worker's JSON form of the component's `verdict`.
-    pub fn from_json(verdict: &Value) -> Self {
-        let valid = verdict
-            .get("valid")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
-        let rejection = verdict.get("rejection");
-        let message = if valid {
-            "The signature is valid: the data is exactly what the certificate's key signed."
-                .to_owned()
-        } else {
-            text(rejection.and_then(|r| r.get("message")))
-                .unwrap_or_else(|| "The signature does not verify.".to_owned())
-        };
-        let checks = verdict
-            .get("checks")
-            .and_then(Value::as_array)
-            .map(|checks| {
-                checks
-                    .iter()
-                    .map(|check| {
-                        (
-                            text(check.get("name")).unwrap_or_default(),
-                            check
-                                .get("passed")
-                                .and_then(Value::as_bool)
-                                .unwrap_or(false),
-                            text(check.get("description")).unwrap_or_default(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let warnings = verdict
-            .get("warnings")
-            .and_then(Value::as_array)
-            .map(|notes| {
-                notes
-                    .iter()
-                    .filter_map(|note| text(note.get("message")))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Self {
-            valid,
-            message,
-            cursive_message: text(rejection.and_then(|r| r.get("cursiveMessage"))),
-            fix: text(rejection.and_then(|r| r.get("fix"))),
-            checks,
-            warnings,
-        }
-    }
-}
-
 /// The verify view.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub enum Verify {
     /// Nothing yet.
     #[default]
     Idle,
-    /// Fetching the certificate and streaming the image through the worker.
+    /// Fetching the certificates and streaming the image through the worker's session.
     Running {
         /// The image id.
         image_id: String,
         /// Download progress.
         progress: Progress,
+        /// The second download, to explain a failure.
+        explaining: bool,
     },
-    /// A verdict.
+    /// The verification session's report, the one `glance-sig verify` prints.
     Done {
         /// The image id.
         image_id: String,
         /// The image name.
         name: String,
-        /// The verdict.
-        verdict: VerdictView,
+        /// The report.
+        report: Box<Report>,
     },
     /// Could not verify.
     Failed {
@@ -609,6 +518,8 @@ pub struct State {
     pub form: ImageForm,
     /// The sign-and-upload job.
     pub job: Job,
+    /// Remarks from the last signing (the certificate's dates as Nova judges them).
+    pub sign_notes: Vec<Note>,
     /// The catalog view.
     pub catalog: Catalog,
     /// The verify view.
@@ -683,6 +594,8 @@ pub enum Action {
     SignStarted,
     /// Signing progress.
     SignProgress(Progress),
+    /// The signing's remarks, for the user to see as warnings.
+    SignNotes(Vec<Note>),
     /// The signature is made; creating the image.
     Creating,
     /// The image exists; uploading.
@@ -705,14 +618,16 @@ pub enum Action {
     VerifyStarted(String),
     /// Verification progress.
     VerifyProgress(Progress),
-    /// A verdict.
+    /// The verification failed and the session wants the data again, to explain why.
+    VerifyExplaining,
+    /// The report.
     VerifyDone {
         /// The image id.
         image_id: String,
         /// The image name.
         name: String,
-        /// The verdict.
-        verdict: VerdictView,
+        /// The report.
+        report: Box<Report>,
     },
     /// Verification could not run.
     VerifyFailed {
@@ -846,6 +761,7 @@ impl State {
                 FormField::HashMethod(hash) => self.form.hash_method = hash,
             },
             Action::SignStarted => {
+                self.sign_notes.clear();
                 let total = self.image.as_ref().map_or(0, |image| image.size);
                 self.job = Job::Signing(Progress {
                     total,
@@ -857,6 +773,7 @@ impl State {
                     *current = progress;
                 }
             }
+            Action::SignNotes(notes) => self.sign_notes = notes,
             Action::Creating => self.job = Job::Creating,
             Action::Uploading(image_id) => {
                 let total = self.image.as_ref().map_or(0, |image| image.size);
@@ -884,6 +801,7 @@ impl State {
             Action::ResetJob => {
                 if !self.job.is_running() {
                     self.job = Job::Idle;
+                    self.sign_notes.clear();
                 }
             }
             Action::CatalogLoading => self.catalog = Catalog::Loading,
@@ -896,6 +814,7 @@ impl State {
                 self.verify = Verify::Running {
                     image_id,
                     progress: Progress::default(),
+                    explaining: false,
                 };
             }
             Action::VerifyProgress(progress) => {
@@ -903,15 +822,26 @@ impl State {
                     *p = progress;
                 }
             }
+            Action::VerifyExplaining => {
+                if let Verify::Running {
+                    progress,
+                    explaining,
+                    ..
+                } = &mut self.verify
+                {
+                    *progress = Progress::default();
+                    *explaining = true;
+                }
+            }
             Action::VerifyDone {
                 image_id,
                 name,
-                verdict,
+                report,
             } => {
                 self.verify = Verify::Done {
                     image_id,
                     name,
-                    verdict,
+                    report,
                 }
             }
             Action::VerifyFailed { image_id, message } => {
@@ -1244,55 +1174,56 @@ mod tests {
         let Catalog::Loaded(rows) = state.catalog else {
             panic!("not loaded")
         };
+        // The core's words (policy::signing_state), as the CLI's audit prints them.
         assert_eq!(rows[0].class, SignClass::Signed);
-        assert!(rows[0].advice.contains("verified"));
+        assert!(
+            rows[0]
+                .advice
+                .starts_with("Signed: Glance verifies the data on upload"),
+            "{}",
+            rows[0].advice
+        );
+        assert!(!rows[0].advice.contains("no data"));
         assert_eq!(rows[1].class, SignClass::Signed);
-        assert!(rows[1].advice.contains("queued"));
+        assert!(
+            rows[1]
+                .advice
+                .contains("The image is queued and holds no data yet"),
+            "{}",
+            rows[1].advice
+        );
         assert_eq!(rows[2].class, SignClass::Partial);
         assert_eq!(
             rows[2].missing,
             vec!["img_signature_key_type", "img_signature_certificate_uuid"]
         );
-        assert!(rows[2].advice.contains("img_signature_key_type"));
+        assert!(rows[2].advice.starts_with(
+            "Partially signed, missing img_signature_key_type, img_signature_certificate_uuid"
+        ));
+        // Data already stored: adding the properties now would never be verified.
+        assert!(
+            rows[2].advice.contains("never be verified"),
+            "{}",
+            rows[2].advice
+        );
         assert_eq!(rows[3].class, SignClass::Unsigned);
         assert_eq!(rows[3].class.label(), "unsigned");
+        assert!(rows[3].advice.contains("verify_glance_signatures"));
         assert_eq!(rows[4].class, SignClass::Partial);
         assert!(
-            rows[4].advice.contains("no data yet (queued)"),
+            rows[4].advice.contains("before any data is uploaded"),
             "{}",
             rows[4].advice
         );
+        assert!(!rows[4].advice.contains("never be verified"));
+    }
+
+    fn report(json: &str) -> Box<Report> {
+        Box::new(serde_json::from_str(json).expect("a report"))
     }
 
     #[test]
-    fn verdict_view_reads_the_component_verdict() {
-        let good = VerdictView::from_json(&json!({
-            "valid": true,
-            "checks": [{"name": "signature", "passed": true, "description": "verifies"}],
-            "warnings": [{"code": "x", "message": "note"}]
-        }));
-        assert!(good.valid);
-        assert_eq!(
-            good.checks,
-            vec![("signature".into(), true, "verifies".into())]
-        );
-        assert_eq!(good.warnings, vec!["note".to_owned()]);
-        let bad = VerdictView::from_json(&json!({
-            "valid": false,
-            "rejection": {"message": "changed", "cursiveMessage": "Signature verification failed",
-                          "fix": "re-sign"}
-        }));
-        assert!(!bad.valid);
-        assert_eq!(bad.message, "changed");
-        assert_eq!(bad.fix.as_deref(), Some("re-sign"));
-        assert_eq!(
-            bad.cursive_message.as_deref(),
-            Some("Signature verification failed")
-        );
-    }
-
-    #[test]
-    fn verify_steps() {
+    fn verify_steps_end_in_the_report() {
         let state = ready().reduce(Action::VerifyStarted("i1".into()));
         assert_eq!(state.screen, Screen::Verify);
         let step = Progress {
@@ -1305,26 +1236,80 @@ mod tests {
             state.verify,
             Verify::Running {
                 image_id: "i1".into(),
-                progress: step
+                progress: step,
+                explaining: false,
             }
         );
-        let state = state.reduce(Action::VerifyFailed {
+        // The second download starts from zero.
+        let state = state.reduce(Action::VerifyExplaining);
+        assert_eq!(
+            state.verify,
+            Verify::Running {
+                image_id: "i1".into(),
+                progress: Progress::default(),
+                explaining: true,
+            }
+        );
+        let invalid = report(include_str!("../tests/data/report-invalid.json"));
+        let state = state.reduce(Action::VerifyDone {
             image_id: "i1".into(),
-            message: "no".into(),
+            name: "x".into(),
+            report: invalid.clone(),
         });
+        let Verify::Done { report, .. } = &state.verify else {
+            panic!("not done")
+        };
+        assert_eq!(report, &invalid);
+        assert!(!report.valid);
+        assert_eq!(
+            report.error.as_ref().map(|e| e.code.as_str()),
+            Some("signature-mismatch")
+        );
+        assert_eq!(report.diagnosis[0].code, "data-changed");
+        assert_eq!(
+            report
+                .chain
+                .as_ref()
+                .and_then(|c| c.error.as_ref())
+                .map(|e| e.code.as_str()),
+            Some("issuer-not-found")
+        );
+        // Explaining after the report changes nothing.
+        let again = state.clone().reduce(Action::VerifyExplaining);
+        assert_eq!(again.verify, state.verify);
+
+        let state = state
+            .reduce(Action::VerifyStarted("i2".into()))
+            .reduce(Action::VerifyFailed {
+                image_id: "i2".into(),
+                message: "no".into(),
+            });
         assert!(matches!(state.verify, Verify::Failed { .. }));
     }
 
     #[test]
-    fn cert_summary_from_worker_json() {
-        let summary = CertSummary::from_json(&json!({
-            "info": {"subject": "CN=a", "validity": "valid", "fingerprintSha256": "ff",
-                     "notAfter": 5, "publicKey": {"summary": "a 2048-bit RSA key"}},
-            "pem": "PEM"
-        }))
-        .expect("summary");
-        assert_eq!(summary.key, "a 2048-bit RSA key");
-        assert_eq!(summary.not_after, 5);
-        assert!(CertSummary::from_json(&json!({})).is_none());
+    fn sign_notes_last_until_the_next_run() {
+        let note = Note::new("certificate-outside-validity", "expired");
+        let state = ready()
+            .reduce(Action::ImageChosen(image(), None))
+            .reduce(Action::SignStarted)
+            .reduce(Action::SignNotes(vec![note.clone()]))
+            .reduce(Action::Creating);
+        assert_eq!(state.sign_notes, vec![note.clone()]);
+        // Not while a run is going on.
+        let running = state.clone().reduce(Action::ResetJob);
+        assert_eq!(running.sign_notes, vec![note]);
+        let state = state
+            .reduce(Action::Finished(Outcome::Failed {
+                stage: "uploading".into(),
+                message: "x".into(),
+                image: None,
+            }))
+            .reduce(Action::ResetJob);
+        assert!(state.sign_notes.is_empty());
+        let state = state
+            .reduce(Action::SignNotes(vec![Note::new("a", "b")]))
+            .reduce(Action::SignStarted);
+        assert!(state.sign_notes.is_empty());
     }
 }

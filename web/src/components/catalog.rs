@@ -33,6 +33,11 @@ pub fn CatalogScreen() -> Html {
             }
         })
     };
+    let anchors = state
+        .config
+        .as_ref()
+        .map(|config| config.trust_anchors())
+        .unwrap_or_default();
     let body = match &state.catalog {
         Catalog::NotLoaded | Catalog::Loading => {
             html! { <p class="muted">{ "Listing images…" }</p> }
@@ -49,15 +54,17 @@ pub fn CatalogScreen() -> Html {
                         <tbody>
                         { for rows.iter().map(|row| {
                             let image = &row.image;
-                            let verify = (row.class == SignClass::Signed && image.status == "active").then(|| {
-                                let (dispatcher, worker, scoped, id) = (state.dispatcher(), ctx.worker.clone(), state.scoped().cloned(), image.id.clone());
+                            // Every image: the verification session reports unsigned and
+                            // partially signed ones too, as glance-sig verify does.
+                            let verify = {
+                                let (dispatcher, worker, scoped, anchors, id) = (state.dispatcher(), ctx.worker.clone(), state.scoped().cloned(), anchors.clone(), image.id.clone());
                                 let onclick = Callback::from(move |_: MouseEvent| {
                                     if let (Some(worker), Some(scoped)) = (worker.clone(), scoped.clone()) {
-                                        spawn_local(flows::verify_image(dispatcher.clone(), worker, scoped, id.clone()));
+                                        spawn_local(flows::verify_image(dispatcher.clone(), worker, scoped, anchors.clone(), id.clone()));
                                     }
                                 });
                                 html! { <button class="verify" {onclick}>{ "Verify in browser" }</button> }
-                            });
+                            };
                             let class = match row.class { SignClass::Signed => "signed", SignClass::Partial => "partial", SignClass::Unsigned => "unsigned" };
                             html! {
                                 <tr data-image-id={image.id.clone()} data-class={class}>
@@ -68,7 +75,7 @@ pub fn CatalogScreen() -> Html {
                                         { for (!row.missing.is_empty()).then(|| html! { <><br /><span class="muted">{ format!("missing {}", row.missing.join(", ")) }</span></> }) }
                                     </td>
                                     <td class="advice">{ &row.advice }</td>
-                                    <td>{ for verify }</td>
+                                    <td>{ verify }</td>
                                 </tr>
                             }
                         }) }

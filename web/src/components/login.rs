@@ -105,6 +105,8 @@ fn unreachable_config() -> crate::config::PortalConfig {
         hash_method: "SHA-256".into(),
         embed: Default::default(),
         connect_src: Vec::new(),
+        trusted_certificate_ids: Vec::new(),
+        trusted_certificates: Vec::new(),
         page_origin: None,
     }
 }

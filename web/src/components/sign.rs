@@ -83,16 +83,34 @@ fn SignPanel() -> Html {
     html! {
         <section class="card" id="sign-panel">
             <h2>{ "4. Sign and upload" }</h2>
-            if state.debug.tamper {
-                <p id="tamper-warning" class="bad">{ "Test hook active (debug=tamper): one byte of the upload is flipped after signing, so Glance must refuse it." }</p>
-            }
+            { test_hooks_warning(state) }
             if !blockers.is_empty() && !state.job.is_running() {
                 <ul id="blockers">{ for blockers.iter().map(|b| html! { <li>{ b }</li> }) }</ul>
             }
             <button id="sign-upload" class="primary" disabled={!blockers.is_empty()} {onclick}>{ "Sign and upload" }</button>
             { phase }
+            if !state.sign_notes.is_empty() {
+                <ul id="sign-notes" class="warn">
+                    { for state.sign_notes.iter().map(|note| html! { <li data-code={note.code.clone()}>{ format!("! {}", note.message) }</li> }) }
+                </ul>
+            }
         </section>
     }
+}
+
+/// The warning that a test hook is active (the portal built with `test-hooks` only).
+#[cfg(feature = "test-hooks")]
+fn test_hooks_warning(state: &crate::state::State) -> Html {
+    if !state.debug.tamper {
+        return html! {};
+    }
+    html! { <p id="tamper-warning" class="bad">{ "Test hook active (debug=tamper): one byte of the upload is flipped after signing, so Glance must refuse it." }</p> }
+}
+
+/// The shipped portal has no test hooks.
+#[cfg(not(feature = "test-hooks"))]
+fn test_hooks_warning(_state: &crate::state::State) -> Html {
+    html! {}
 }
 
 fn outcome_view(outcome: &Outcome) -> Html {

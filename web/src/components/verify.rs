@@ -1,6 +1,10 @@
-//! Verify an image already in Glance, in the browser: its certificate from Barbican, its data
-//! streamed through the worker.
+//! Verify an image already in Glance, in the browser: its certificate from Barbican, the
+//! trusted certificates of config.json, its data streamed through the worker's verification
+//! session. The verdict is the session's report, shown whole: the same facts, in the same
+//! order, as `glance-sig verify` prints.
 
+use glance_sig_core::report::{CertificateSection, ChainSection, ErrorSection, TrustSection};
+use glance_sig_core::{Note, Report};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -19,16 +23,22 @@ pub fn VerifyScreen() -> Html {
         | Verify::Failed { image_id, .. } => image_id.clone(),
         Verify::Idle => String::new(),
     });
+    let anchors = state
+        .config
+        .as_ref()
+        .map(|config| config.trust_anchors())
+        .unwrap_or_default();
     let oninput = {
         let image_id = image_id.clone();
         Callback::from(move |event: InputEvent| image_id.set(input_text(&event)))
     };
     let onsubmit = {
-        let (dispatcher, worker, scoped, image_id) = (
+        let (dispatcher, worker, scoped, image_id, anchors) = (
             state.dispatcher(),
             ctx.worker.clone(),
             state.scoped().cloned(),
             image_id.clone(),
+            anchors.clone(),
         );
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
@@ -38,6 +48,7 @@ pub fn VerifyScreen() -> Html {
                         dispatcher.clone(),
                         worker,
                         scoped,
+                        anchors.clone(),
                         (*image_id).clone(),
                     ));
                 }
@@ -47,9 +58,20 @@ pub fn VerifyScreen() -> Html {
     let running = matches!(state.verify, Verify::Running { .. });
     let result = match &state.verify {
         Verify::Idle => html! {},
-        Verify::Running { image_id, progress } => html! {
-            <ProgressBar id="verify-progress" label={format!("Downloading {image_id} and verifying in the worker")} progress={*progress} />
-        },
+        Verify::Running {
+            image_id,
+            progress,
+            explaining,
+        } => {
+            let label = if *explaining {
+                format!(
+                    "The signature does not verify: downloading {image_id} again to explain why"
+                )
+            } else {
+                format!("Downloading {image_id} and verifying in the worker")
+            };
+            html! { <ProgressBar id="verify-progress" {label} progress={*progress} /> }
+        }
         Verify::Failed { image_id, message } => html! {
             <div id="verdict" data-valid="error" class="outcome bad">
                 <h3>{ format!("Could not verify {image_id}") }</h3><p>{ message }</p>
@@ -58,31 +80,209 @@ pub fn VerifyScreen() -> Html {
         Verify::Done {
             image_id,
             name,
-            verdict,
+            report,
         } => html! {
-            <div id="verdict" data-valid={verdict.valid.to_string()} class={classes!("outcome", if verdict.valid { "ok" } else { "bad" })}>
-                <h3>{ if verdict.valid { format!("\"{name}\" ({image_id}): signature valid") } else { format!("\"{name}\" ({image_id}): signature NOT valid") } }</h3>
-                <p>{ &verdict.message }</p>
-                { for verdict.cursive_message.as_ref().map(|m| html! { <p>{ "Glance, Nova and Cinder would say: " }<q>{ m }</q></p> }) }
-                { for verdict.fix.as_ref().map(|f| html! { <p>{ format!("How to fix it: {f}") }</p> }) }
-                <ul class="checks">
-                    { for verdict.checks.iter().map(|(name, passed, description)| html! {
-                        <li class={if *passed { "ok" } else { "bad" }}>{ format!("{} {name}: {description}", if *passed { "✔" } else { "✘" }) }</li>
-                    }) }
-                </ul>
-                { for verdict.warnings.iter().map(|w| html! { <p class="muted">{ w }</p> }) }
-            </div>
+            <Verdict image_id={image_id.clone()} name={name.clone()} report={(**report).clone()} />
         },
+    };
+    let trust_config = if anchors.is_empty() {
+        html! { <p id="trust-config" data-anchors="0" class="muted">{ "No trusted certificates in config.json: a valid signature proves only that the holder of the image's certificate key signed, not who that is." }</p> }
+    } else {
+        html! { <p id="trust-config" data-anchors={anchors.len().to_string()} class="muted">{ format!("Trusted certificates from config.json: {} from Barbican, {} inline. Certificates are validated against them as Nova does.", anchors.barbican_ids.len(), anchors.pems.len()) }</p> }
     };
     html! {
         <section class="card" id="verify-panel">
             <h2>{ "Verify an image in Glance" }</h2>
             <p class="muted">{ "Downloads the image data and checks its signature here, exactly as Glance, Nova and Cinder do (the certificate comes from Barbican)." }</p>
+            { trust_config }
             <form {onsubmit}>
                 <label>{ "Image id" }<input id="verify-image-id" value={(*image_id).clone()} {oninput} /></label>
                 <button id="verify-run" type="submit" disabled={running}>{ "Verify" }</button>
             </form>
             { result }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct VerdictProps {
+    image_id: AttrValue,
+    name: AttrValue,
+    report: Report,
+}
+
+/// The whole report: headline, trust, certificate, error, checks, RSA-PSS salt, chain,
+/// likely cause, warnings, and the CLI's text.
+#[function_component]
+fn Verdict(props: &VerdictProps) -> Html {
+    let report = &props.report;
+    let (image_id, name) = (&props.image_id, &props.name);
+    let headline = if report.valid {
+        format!("\"{name}\" ({image_id}): signature valid")
+    } else if report.error.is_some() {
+        format!("\"{name}\" ({image_id}): signature NOT valid")
+    } else {
+        format!("\"{name}\" ({image_id}): signature valid, but the certificate chain is NOT valid as Nova judges it")
+    };
+    // Valid with authenticity not established is not the green of a proven signer.
+    let class = match (report.valid, report.trust.established) {
+        (true, true) => "ok",
+        (true, false) => "warn",
+        (false, _) => "bad",
+    };
+    let pss = report
+        .signature
+        .pss
+        .as_ref()
+        .and_then(|pss| pss.salt_length.map(|salt| (pss, salt)));
+    html! {
+        <div id="verdict" class={classes!("outcome", class)}
+            data-valid={report.valid.to_string()}
+            data-signature-valid={report.signature.valid.to_string()}
+            data-trust={if report.trust.established { "established" } else { "not-established" }}
+            data-trust-code={report.trust.code.clone()}
+            data-error-code={report.error.as_ref().map(|e| e.code.clone()).unwrap_or_default()}>
+            <h3 id="verdict-headline">{ headline }</h3>
+            <Trust trust={report.trust.clone()} />
+            { for report.error.clone().map(|error| html! { <Refusal {error} /> }) }
+            { for report.certificate.clone().map(|certificate| html! { <Certificate {certificate} /> }) }
+            <section id="verdict-checks">
+                <h4>{ "Checks performed" }</h4>
+                <ul class="checks">
+                    { for report.checks.iter().map(|check| html! {
+                        <li class={if check.passed { "ok" } else { "bad" }} data-check={check.name.clone()} data-passed={check.passed.to_string()}>
+                            { format!("{} {}", if check.passed { "✔" } else { "✘" }, check.description) }
+                        </li>
+                    }) }
+                </ul>
+            </section>
+            { for pss.map(|(pss, salt)| html! {
+                <p id="verdict-pss" data-salt={salt.to_string()}>{ format!("RSA-PSS salt length: {salt} bytes (maximum {}): {}", pss.max_salt_length,
+                    if pss.accepted_by_older_clouds { "every cloud accepts it" } else { "clouds on cryptography <= 41 refuse it" }) }</p>
+            }) }
+            { for report.chain.clone().map(|chain| html! { <Chain {chain} at={report.at.clone()} /> }) }
+            <Notes id="verdict-diagnosis" title="Likely cause" notes={report.diagnosis.clone()} />
+            <Notes id="verdict-warnings" title="Warnings" notes={report.warnings.clone()} />
+            <details id="verdict-text">
+                <summary>{ "As glance-sig verify prints it" }</summary>
+                <pre>{ report.text() }</pre>
+            </details>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TrustProps {
+    trust: TrustSection,
+}
+
+/// Who signed, as far as proven.
+#[function_component]
+fn Trust(props: &TrustProps) -> Html {
+    let trust = &props.trust;
+    let (class, mark, label) = if trust.established {
+        ("trust established", "✔", "Authenticity established")
+    } else {
+        ("trust not-established", "!", "Authenticity NOT established")
+    };
+    // The core's message starts with its own "authenticity NOT established: ".
+    let reason = trust
+        .message
+        .strip_prefix("authenticity NOT established: ")
+        .unwrap_or(&trust.message);
+    html! {
+        <p id="verdict-trust" {class} data-code={trust.code.clone()}>
+            <strong>{ format!("{mark} {label}: ") }</strong>{ reason }
+        </p>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RefusalProps {
+    error: ErrorSection,
+}
+
+/// Why the signature is refused, what Glance and Nova answer, and the fix.
+#[function_component]
+fn Refusal(props: &RefusalProps) -> Html {
+    let error = &props.error;
+    html! {
+        <section id="verdict-error" data-code={error.code.clone()}>
+            <p>{ &error.message }</p>
+            <p>{ "Glance/Nova would answer: " }<q id="verdict-cursive">{ &error.cursive_message }</q></p>
+            <p id="verdict-fix">{ format!("Fix: {}", error.fix) }</p>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CertificateProps {
+    certificate: CertificateSection,
+}
+
+/// The certificate the signature was checked with.
+#[function_component]
+fn Certificate(props: &CertificateProps) -> Html {
+    let c = &props.certificate;
+    html! {
+        <table id="verdict-certificate" class="props" data-fingerprint={c.fingerprint_sha256.clone()}>
+            <tr><th>{ "Certificate subject" }</th><td>{ &c.subject }</td></tr>
+            <tr><th>{ "Issuer" }</th><td>{ &c.issuer }</td></tr>
+            <tr><th>{ "SHA-256 fingerprint" }</th><td class="mono">{ &c.fingerprint_sha256 }</td></tr>
+            <tr><th>{ "Valid" }</th><td>{ format!("{} to {}", c.not_before, c.not_after) }</td></tr>
+            <tr><th>{ "Key" }</th><td>{ &c.key }</td></tr>
+        </table>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ChainProps {
+    chain: ChainSection,
+    at: String,
+}
+
+/// Nova's chain validation against the trusted certificates.
+#[function_component]
+fn Chain(props: &ChainProps) -> Html {
+    let chain = &props.chain;
+    html! {
+        <section id="verdict-chain" data-valid={chain.valid.to_string()}
+            data-error-code={chain.error.as_ref().map(|e| e.code.clone()).unwrap_or_default()}>
+            <h4>{ format!("Certificate chain, as Nova validates it at {}", props.at) }</h4>
+            <ol class="chain">
+                { for chain.path.iter().map(|subject| html! { <li>{ subject }</li> }) }
+            </ol>
+            { match &chain.error {
+                None => html! { <p class="ok">{ "✔ chain valid" }</p> },
+                Some(error) => html! { <p class="bad" id="verdict-chain-error">{ format!("✘ {}", error.message) }<br />
+                    <span class="muted">{ "Nova would answer: " }<q>{ &error.cursive_message }</q></span></p> },
+            } }
+            { for chain.skipped_trusted.iter().map(|skipped| html! {
+                <p class="warn skipped">{ format!("! trusted certificate {} cannot issue: {}", skipped.subject, skipped.reason) }</p>
+            }) }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct NotesProps {
+    id: AttrValue,
+    title: AttrValue,
+    notes: Vec<Note>,
+}
+
+/// A titled list of notes (nothing when there are none).
+#[function_component]
+fn Notes(props: &NotesProps) -> Html {
+    if props.notes.is_empty() {
+        return html! {};
+    }
+    html! {
+        <section id={props.id.clone()}>
+            <h4>{ props.title.clone() }</h4>
+            <ul>
+                { for props.notes.iter().map(|note| html! { <li data-code={note.code.clone()}>{ &note.message }</li> }) }
+            </ul>
         </section>
     }
 }
