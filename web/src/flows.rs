@@ -661,10 +661,10 @@ pub async fn sign_and_upload(dispatch: Dispatch, worker: SigWorker, job: SignJob
     let mut new_image = NewImage::new(&job.form.name, &job.form.disk_format, "bare");
     new_image.visibility = visibility(&job.form.visibility);
     let signature = SignatureProperties {
-        signature: properties.signature.clone(),
-        hash_method: properties.hash_method.clone(),
-        key_type: properties.key_type.clone(),
-        certificate_uuid: properties.certificate_uuid.clone(),
+        signature: Some(properties.signature.clone()),
+        hash_method: Some(properties.hash_method.clone()),
+        key_type: Some(properties.key_type.clone()),
+        certificate_uuid: Some(properties.certificate_uuid.clone()),
     };
     let fail_early = |stage: &str, message: String| {
         Action::Finished(Outcome::Failed {
