@@ -729,6 +729,31 @@ fn good_upload(kind: KeyKind, hash: &str) {
         );
     }
 
+    // Who signed: without an anchor the report says so, and --require-trust refuses it. An
+    // anchor given as a Barbican secret id is read from Barbican (as Nova reads
+    // trusted_image_certificates); this self-signed certificate has no keyUsage, so Nova would
+    // not take it as an issuer, and the chain is refused.
+    if matches!(kind, KeyKind::P384) {
+        let out = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(out.contains("authenticity NOT established"), "{out}");
+        let strict = stack.glance_sig(&["verify", "--image-id", &id, "--require-trust"], &[]);
+        assert_eq!(strict.status.code(), Some(1), "{}", describe(&strict));
+        let uuid = result["certificate"]["uuid"]
+            .as_str()
+            .expect("certificate uuid");
+        let anchored = stack.glance_sig(
+            &["verify", "--image-id", &id, "--trusted", uuid, "--json"],
+            &[],
+        );
+        assert_eq!(anchored.status.code(), Some(1), "{}", describe(&anchored));
+        let report: serde_json::Value =
+            serde_json::from_slice(&anchored.stdout).expect("verify --json");
+        assert_eq!(report["trust"]["code"], "not-anchored", "{report}");
+        assert_eq!(report["signature"]["valid"], true, "{report}");
+        let skipped = report["chain"]["skipped_trusted"].to_string();
+        assert!(skipped.contains("key usage"), "{report}");
+    }
+
     // A second upload of the same certificate reuses the secret.
     let again = stack.upload_ok(&image, &key, &cert, &["--name", &name]);
     assert_eq!(again["certificate"]["stored"], json!(false), "{again}");
