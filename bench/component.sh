@@ -31,15 +31,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 out="$here/out/component"
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: FAILED: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 
-case "${1:-}" in
-  "") ;;
-  --clean) rm -rf "$out"; log "removed $out"; exit 0 ;;
-  -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
-  *) die "unknown argument: $1 (try --help)" ;;
-esac
+bench_args "${BASH_SOURCE[0]}" "${1:-}"
 
 size_mib=${BENCH_SIZE_MIB:-1024}
 runs=${BENCH_RUNS:-5}

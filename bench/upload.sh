@@ -29,8 +29,8 @@ out="$here/out/upload"
 state="${GLANCE_SIG_STACK_DIR:-$root/.stack}"
 venv="${GLANCE_SIG_CACHE:-$HOME/.cache/glance-sig}/cloud-venv"
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: FAILED: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 
 SIZE_MIB="${BENCH_SIZE_MIB:-1024}"
 RUNS="${BENCH_RUNS:-2}"

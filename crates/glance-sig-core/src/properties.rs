@@ -29,6 +29,39 @@ pub const SIGNATURE_PROPERTY_NAMES: [&str; 4] = [
 /// Glance stores property values in a TEXT column: 65535 bytes on MySQL.
 pub const MAX_PROPERTY_VALUE_LEN: usize = 65_535;
 
+/// `Display`, `FromStr`, `Serialize` and `Deserialize` for a property value type: written and
+/// serialized as its exact property value (`name()`), read through its own `parse`, so a string
+/// and a JSON document accept and refuse the same values.
+macro_rules! property_value_traits {
+    ($type:ty) => {
+        impl fmt::Display for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl FromStr for $type {
+            type Err = PropertyError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl Serialize for $type {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.name())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $type {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let name = String::deserialize(d)?;
+                Self::parse(&name).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
 /// The hash method named by `img_signature_hash_method`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HashMethod {
@@ -96,31 +129,7 @@ fn normalize(s: &str) -> String {
         .collect()
 }
 
-impl fmt::Display for HashMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for HashMethod {
-    type Err = PropertyError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for HashMethod {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for HashMethod {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        Self::parse(&name).map_err(serde::de::Error::custom)
-    }
-}
+property_value_traits!(HashMethod);
 
 /// The key type named by `img_signature_key_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -194,31 +203,7 @@ impl KeyType {
     }
 }
 
-impl fmt::Display for KeyType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for KeyType {
-    type Err = PropertyError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for KeyType {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for KeyType {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        Self::parse(&name).map_err(serde::de::Error::custom)
-    }
-}
+property_value_traits!(KeyType);
 
 /// The class of a public key, which is all cursive compares with the key type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -2,8 +2,6 @@
 //! info` looks at). The caller reads the head of the file (at most [`SNIFF_LEN`] bytes) and
 //! passes it in; one sniffer for the CLI and the portal.
 
-use std::fmt;
-
 /// ISO 9660 puts its first volume descriptor at sector 16 (byte 32768): a type byte, then
 /// `CD001`. UDF-bridge images repeat the marker in the next sectors, so three places count.
 const ISO_OFFSETS: [usize; 3] = [0x8001, 0x8801, 0x9001];
@@ -12,45 +10,29 @@ const ISO_MARKER: &[u8] = b"CD001";
 /// How many leading bytes [`sniff`] looks at: enough for the last ISO marker.
 pub const SNIFF_LEN: usize = 0x9001 + ISO_MARKER.len();
 
-/// A disk format that can be told from the data's first bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DiskFormat {
-    /// QEMU copy-on-write v2/v3 (`QFI\xfb`).
-    Qcow2,
-    /// VMware: a sparse extent (`KDMV`), an ESX COW disk (`COWD`) or a text descriptor
-    /// (`# Disk DescriptorFile`).
-    Vmdk,
-    /// Hyper-V VHDX (`vhdxfile`).
-    Vhdx,
-    /// Virtual PC VHD: a dynamic VHD starts with a copy of its footer (`conectix`).
-    Vhd,
-    /// VirtualBox: a text banner, then the signature `0xbeda107f` (little-endian) at 64.
-    Vdi,
-    /// ISO 9660 (`CD001` at 0x8001, 0x8801 or 0x9001).
-    Iso,
-    /// None of the above: plain bytes.
-    Raw,
-}
+named_enum! {
+    /// A disk format that can be told from the data's first bytes.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum DiskFormat {
+        /// QEMU copy-on-write v2/v3 (`QFI\xfb`).
+        Qcow2 = "qcow2",
+        /// VMware: a sparse extent (`KDMV`), an ESX COW disk (`COWD`) or a text descriptor
+        /// (`# Disk DescriptorFile`).
+        Vmdk = "vmdk",
+        /// Hyper-V VHDX (`vhdxfile`).
+        Vhdx = "vhdx",
+        /// Virtual PC VHD: a dynamic VHD starts with a copy of its footer (`conectix`).
+        Vhd = "vhd",
+        /// VirtualBox: a text banner, then the signature `0xbeda107f` (little-endian) at 64.
+        Vdi = "vdi",
+        /// ISO 9660 (`CD001` at 0x8001, 0x8801 or 0x9001).
+        Iso = "iso",
+        /// None of the above: plain bytes.
+        Raw = "raw",
+    }
 
-impl DiskFormat {
     /// Glance's name for it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Qcow2 => "qcow2",
-            Self::Vmdk => "vmdk",
-            Self::Vhdx => "vhdx",
-            Self::Vhd => "vhd",
-            Self::Vdi => "vdi",
-            Self::Iso => "iso",
-            Self::Raw => "raw",
-        }
-    }
-}
-
-impl fmt::Display for DiskFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub fn as_str;
 }
 
 /// Every `disk_format` Glance accepts (its default `disk_formats` option), for a form's choice.

@@ -6,7 +6,6 @@
 //! so Glance's error bodies are JSON and [`ApiError`] can quote them.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -224,35 +223,22 @@ impl Glance {
     }
 }
 
-/// Who may see an image.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Visibility {
-    /// Everyone.
-    Public,
-    /// The owner project only.
-    Private,
-    /// The owner and member projects.
-    Shared,
-    /// Everyone, without listing it by default.
-    Community,
-}
+named_enum! {
+    /// Who may see an image.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum Visibility {
+        /// Everyone.
+        Public = "public",
+        /// The owner project only.
+        Private = "private",
+        /// The owner and member projects.
+        Shared = "shared",
+        /// Everyone, without listing it by default.
+        Community = "community",
+    }
 
-impl Visibility {
     /// Glance's name for it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Public => "public",
-            Self::Private => "private",
-            Self::Shared => "shared",
-            Self::Community => "community",
-        }
-    }
-}
-
-impl fmt::Display for Visibility {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub fn as_str;
 }
 
 /// The body of [`Glance::create_image`].

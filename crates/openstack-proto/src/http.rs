@@ -19,41 +19,26 @@ pub(crate) const JSON: &str = "application/json";
 /// `application/octet-stream`.
 pub(crate) const OCTET_STREAM: &str = "application/octet-stream";
 
-/// An HTTP method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Method {
-    /// `GET`.
-    Get,
-    /// `HEAD`.
-    Head,
-    /// `POST`.
-    Post,
-    /// `PUT`.
-    Put,
-    /// `PATCH`.
-    Patch,
-    /// `DELETE`.
-    Delete,
-}
+named_enum! {
+    /// An HTTP method.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum Method {
+        /// `GET`.
+        Get = "GET",
+        /// `HEAD`.
+        Head = "HEAD",
+        /// `POST`.
+        Post = "POST",
+        /// `PUT`.
+        Put = "PUT",
+        /// `PATCH`.
+        Patch = "PATCH",
+        /// `DELETE`.
+        Delete = "DELETE",
+    }
 
-impl Method {
     /// The method as it goes on the wire (`"GET"`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Get => "GET",
-            Self::Head => "HEAD",
-            Self::Post => "POST",
-            Self::Put => "PUT",
-            Self::Patch => "PATCH",
-            Self::Delete => "DELETE",
-        }
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub fn as_str;
 }
 
 /// The body of a [`Request`].

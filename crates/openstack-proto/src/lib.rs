@@ -32,6 +32,9 @@
 //! # }
 //! ```
 
+#[macro_use]
+mod named_enum;
+
 pub mod barbican;
 pub mod config;
 mod config_error;

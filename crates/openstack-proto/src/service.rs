@@ -2,19 +2,23 @@
 //! nothing from this crate, so `error`, `keystone` and `config` can all use it without
 //! importing each other.
 
-use std::fmt;
 use std::str::FromStr;
 
-/// The OpenStack service a request went to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Service {
-    /// Keystone, the identity service.
-    Identity,
-    /// Barbican, the key manager.
-    KeyManager,
-    /// Glance, the image service.
-    Image,
+named_enum! {
+    /// The OpenStack service a request went to.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Service {
+        /// Keystone, the identity service.
+        Identity = "Keystone",
+        /// Barbican, the key manager.
+        KeyManager = "Barbican",
+        /// Glance, the image service.
+        Image = "Glance",
+    }
+
+    /// The project's name (`Keystone`, `Barbican`, `Glance`).
+    pub fn project_name;
 }
 
 impl Service {
@@ -26,50 +30,23 @@ impl Service {
             Self::Image => "image",
         }
     }
+}
 
-    /// The project's name (`Keystone`, `Barbican`, `Glance`).
-    pub fn project_name(self) -> &'static str {
-        match self {
-            Self::Identity => "Keystone",
-            Self::KeyManager => "Barbican",
-            Self::Image => "Glance",
-        }
+named_enum! {
+    /// The interface of a catalog endpoint.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub enum Interface {
+        /// `public`: what users outside the cloud reach (the default).
+        #[default]
+        Public = "public",
+        /// `internal`.
+        Internal = "internal",
+        /// `admin`.
+        Admin = "admin",
     }
-}
 
-impl fmt::Display for Service {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.project_name())
-    }
-}
-
-/// The interface of a catalog endpoint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum Interface {
-    /// `public`: what users outside the cloud reach (the default).
-    #[default]
-    Public,
-    /// `internal`.
-    Internal,
-    /// `admin`.
-    Admin,
-}
-
-impl Interface {
     /// The catalog's name for it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Public => "public",
-            Self::Internal => "internal",
-            Self::Admin => "admin",
-        }
-    }
-}
-
-impl fmt::Display for Interface {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub fn as_str;
 }
 
 impl FromStr for Interface {

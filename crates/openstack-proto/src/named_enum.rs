@@ -1,0 +1,34 @@
+//! One definition for the fieldless enums whose variants each stand for one fixed name.
+
+/// Defines a fieldless enum whose every variant has one fixed name (`Variant = "name"`), a
+/// method returning that name (named and documented after the enum), and `Display` writing it.
+macro_rules! named_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $enum:ident {
+            $( $(#[$variant_meta:meta])* $variant:ident = $name:literal, )+
+        }
+        $(#[$fn_meta:meta])*
+        pub fn $fn:ident;
+    ) => {
+        $(#[$meta])*
+        pub enum $enum {
+            $( $(#[$variant_meta])* $variant, )+
+        }
+
+        impl $enum {
+            $(#[$fn_meta])*
+            pub fn $fn(self) -> &'static str {
+                match self {
+                    $( Self::$variant => $name, )+
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $enum {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.$fn())
+            }
+        }
+    };
+}
