@@ -13,7 +13,7 @@
 # dist/ configured for the https endpoints (target/portal-https/) on :8083, which the stack's
 # TLS front serves as https://127.0.0.1:8443 (the https test also shows that build ignores
 # ?debug=tamper); runs `node --test`, and stops whatever it started. PORTAL_SKIP_BUILD=1 skips
-# the builds.
+# the shipped build (setup made it); the test build is always made.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -32,10 +32,11 @@ cleanup() {
 trap cleanup EXIT
 
 test_dist=$repo/target/portal-test
+# The test build is always made here: it exists only for these tests (setup builds dist/).
 if [ "${PORTAL_SKIP_BUILD:-0}" != 1 ]; then
   "$repo/scripts/portal/build.sh"
-  PORTAL_FEATURES=test-hooks PORTAL_DIST="$test_dist" "$repo/scripts/portal/build.sh"
 fi
+PORTAL_FEATURES=test-hooks PORTAL_DIST="$test_dist" "$repo/scripts/portal/build.sh"
 [ -f "$repo/dist/index.html" ] || { say "no dist/: run scripts/portal/build.sh"; exit 1; }
 [ -f "$test_dist/index.html" ] || { say "no $test_dist: run PORTAL_FEATURES=test-hooks PORTAL_DIST=$test_dist scripts/portal/build.sh"; exit 1; }
 # The shipped portal holds no test hook; the test build does (or the check proves nothing).
