@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
+import { CHROMIUM_ARGS } from "../../web/component/chromium.mjs";
 
 const require = createRequire(new URL("../../web/package.json", import.meta.url));
 const { chromium } = require("playwright-core");
@@ -25,16 +26,7 @@ export const USER = process.env.PORTAL_TEST_USER || "demo";
 export const PASSWORD = process.env.PORTAL_TEST_PASSWORD || "demo-secret";
 export const RUN = `portal-e2e-${Date.now().toString(36)}`;
 
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+export { CHROMIUM_ARGS };
 
 /**
  * A fresh Chromium with a fresh user-data-dir, and every request of every page captured.

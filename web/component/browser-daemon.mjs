@@ -18,6 +18,7 @@ import { createServer, request as httpRequest } from "node:http";
 import { existsSync, unlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
+import { CHROMIUM_ARGS } from "./chromium.mjs";
 
 const argv = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -45,16 +46,7 @@ class StartupError extends Error {
   }
 }
 
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-extensions",
-];
+const DAEMON_CHROMIUM_ARGS = [...CHROMIUM_ARGS, "--disable-extensions"];
 
 let browser;
 let portal;
@@ -99,7 +91,7 @@ async function start() {
   });
   portalUrl = `http://127.0.0.1:${portal.address().port}/`;
   try {
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: DAEMON_CHROMIUM_ARGS });
   } catch (e) {
     throw new StartupError(`Chromium (${chromiumPath}) did not start: ${e.message}`, "check it with `chromium --headless --version`; scripts/portal/setup.sh installs it");
   }
