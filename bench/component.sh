@@ -27,14 +27,9 @@
 # same session). Ratio = stream MB/s / in-memory MB/s of the same engine. MB = 10^6 bytes. Runs interleave the engines round-robin.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-out="$here/out/component"
-
 # shellcheck source=bench/lib.sh
-source "$here/lib.sh"
-
-bench_args "${BASH_SOURCE[0]}" "${1:-}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_args out/component "$@"
 
 size_mib=${BENCH_SIZE_MIB:-1024}
 runs=${BENCH_RUNS:-5}

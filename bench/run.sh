@@ -27,14 +27,9 @@
 # bit. Any failure aborts with a non-zero exit. Per-run figures: stderr and bench/out/run/.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-out="$here/out"
-
 # shellcheck source=bench/lib.sh
-source "$here/lib.sh"
-
-bench_args "${BASH_SOURCE[0]}" "${1:-}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_args out "$@"
 
 SIZE_MIB="${BENCH_SIZE_MIB:-1024}"
 RUNS="${BENCH_RUNS:-3}"

@@ -23,14 +23,11 @@
 # The stack is started when it is not running (and then stopped at the end).
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 out="$here/out/upload"
 state="${GLANCE_SIG_STACK_DIR:-$root/.stack}"
 venv="${GLANCE_SIG_CACHE:-$HOME/.cache/glance-sig}/cloud-venv"
-
-# shellcheck source=bench/lib.sh
-source "$here/lib.sh"
 
 SIZE_MIB="${BENCH_SIZE_MIB:-1024}"
 RUNS="${BENCH_RUNS:-2}"

@@ -61,6 +61,9 @@ stage "clippy (core without crypto; glance-sig-bench)" bash -c \
 stage "cargo test" cargo test --release --locked "${native[@]}"
 # The portal's state, configuration and flows logic is plain Rust: its unit tests run natively.
 stage "cargo test (portal logic)" cargo test --release --locked -p glance-sig-portal --lib
+# The portal as the browser runs it: wasm-only code is linted too.
+stage "clippy (portal, wasm32)" cargo clippy --release --locked -p glance-sig-portal \
+  --target wasm32-unknown-unknown -- -D warnings
 
 py=$(scripts/peers/setup.sh)
 interop() { # binary [other engines to compare every verify with, `:`-separated]

@@ -547,6 +547,14 @@ check_cors() { # name url method [curl-options...]
 # ---------------------------------------------------------------------------------------------
 # TLS: test material and the fronts
 
+# The extension section of a leaf certificate: the leaves differ only in purpose and names.
+leaf_ext() { # section extendedKeyUsage [subjectAltName]
+  printf '[%s]\nbasicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\n' "$1"
+  printf 'extendedKeyUsage = %s\n' "$2"
+  if [ -n "${3:-}" ]; then printf 'subjectAltName = %s\n' "$3"; fi
+  printf 'subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n\n'
+}
+
 # Extensions of the test certificates, and the 'openssl ca' set-up for expired.pem: openssl 3.0's
 # `x509 -req` has no -not_before/-not_after (3.4 adds them), `ca -startdate/-enddate` can
 # backdate. Strict enough for rustls/webpki and Python's VERIFY_X509_STRICT (key usages, key ids).
@@ -561,29 +569,11 @@ basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
 subjectKeyIdentifier = hash
 
-[server_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1,DNS:localhost
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-
-[wrong_name_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:cloud.example
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-
-[client_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = clientAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-
+EOF
+  leaf_ext server_ext serverAuth IP:127.0.0.1,DNS:localhost
+  leaf_ext wrong_name_ext serverAuth DNS:cloud.example
+  leaf_ext client_ext clientAuth
+  cat <<EOF
 [ca]
 default_ca = backdating_ca
 [backdating_ca]

@@ -40,3 +40,14 @@ def test_inspect_plain_output(mat, gs):
     r = gs("inspect", mat.cert_file("rsa2048"))
     assert r.returncode == 0, r.describe()
     assert (r.out + r.err).strip()
+
+
+def test_inspect_shortens_long_values_at_a_character(mat, gs):
+    # A long value of multi-byte characters: shown cut at 60 characters, never split inside one.
+    value = "é" * 45 + "ü" * 45
+    path = pl.write_json(mat.path("props", "long-utf8.json"), {
+        "img_signature": "c2ln", "img_signature_hash_method": "SHA-256",
+        "img_signature_key_type": "RSA-PSS", "img_signature_certificate_uuid": value})
+    r = gs("inspect", path)
+    assert r.returncode == 0, r.describe()
+    assert f"img_signature_certificate_uuid = {'é' * 45}{'ü' * 15}... (90 chars)" in r.out, r.out

@@ -9,16 +9,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   RUN,
-  SIGNATURE_PROPERTIES,
   assertNoKeyMaterial,
   chooseImage,
   cleanupImages,
-  glance,
   keyPair,
   launch,
   loadKey,
   randomFile,
-  signAndUpload,
+  signAndUploadVerified,
   signIn,
   storeCertificate,
   token,
@@ -104,19 +102,12 @@ describe("portal over https", () => {
     await page.waitForSelector('#key-match[data-match="true"]');
     const name = `${RUN}-https`;
     await chooseImage(page, image, name);
-    const outcome = await signAndUpload(page);
-    assert.equal(outcome.kind, "verified", outcome.text);
-    assert.match(outcome.text, /Verified by Glance/);
-
-    // What Glance holds, asked over the plain API: active, with all four properties.
-    const shown = await glance(api, "GET", `/v2/images/${outcome.imageId}`);
-    assert.equal(shown.status, 200);
-    assert.equal(shown.json.status, "active");
-    assert.equal(shown.json.name, name);
-    assert.equal(shown.json.size, 2 * 1024 * 1024 + 333);
-    for (const property of SIGNATURE_PROPERTIES) assert.ok(shown.json[property], `${property} is set`);
-    assert.equal(shown.json.img_signature_certificate_uuid, certUuid);
-    assert.equal(shown.json.img_signature_key_type, "RSA-PSS");
+    // What Glance holds is asked over the plain API (`api`): active, with all four properties.
+    const outcome = await signAndUploadVerified(page, api, certUuid, {
+      name,
+      size: 2 * 1024 * 1024 + 333,
+      img_signature_key_type: "RSA-PSS",
+    });
 
     // Every request of the page and its workers went over https (loopback http would not even
     // count as mixed content in Chromium, so this is checked request by request).

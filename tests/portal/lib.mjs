@@ -1,6 +1,7 @@
 // Helpers for the portal's end-to-end tests: Chromium (Debian's, through playwright-core),
 // request capture, key fixtures made with openssl, and direct API calls to check what the
 // cloud holds.
+import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, openSync, closeSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -114,6 +115,27 @@ export async function signAndUpload(page, timeout = 120_000) {
     deleted: await outcome.getAttribute("data-deleted"),
     text: await outcome.innerText(),
   };
+}
+
+/**
+ * signAndUpload, then asserts that Glance verified the upload and what it holds, asked over the
+ * API with `tok`: the image active, all four signature properties set, the certificate
+ * `certificateUuid`, and the fields of `expected` (e.g. name, size, img_signature_key_type).
+ * Returns the outcome.
+ */
+export async function signAndUploadVerified(page, tok, certificateUuid, expected = {}) {
+  const outcome = await signAndUpload(page);
+  assert.equal(outcome.kind, "verified", outcome.text);
+  assert.match(outcome.text, /Verified by Glance/);
+  const shown = await glance(tok, "GET", `/v2/images/${outcome.imageId}`);
+  assert.equal(shown.status, 200);
+  assert.equal(shown.json.status, "active");
+  for (const property of SIGNATURE_PROPERTIES) assert.ok(shown.json[property], `${property} is set`);
+  assert.equal(shown.json.img_signature_certificate_uuid, certificateUuid);
+  // One comparison, so that a failure shows every expected field next to what Glance holds.
+  const held = Object.fromEntries(Object.keys(expected).map((field) => [field, shown.json[field]]));
+  assert.deepEqual(held, expected);
+  return outcome;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import {
   openPortal,
   randomFile,
   signAndUpload,
+  signAndUploadVerified,
   signIn,
   storeCertificate,
   token,
@@ -74,9 +75,20 @@ after(async () => {
   console.log(`# key-leak check: ${checked.length} requests checked, no key material found`);
 });
 
-function assertAllFour(properties, certificateUuid) {
-  for (const name of SIGNATURE_PROPERTIES) assert.ok(properties[name], `${name} is set`);
-  assert.equal(properties.img_signature_certificate_uuid, certificateUuid);
+/**
+ * A fresh browser, signed in, verifies `imageId` on the verify tab; returns the browser with the
+ * verdict element and its text. `onTab(page)` runs once the tab shows, before the id is entered.
+ */
+async function verifyInBrowser(imageId, onTab = async () => {}) {
+  const b = await browser();
+  await openPortal(b.page);
+  await signIn(b.page);
+  await b.page.click("#tab-verify");
+  await onTab(b.page);
+  await b.page.fill("#verify-image-id", imageId);
+  await b.page.click("#verify-run");
+  const verdict = await b.page.waitForSelector("#verdict", { timeout: 60_000 });
+  return { ...b, verdict, text: await verdict.innerText() };
 }
 
 describe("portal", () => {
@@ -115,18 +127,12 @@ describe("portal", () => {
     const name = `${RUN}-signed`;
     await chooseImage(page, image, name);
     assert.equal(await page.getAttribute("#image-chosen", "data-format"), "raw");
-    const outcome = await signAndUpload(page);
-    assert.equal(outcome.kind, "verified", outcome.text);
-    assert.match(outcome.text, /Verified by Glance/);
-
-    const shown = await glance(api, "GET", `/v2/images/${outcome.imageId}`);
-    assert.equal(shown.status, 200);
-    assert.equal(shown.json.status, "active");
-    assert.equal(shown.json.name, name);
-    assert.equal(shown.json.size, 5 * 1024 * 1024 + 12345);
-    assertAllFour(shown.json, certUuid);
-    assert.equal(shown.json.img_signature_key_type, "RSA-PSS");
-    assert.equal(shown.json.img_signature_hash_method, "SHA-256");
+    const outcome = await signAndUploadVerified(page, api, certUuid, {
+      name,
+      size: 5 * 1024 * 1024 + 12345,
+      img_signature_key_type: "RSA-PSS",
+      img_signature_hash_method: "SHA-256",
+    });
 
     // The four properties went in the one create request, and the data in one PUT.
     const creates = requests.filter((r) => r.method() === "POST" && /\/v2\/images$/.test(r.url()));
@@ -162,14 +168,11 @@ describe("portal", () => {
     await chooseImage(page, qcow, `${RUN}-ec`);
     assert.equal(await page.getAttribute("#image-chosen", "data-format"), "qcow2");
     await page.selectOption("#hash-method", "SHA-384");
-    const outcome = await signAndUpload(page);
-    assert.equal(outcome.kind, "verified", outcome.text);
-    const shown = await glance(api, "GET", `/v2/images/${outcome.imageId}`);
-    assert.equal(shown.json.status, "active");
-    assert.equal(shown.json.disk_format, "qcow2");
-    assertAllFour(shown.json, certUuid);
-    assert.equal(shown.json.img_signature_key_type, "ECC_SECP384R1");
-    assert.equal(shown.json.img_signature_hash_method, "SHA-384");
+    await signAndUploadVerified(page, api, certUuid, {
+      disk_format: "qcow2",
+      img_signature_key_type: "ECC_SECP384R1",
+      img_signature_hash_method: "SHA-384",
+    });
   });
 
   test("tampered upload (debug=tamper): Glance refuses it, the portal says so, the image is gone", async () => {
@@ -218,14 +221,7 @@ describe("portal", () => {
 
   test("verify in the browser: the signed image verifies, streamed from Glance through the worker", async () => {
     assert.ok(signedImageId, "the sign test ran first");
-    const { page } = await browser();
-    await openPortal(page);
-    await signIn(page);
-    await page.click("#tab-verify");
-    await page.fill("#verify-image-id", signedImageId);
-    await page.click("#verify-run");
-    const verdict = await page.waitForSelector("#verdict", { timeout: 60_000 });
-    const text = await verdict.innerText();
+    const { page, verdict, text } = await verifyInBrowser(signedImageId);
     assert.equal(await verdict.getAttribute("data-valid"), "true", text);
     assert.match(text, /signature valid/);
     // No trusted certificate in this portal's config.json: valid, but who signed is not
@@ -265,15 +261,9 @@ describe("portal", () => {
       { "Content-Type": "application/openstack-images-v2.1-json-patch" });
     assert.equal(patched.status, 200, patched.text);
 
-    const { page, requests } = await browser();
-    await openPortal(page);
-    await signIn(page);
-    await page.click("#tab-verify");
-    await page.fill("#verify-image-id", id);
-    await page.click("#verify-run");
-    const verdict = await page.waitForSelector("#verdict", { timeout: 60_000 });
-    assert.equal(await verdict.getAttribute("data-valid"), "false", await verdict.innerText());
-    assert.match(await verdict.innerText(), /NOT valid/);
+    const { page, requests, verdict, text } = await verifyInBrowser(id);
+    assert.equal(await verdict.getAttribute("data-valid"), "false", text);
+    assert.match(text, /NOT valid/);
     assert.equal(await verdict.getAttribute("data-error-code"), "signature-mismatch");
     assert.equal(await verdict.getAttribute("data-trust-code"), "signature-not-valid");
     assert.match(await page.innerText("#verdict-error"), /Glance\/Nova would answer: Signature verification failed/);
@@ -289,14 +279,7 @@ describe("portal", () => {
     const unsigned = await glance(api, "POST", "/v2/images",
       JSON.stringify({ name: `${RUN}-verify-unsigned`, disk_format: "raw", container_format: "bare" }),
       { "Content-Type": "application/json" });
-    const { page, requests } = await browser();
-    await openPortal(page);
-    await signIn(page);
-    await page.click("#tab-verify");
-    await page.fill("#verify-image-id", unsigned.json.id);
-    await page.click("#verify-run");
-    const verdict = await page.waitForSelector("#verdict", { timeout: 60_000 });
-    const text = await verdict.innerText();
+    const { page, requests, verdict, text } = await verifyInBrowser(unsigned.json.id);
     assert.equal(await verdict.getAttribute("data-valid"), "false", text);
     assert.equal(await verdict.getAttribute("data-error-code"), "missing-property", text);
     assert.match(text, /img_signature/);
@@ -346,11 +329,7 @@ describe("portal", () => {
     const certUuid = await status.getAttribute("data-uuid");
     await page.waitForSelector('#key-match[data-match="true"]');
     await chooseImage(page, image, `${RUN}-generated`);
-    const outcome = await signAndUpload(page);
-    assert.equal(outcome.kind, "verified", outcome.text);
-    const shown = await glance(api, "GET", `/v2/images/${outcome.imageId}`);
-    assert.equal(shown.json.status, "active");
-    assertAllFour(shown.json, certUuid);
+    await signAndUploadVerified(page, api, certUuid);
     // Barbican holds the certificate as castellan reads it.
     const meta = await fetch(`${api.barbican}/v1/secrets/${certUuid}`, {
       headers: { "X-Auth-Token": api.value, Accept: "application/json" },
@@ -500,16 +479,10 @@ describe("trust", () => {
   });
 
   async function verifyWithAnchors(imageId) {
-    const { page } = await browser();
-    await openPortal(page);
-    await signIn(page);
-    await page.click("#tab-verify");
-    assert.equal(await page.getAttribute("#trust-config", "data-anchors"), "2");
-    await page.fill("#verify-image-id", imageId);
-    await page.click("#verify-run");
-    const verdict = await page.waitForSelector("#verdict", { timeout: 60_000 });
+    const { page, verdict, text } = await verifyInBrowser(imageId, async (page) =>
+      assert.equal(await page.getAttribute("#trust-config", "data-anchors"), "2"));
     const attr = async (name) => verdict.getAttribute(name);
-    return { page, verdict, attr, text: await verdict.innerText() };
+    return { page, verdict, attr, text };
   }
 
   test("a certificate that chains to a trusted CA (from Barbican): authenticity established", async () => {

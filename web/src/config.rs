@@ -280,37 +280,9 @@ impl Handover {
     }
 }
 
-/// Splits `a=b&c=d` (a query string without `?` or a fragment without `#`) into decoded pairs.
-pub fn parse_pairs(text: &str) -> Vec<(String, String)> {
-    text.split('&')
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let (key, value) = part.split_once('=').unwrap_or((part, ""));
-            (decode(key), decode(value))
-        })
-        .collect()
-}
-
-fn decode(text: &str) -> String {
-    let text = text.replace('+', " ");
-    let bytes = text.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                // Two hex digits make one byte: high * 16 + low <= 255.
-                out.push((high * 16 + low) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+/// Splits `a=b&c=d` (a query string without `?` or a fragment without `#`) into decoded pairs,
+/// as the OpenStack layer reads Glance's and Barbican's paging links.
+pub use openstack_proto::url::parse_query as parse_pairs;
 
 #[cfg(test)]
 mod tests {

@@ -31,7 +31,7 @@ use crate::state::{
 use crate::worker::Request as Op;
 use crate::worker::{
     Bytes, CertAnswer, CertSlotName, CertificatePayload, KeyAnswer, Pass, SigWorker, SignAnswer,
-    SignRequest, VerifyAnswer, VerifyRequest, VerifyStep,
+    SignRequest, VerifyAnswer, VerifyRequest, VerifyStep, WorkerError,
 };
 
 /// Dispatches actions to the state.
@@ -153,7 +153,8 @@ async fn after_unscoped(dispatch: Dispatch, auth_url: &str, token: Token) {
         Err(error) => return dispatch.dispatch(Action::AuthFailed(err_text(error))),
     };
     if let [only] = projects.as_slice() {
-        return choose_project(dispatch, auth_url.to_owned(), token.value, only.id.clone()).await;
+        let auth = project_auth(token.value, only.id.clone());
+        return sign_in(dispatch, auth_url.to_owned(), auth).await;
     }
     dispatch.dispatch(Action::Unscoped {
         token: token.value,
@@ -162,65 +163,56 @@ async fn after_unscoped(dispatch: Dispatch, auth_url: &str, token: Token) {
     });
 }
 
-/// Authenticates with credentials that give a project-scoped token.
-async fn sign_in_scoped(dispatch: Dispatch, auth_url: &str, auth: &Auth) {
-    match authenticate(auth_url, auth).await {
-        Ok(token) => dispatch.dispatch(Action::Scoped(Box::new(token))),
-        Err(message) => dispatch.dispatch(Action::AuthFailed(message)),
-    }
-}
-
-/// Password sign-in: an unscoped token, then the project.
-pub async fn sign_in_password(
-    dispatch: Dispatch,
-    auth_url: String,
-    user: String,
-    domain: String,
-    password: String,
-) {
-    dispatch.dispatch(Action::AuthStarted(auth_url.clone()));
-    let auth = Auth::Password {
+/// Password sign-in: an unscoped token (the projects are listed next).
+pub fn password_auth(user: String, domain: String, password: String) -> Auth {
+    Auth::Password {
         user: UserRef::Name {
             name: user,
             domain: DomainRef::Name(domain),
         },
         password: Secret::new(password),
         scope: Scope::Unscoped,
-    };
-    match authenticate(&auth_url, &auth).await {
-        Ok(token) => after_unscoped(dispatch, &auth_url, token).await,
-        Err(message) => dispatch.dispatch(Action::AuthFailed(message)),
     }
 }
 
 /// Application-credential sign-in: the token is scoped to the credential's project.
-pub async fn sign_in_app_credential(
-    dispatch: Dispatch,
-    auth_url: String,
-    id: String,
-    secret: String,
-) {
-    dispatch.dispatch(Action::AuthStarted(auth_url.clone()));
-    let auth = Auth::ApplicationCredential(ApplicationCredential::Id {
+pub fn app_credential_auth(id: String, secret: String) -> Auth {
+    Auth::ApplicationCredential(ApplicationCredential::Id {
         id,
         secret: Secret::new(secret),
-    });
-    sign_in_scoped(dispatch, &auth_url, &auth).await;
+    })
 }
 
-/// Rescopes a token to a project.
-pub async fn choose_project(
-    dispatch: Dispatch,
-    auth_url: String,
-    token: Secret,
-    project_id: String,
-) {
-    dispatch.dispatch(Action::AuthStarted(auth_url.clone()));
-    let auth = Auth::Token {
+/// A token rescoped to a project.
+pub fn project_auth(token: Secret, project_id: String) -> Auth {
+    Auth::Token {
         token,
         scope: Scope::Project(ProjectRef::Id(project_id)),
-    };
-    sign_in_scoped(dispatch, &auth_url, &auth).await;
+    }
+}
+
+/// Signs in with `auth`: an unscoped token (what [`password_auth`] asks for) goes on to the
+/// project choice; any other is the project-scoped token of the session.
+pub async fn sign_in(dispatch: Dispatch, auth_url: String, auth: Auth) {
+    dispatch.dispatch(Action::AuthStarted(auth_url.clone()));
+    match authenticate(&auth_url, &auth).await {
+        Ok(token) if asks_unscoped(&auth) => {
+            // Boxed: with a single project, this signs in again (rescoped to it).
+            Box::pin(after_unscoped(dispatch, &auth_url, token)).await
+        }
+        Ok(token) => dispatch.dispatch(Action::Scoped(Box::new(token))),
+        Err(message) => dispatch.dispatch(Action::AuthFailed(message)),
+    }
+}
+
+/// Whether `auth` asks for an unscoped token, as a password sign-in does.
+fn asks_unscoped(auth: &Auth) -> bool {
+    match auth {
+        Auth::Password { scope, .. } | Auth::Token { scope, .. } => {
+            matches!(scope, Scope::Unscoped)
+        }
+        Auth::ApplicationCredential(_) => false,
+    }
 }
 
 /// A token from the host page: validated with Keystone (`GET /v3/auth/tokens`), which also
@@ -252,7 +244,9 @@ pub async fn sign_in_handover(dispatch: Dispatch, config: PortalConfig, handover
             dispatch.dispatch(Action::Scoped(Box::new(token)));
         }
         Ok(token) => match handover.project_id {
-            Some(project_id) => choose_project(dispatch, auth_url, token.value, project_id).await,
+            Some(project_id) => {
+                sign_in(dispatch, auth_url, project_auth(token.value, project_id)).await
+            }
             None => after_unscoped(dispatch, &auth_url, token).await,
         },
         Err(message) => dispatch.dispatch(Action::AuthFailed(message)),
@@ -623,13 +617,7 @@ pub async fn sign_and_upload(dispatch: Dispatch, worker: SigWorker, job: SignJob
     let properties = match signed {
         Ok(answer) => {
             dispatch.dispatch(Action::SignNotes(answer.notes));
-            let p = answer.properties;
-            Signed {
-                signature: p.signature.unwrap_or_default(),
-                hash_method: p.hash_method.unwrap_or_default(),
-                key_type: p.key_type.unwrap_or_default(),
-                certificate_uuid: p.certificate_uuid.unwrap_or_default(),
-            }
+            answer.properties
         }
         Err(error) => {
             return dispatch.dispatch(Action::Finished(Outcome::Failed {
@@ -871,6 +859,36 @@ async fn trusted_certificates(
     Ok(trusted)
 }
 
+/// A verification's failure, saying which input was refused: the image's certificate, or
+/// which trusted certificate of config.json (the request lists the Barbican ids' certificates
+/// first, then the PEM texts).
+fn refused_input(
+    error: &WorkerError,
+    certificate_uuid: Option<&String>,
+    anchors: &TrustAnchors,
+) -> String {
+    let message = &error.message;
+    match (error.input.as_deref(), error.index) {
+        (Some("trusted"), Some(index)) => {
+            let index = index as usize;
+            match anchors.barbican_ids.get(index) {
+                Some(id) => format!(
+                    "the trusted certificate {id} (config.json trusted_certificate_ids) cannot be used: {message}"
+                ),
+                None => format!(
+                    "trusted certificate {} of config.json trusted_certificates cannot be used: {message}",
+                    index - anchors.barbican_ids.len() + 1
+                ),
+            }
+        }
+        (Some("certificate"), _) => format!(
+            "the image's certificate {} cannot be used: {message}",
+            certificate_uuid.map_or("(no id)", String::as_str)
+        ),
+        _ => message.clone(),
+    }
+}
+
 /// Opens the image's data as a stream (nothing is read here) and its size.
 async fn open_download(
     glance: &Glance,
@@ -926,7 +944,8 @@ pub async fn verify_image(
         Err(message) => return dispatch.dispatch(fail(message)),
     };
     let properties = signature_properties(&image);
-    let certificate = match properties.get(IMG_SIGNATURE_CERTIFICATE_UUID) {
+    let certificate_uuid = properties.get(IMG_SIGNATURE_CERTIFICATE_UUID).cloned();
+    let certificate = match &certificate_uuid {
         Some(uuid) => match fetch_certificate(&scoped, uuid).await {
             Ok(pem) => Some(Bytes(pem)),
             Err(message) => {
@@ -966,14 +985,23 @@ pub async fn verify_image(
                 })
             }
             Ok(VerifyStep::Wants { pass, session }) => (pass, session),
-            Err(error) => return dispatch.dispatch(fail(error.message)),
+            Err(error) => {
+                let message = refused_input(&error, certificate_uuid.as_ref(), &anchors);
+                return dispatch.dispatch(fail(message));
+            }
         };
         if pass == Pass::Explain {
             dispatch.dispatch(Action::VerifyExplaining);
         }
         let (stream, total) = match open_download(&glance, &image).await {
             Ok(opened) => opened,
-            Err(message) => return dispatch.dispatch(fail(message)),
+            Err(message) => {
+                // The session waits for data that will not come: the worker drops it.
+                let _ = worker
+                    .call::<serde::de::IgnoredAny>(&Op::VerifyCancel { session }, None, None)
+                    .await;
+                return dispatch.dispatch(fail(message));
+            }
         };
         let transfer = Array::of1(&stream);
         let progress_dispatch = dispatch.clone();
@@ -1000,6 +1028,46 @@ pub async fn verify_image(
 mod tests {
     use super::*;
     use openstack_proto::Response;
+
+    #[test]
+    fn only_the_password_sign_in_goes_on_to_the_project_choice() {
+        let password = password_auth("u".into(), "Default".into(), "p".into());
+        assert!(asks_unscoped(&password));
+        assert!(!asks_unscoped(&app_credential_auth(
+            "id".into(),
+            "s".into()
+        )));
+        assert!(!asks_unscoped(&project_auth(Secret::new("t"), "p1".into())));
+    }
+
+    #[test]
+    fn a_refused_input_is_named() {
+        let anchors = TrustAnchors {
+            barbican_ids: vec!["s1".into(), "s2".into()],
+            pems: vec!["PEM".into()],
+        };
+        let refused = |input: Option<&str>, index: Option<u32>| WorkerError {
+            code: "not-a-certificate".into(),
+            message: "no certificate".into(),
+            input: input.map(str::to_owned),
+            index,
+        };
+        let uuid = "c1".to_owned();
+        let said = |input, index| refused_input(&refused(input, index), Some(&uuid), &anchors);
+        assert_eq!(
+            said(Some("trusted"), Some(1)),
+            "the trusted certificate s2 (config.json trusted_certificate_ids) cannot be used: no certificate"
+        );
+        assert_eq!(
+            said(Some("trusted"), Some(2)),
+            "trusted certificate 1 of config.json trusted_certificates cannot be used: no certificate"
+        );
+        assert_eq!(
+            said(Some("certificate"), None),
+            "the image's certificate c1 cannot be used: no certificate"
+        );
+        assert_eq!(said(None, None), "no certificate");
+    }
 
     #[test]
     fn verification_gets_only_the_signature_properties() {

@@ -256,8 +256,10 @@ pub struct Progress {
     pub elapsed_ms: f64,
 }
 
-/// The four properties as signed.
-#[derive(Clone, PartialEq, Eq, Debug)]
+/// The four properties as signed: the `properties` of the worker's answer to `sign` (an absent
+/// one empty).
+#[derive(Clone, PartialEq, Eq, Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Signed {
     /// `img_signature`.
     pub signature: String,
@@ -1174,48 +1176,52 @@ mod tests {
         let Catalog::Loaded(rows) = state.catalog else {
             panic!("not loaded")
         };
-        // The core's words (policy::signing_state), as the CLI's audit prints them.
-        assert_eq!(rows[0].class, SignClass::Signed);
-        assert!(
-            rows[0]
-                .advice
-                .starts_with("Signed: Glance verifies the data on upload"),
-            "{}",
-            rows[0].advice
-        );
-        assert!(!rows[0].advice.contains("no data"));
-        assert_eq!(rows[1].class, SignClass::Signed);
-        assert!(
-            rows[1]
-                .advice
-                .contains("The image is queued and holds no data yet"),
-            "{}",
-            rows[1].advice
-        );
-        assert_eq!(rows[2].class, SignClass::Partial);
+        // Image by image: its class, and how its advice starts, what it says and what it does
+        // not say. The core's words (policy::signing_state), as the CLI's audit prints them.
+        let expected: [(SignClass, &str, &[&str], &[&str]); 5] = [
+            (
+                SignClass::Signed,
+                "Signed: Glance verifies the data on upload",
+                &[],
+                &["no data"],
+            ),
+            (
+                SignClass::Signed,
+                "",
+                &["The image is queued and holds no data yet"],
+                &[],
+            ),
+            // Data already stored: adding the properties now would never be verified.
+            (
+                SignClass::Partial,
+                "Partially signed, missing img_signature_key_type, img_signature_certificate_uuid",
+                &["never be verified"],
+                &[],
+            ),
+            (SignClass::Unsigned, "", &["verify_glance_signatures"], &[]),
+            (
+                SignClass::Partial,
+                "",
+                &["before any data is uploaded"],
+                &["never be verified"],
+            ),
+        ];
+        assert_eq!(rows.len(), expected.len());
+        for (row, (class, start, says, never)) in rows.iter().zip(expected) {
+            let advice = &row.advice;
+            assert_eq!(row.class, class, "{advice}");
+            assert!(advice.starts_with(start), "{advice}");
+            assert!(says.iter().all(|words| advice.contains(words)), "{advice}");
+            assert!(
+                !never.iter().any(|words| advice.contains(words)),
+                "{advice}"
+            );
+        }
         assert_eq!(
             rows[2].missing,
             vec!["img_signature_key_type", "img_signature_certificate_uuid"]
         );
-        assert!(rows[2].advice.starts_with(
-            "Partially signed, missing img_signature_key_type, img_signature_certificate_uuid"
-        ));
-        // Data already stored: adding the properties now would never be verified.
-        assert!(
-            rows[2].advice.contains("never be verified"),
-            "{}",
-            rows[2].advice
-        );
-        assert_eq!(rows[3].class, SignClass::Unsigned);
         assert_eq!(rows[3].class.label(), "unsigned");
-        assert!(rows[3].advice.contains("verify_glance_signatures"));
-        assert_eq!(rows[4].class, SignClass::Partial);
-        assert!(
-            rows[4].advice.contains("before any data is uploaded"),
-            "{}",
-            rows[4].advice
-        );
-        assert!(!rows[4].advice.contains("never be verified"));
     }
 
     fn report(json: &str) -> Box<Report> {

@@ -22,7 +22,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use crate::api::js_error;
-use crate::state::Progress;
+use crate::state::{Progress, Signed};
 
 // ---------------------------------------------------------------------------------------------
 // Requests
@@ -71,6 +71,11 @@ pub enum Request {
         data: JsValue,
         /// Its size in bytes, for progress (0 when unknown).
         total: u64,
+    },
+    /// Drops a verification that asked for data the page cannot give (its download failed).
+    VerifyCancel {
+        /// The session the worker named.
+        session: u32,
     },
 }
 
@@ -204,25 +209,11 @@ pub struct CertAnswer {
     pub matches: Option<bool>,
 }
 
-/// The four properties a signing made.
-#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct SignedProperties {
-    /// `img_signature`.
-    pub signature: Option<String>,
-    /// `img_signature_hash_method`.
-    pub hash_method: Option<String>,
-    /// `img_signature_key_type`.
-    pub key_type: Option<String>,
-    /// `img_signature_certificate_uuid`.
-    pub certificate_uuid: Option<String>,
-}
-
 /// The answer to `sign`.
 #[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct SignAnswer {
     /// The properties to set, all in the create request.
-    pub properties: SignedProperties,
+    pub properties: Signed,
     /// Remarks (the certificate's dates as Nova judges them).
     pub notes: Vec<Note>,
     /// Bytes signed.
@@ -285,21 +276,32 @@ impl VerifyAnswer {
 }
 
 /// A failure the worker reported: a stable code (the component's error case, or the
-/// worker's own: `key-mismatch`, `passphrase-required`, ...) and a message.
+/// worker's own: `key-mismatch`, `passphrase-required`, ...), a message, and which input of the
+/// request was refused, when one was.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkerError {
     /// Stable code.
     pub code: String,
     /// For people.
     pub message: String,
+    /// `key`, `certificate`, `properties`, `hash-method` or `trusted`.
+    pub input: Option<String>,
+    /// For `trusted`: which of the request's trusted certificates, from 0.
+    pub index: Option<u32>,
 }
 
 impl WorkerError {
-    fn bad_answer(message: impl Into<String>) -> Self {
+    fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
-            code: "bad-answer".to_owned(),
+            code: code.into(),
             message: message.into(),
+            input: None,
+            index: None,
         }
+    }
+
+    fn bad_answer(message: impl Into<String>) -> Self {
+        Self::new("bad-answer", message)
     }
 }
 
@@ -327,6 +329,9 @@ struct Message {
     code: Option<String>,
     /// `error`, `failed`.
     message: Option<String>,
+    /// `error`: the refused input, and for `trusted` its index.
+    input: Option<String>,
+    index: Option<u32>,
     /// `progress`.
     #[serde(default)]
     done: u64,
@@ -452,12 +457,14 @@ impl SigWorker {
             let outcome = match message.kind {
                 MessageKind::Ok => pending.resolve.call1(&JsValue::NULL, &message.result),
                 _ => {
-                    let error = js_sys::Array::of2(
+                    let error = js_sys::Array::of4(
                         &message.code.unwrap_or_else(|| "error".to_owned()).into(),
                         &message
                             .message
                             .unwrap_or_else(|| "the worker failed without a message".to_owned())
                             .into(),
+                        &message.input.map_or(JsValue::UNDEFINED, JsValue::from),
+                        &message.index.map_or(JsValue::UNDEFINED, JsValue::from),
                     );
                     pending.reject.call1(&JsValue::NULL, &error)
                 }
@@ -497,12 +504,12 @@ impl SigWorker {
         transfer: Option<&Array>,
         progress: Option<ProgressFn>,
     ) -> Result<R, WorkerError> {
-        let message = request
-            .serialize(&serializer())
-            .map_err(|error| WorkerError {
-                code: "post-failed".to_owned(),
-                message: format!("the request could not be written for the worker: {error}"),
-            })?;
+        let message = request.serialize(&serializer()).map_err(|error| {
+            WorkerError::new(
+                "post-failed",
+                format!("the request could not be written for the worker: {error}"),
+            )
+        })?;
         let id = self.0.next_id.get();
         self.0.next_id.set(id.wrapping_add(1).max(1));
         // Setting a property on the fresh plain object the serializer made cannot fail.
@@ -529,10 +536,7 @@ impl SigWorker {
         };
         if let Err(error) = posted {
             self.0.pending.borrow_mut().remove(&id);
-            return Err(WorkerError {
-                code: "post-failed".to_owned(),
-                message: js_error(&error),
-            });
+            return Err(WorkerError::new("post-failed", js_error(&error)));
         }
         match JsFuture::from(promise).await {
             Ok(result) => serde_wasm_bindgen::from_value(result).map_err(|error| {
@@ -541,13 +545,18 @@ impl SigWorker {
                 ))
             }),
             Err(error) => {
-                let pair = Array::from(&error);
+                let parts = Array::from(&error);
                 Err(WorkerError {
-                    code: pair
+                    code: parts
                         .get(0)
                         .as_string()
                         .unwrap_or_else(|| "error".to_owned()),
-                    message: pair.get(1).as_string().unwrap_or_else(|| js_error(&error)),
+                    message: parts.get(1).as_string().unwrap_or_else(|| js_error(&error)),
+                    input: parts.get(2).as_string(),
+                    index: parts
+                        .get(3)
+                        .as_f64()
+                        .and_then(|i| u32::try_from(i as i64).ok()),
                 })
             }
         }
@@ -608,6 +617,10 @@ mod tests {
         assert_eq!(more["op"], "verify-more");
         assert_eq!(more["session"], 3);
         assert_eq!(more["total"], 10);
+        assert_eq!(
+            shape(&Request::VerifyCancel { session: 3 }),
+            json!({"op": "verify-cancel", "session": 3})
+        );
     }
 
     #[test]
@@ -683,9 +696,15 @@ mod tests {
             "bytes": 1000
         }))
         .expect("sign answer");
-        assert_eq!(signed.properties.key_type.as_deref(), Some("RSA-PSS"));
+        assert_eq!(signed.properties.key_type, "RSA-PSS");
         assert_eq!(signed.notes[0].code, "certificate-outside-validity");
         assert_eq!(signed.bytes, 1000);
+        // An absent property reads as empty: the flow refuses an incomplete set.
+        let incomplete: SignAnswer = serde_json::from_value(json!({
+            "properties": {"signature": "c2ln"}, "notes": [], "bytes": 0
+        }))
+        .expect("sign answer");
+        assert_eq!(incomplete.properties.hash_method, "");
     }
 
     /// `glance-sig verify --json` of a good RSA-PSS signature with no trusted certificate

@@ -450,6 +450,15 @@ export const ops = {
     }
   },
 
+  // A verification that asked for data the page cannot give (its download failed): dropped,
+  // so that it does not wait until the page is closed.
+  async "verify-cancel"({ session }) {
+    const entry = waiting.get(session);
+    waiting.delete(session);
+    if (entry) entry.release();
+    return {};
+  },
+
   // The second download for a verification that asked for one.
   async "verify-more"({ session, data, total }, id) {
     const entry = waiting.get(session);

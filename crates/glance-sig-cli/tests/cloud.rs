@@ -145,6 +145,16 @@ struct Stack {
     tag: String,
 }
 
+/// The test's stack, or return from the test (a skip) when there is none.
+macro_rules! stack_or_skip {
+    ($test:expr) => {
+        match Stack::get($test) {
+            Some(stack) => stack,
+            None => return,
+        }
+    };
+}
+
 impl Stack {
     /// The stack, or `None` to skip (panics instead under GLANCE_SIG_CLOUD_TESTS=1).
     fn get(test: &str) -> Option<Self> {
@@ -233,16 +243,7 @@ impl Stack {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Value {
-        let mut args = vec![
-            "upload",
-            "--json",
-            "--image",
-            path_str(image),
-            "--key",
-            path_str(key),
-            "--cert",
-            path_str(cert),
-        ];
+        let mut args = upload_with(image, key, cert, &["--json"]);
         args.extend_from_slice(extra);
         let output = self.glance_sig(&args, env);
         let result: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
@@ -334,6 +335,13 @@ impl Stack {
         path.display().to_string()
     }
 
+    /// `args` run with `--engine component`, when the component is built.
+    fn in_component(&self, args: &[&str]) -> Option<Output> {
+        let component = component()?;
+        let engine = ["--engine", "component", "--component", path_str(&component)];
+        Some(self.glance_sig(&[args, &engine[..]].concat(), &[]))
+    }
+
     /// Images of that name, and certificate secrets of this test, to be removed at the end.
     fn collect_leftovers(&mut self, name: &str) -> Vec<Image> {
         let images = self.demo.images_named(name);
@@ -393,7 +401,17 @@ fn unique() -> String {
 
 /// `upload --image IMAGE --key KEY --cert CERT --name NAME`.
 fn upload_args<'a>(image: &'a Path, key: &'a Path, cert: &'a Path, name: &'a str) -> Vec<&'a str> {
-    vec![
+    upload_with(image, key, cert, &["--name", name])
+}
+
+/// `upload --image IMAGE --key KEY --cert CERT EXTRA...`.
+fn upload_with<'a>(
+    image: &'a Path,
+    key: &'a Path,
+    cert: &'a Path,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
         "upload",
         "--image",
         path_str(image),
@@ -401,9 +419,9 @@ fn upload_args<'a>(image: &'a Path, key: &'a Path, cert: &'a Path, name: &'a str
         path_str(key),
         "--cert",
         path_str(cert),
-        "--name",
-        name,
-    ]
+    ];
+    args.extend_from_slice(extra);
+    args
 }
 
 /// The component for `--engine component`, when it is built (`scripts/component/build.sh
@@ -607,50 +625,42 @@ fn image_file(dir: &Path, name: &str, size: usize, seed: u64) -> PathBuf {
 // ---------------------------------------------------------------------------------------------
 // Tests that need no stack.
 
+/// Runs a command line that clap must refuse: exit 2, and the usage message.
+fn usage_error(args: &[&str]) -> String {
+    let output = Command::new(BIN).args(args).output().expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{args:?}: {}",
+        describe(&output)
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 #[test]
 fn image_and_image_id_are_mutually_exclusive() {
-    let output = Command::new(BIN)
-        .args([
-            "verify",
-            "--image",
-            "a.img",
-            "--image-id",
-            "x",
-            "--cert",
-            "c.pem",
-        ])
-        .output()
-        .expect("run");
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = usage_error(&[
+        "verify",
+        "--image",
+        "a.img",
+        "--image-id",
+        "x",
+        "--cert",
+        "c.pem",
+    ]);
     assert!(
         stderr.contains("--image <IMAGE>") && stderr.contains("--image-id"),
         "{stderr}"
     );
-
-    let output = Command::new(BIN)
-        .args(["verify", "--cert", "c.pem"])
-        .output()
-        .expect("run");
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--image-id"));
-
-    let output = Command::new(BIN)
-        .args(["verify", "--image-id", "x", "--properties", "p.json"])
-        .output()
-        .expect("run");
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--properties"));
+    let stderr = usage_error(&["verify", "--cert", "c.pem"]);
+    assert!(stderr.contains("--image-id"), "{stderr}");
+    let stderr = usage_error(&["verify", "--image-id", "x", "--properties", "p.json"]);
+    assert!(stderr.contains("--properties"), "{stderr}");
 }
 
 #[test]
 fn upload_needs_a_certificate() {
-    let output = Command::new(BIN)
-        .args(["upload", "--image", "a.img", "--key", "k.pem"])
-        .output()
-        .expect("run");
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = usage_error(&["upload", "--image", "a.img", "--key", "k.pem"]);
     assert!(
         stderr.contains("--cert-uuid") && stderr.contains("--cert"),
         "{stderr}"
@@ -661,9 +671,7 @@ fn upload_needs_a_certificate() {
 // Good signatures of every key type.
 
 fn good_upload(kind: KeyKind, hash: &str) {
-    let Some(mut stack) = Stack::get(&format!("good-{kind:?}")) else {
-        return;
-    };
+    let mut stack = stack_or_skip!(&format!("good-{kind:?}"));
     let (key, cert) = key_and_cert(&stack.dir, kind, &stack.tag);
     let image = image_file(&stack.dir, "disk.img", 3 << 20, kind as u64);
     let name = format!("gs-good-{kind:?}-{}", unique());
@@ -711,12 +719,7 @@ fn good_upload(kind: KeyKind, hash: &str) {
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("Signature valid"));
     // And with the download streamed through the WebAssembly component: the same report.
-    if let Some(component) = component() {
-        let args = ["verify", "--image-id", &id, "--engine", "component"];
-        let with_component = stack.glance_sig(
-            &[&args[..], &["--component", path_str(&component)]].concat(),
-            &[],
-        );
+    if let Some(with_component) = stack.in_component(&["verify", "--image-id", &id]) {
         assert_eq!(
             with_component.status.code(),
             Some(0),
@@ -763,24 +766,51 @@ fn good_upload(kind: KeyKind, hash: &str) {
     );
 }
 
-#[test]
-fn good_signature_rsa_pss() {
-    good_upload(KeyKind::Rsa, "SHA-256");
+// One test per key type, so that they run (and fail) apart.
+macro_rules! good_signature_tests {
+    ($($name:ident: $kind:ident, $hash:literal;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                good_upload(KeyKind::$kind, $hash);
+            }
+        )*
+    };
 }
 
-#[test]
-fn good_signature_ecc_secp384r1() {
-    good_upload(KeyKind::P384, "SHA-384");
+good_signature_tests! {
+    good_signature_rsa_pss: Rsa, "SHA-256";
+    good_signature_ecc_secp384r1: P384, "SHA-384";
+    good_signature_ecc_secp521r1: P521, "SHA-512";
+    good_signature_dsa: Dsa, "SHA-256";
 }
 
+/// `upload --engine component`: the signing pass runs in the WebAssembly component, and Glance
+/// verifies what it signed on upload (RSA-PSS, whose salt is the component's choice).
 #[test]
-fn good_signature_ecc_secp521r1() {
-    good_upload(KeyKind::P521, "SHA-512");
-}
-
-#[test]
-fn good_signature_dsa() {
-    good_upload(KeyKind::Dsa, "SHA-256");
+fn the_component_signs_what_glance_accepts() {
+    let mut stack = stack_or_skip!("upload-component");
+    let Some(component) = component() else {
+        return;
+    };
+    let (key, cert) = key_and_cert(&stack.dir, KeyKind::Rsa, &stack.tag);
+    let image = image_file(&stack.dir, "disk.img", 2 << 20, 31);
+    let name = format!("gs-component-{}", unique());
+    let engine = ["--engine", "component", "--component", path_str(&component)];
+    let result = stack.upload_ok(
+        &image,
+        &key,
+        &cert,
+        &[&["--name", &name][..], &engine].concat(),
+    );
+    let id = result["id"].as_str().expect("id");
+    let stored = stack.demo.image(id).expect("image exists");
+    assert_eq!(
+        stored.status, "active",
+        "Glance verified the component's signature"
+    );
+    let output = stack.glance_sig(&["verify", "--image-id", id], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -788,9 +818,7 @@ fn good_signature_dsa() {
 
 #[test]
 fn tampered_data_is_refused_and_the_image_deleted() {
-    let Some(mut stack) = Stack::get("tampered") else {
-        return;
-    };
+    let mut stack = stack_or_skip!("tampered");
     let (key, cert) = key_and_cert(&stack.dir, KeyKind::P384, &stack.tag);
     let signed = image_file(&stack.dir, "signed.img", 1 << 20, 1);
     // The bytes change on their way to Glance: one byte of the body, past the headers.
@@ -800,14 +828,7 @@ fn tampered_data_is_refused_and_the_image_deleted() {
         &upload_args(&signed, &key, &cert, &name),
         &[("OS_IMAGE_ENDPOINT_OVERRIDE", &format!("http://{tamperer}"))],
     );
-    let images = stack.demo.images_named(&name);
-    stack.images.extend(images.iter().map(|i| i.id.clone()));
-    // The secret this run stored, for the clean-up.
-    let secrets = stack.demo.call(
-        &stack.demo.barbican.list_certificates(100, 0),
-        barbican::parse_secret_list,
-    );
-    stack.secrets.extend(secrets_tagged(&secrets, &stack.tag));
+    let images = stack.collect_leftovers(&name);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Signature verification failed"), "{stderr}");
@@ -891,9 +912,7 @@ fn proxy(upstream: SocketAddr, on_put: OnPut) -> SocketAddr {
 
 #[test]
 fn a_connection_cut_during_upload_leaves_no_image() {
-    let Some(mut stack) = Stack::get("cut") else {
-        return;
-    };
+    let mut stack = stack_or_skip!("cut");
     let upstream = stack.glance_address();
     let proxy = proxy(upstream, OnPut::CutAfter(2 << 20));
 
@@ -910,17 +929,10 @@ fn a_connection_cut_during_upload_leaves_no_image() {
     );
     // Whatever Glance still does with the broken upload, no image of that name may remain.
     let deadline = Instant::now() + Duration::from_secs(20);
-    let mut left = stack.demo.images_named(&name);
-    while !left.is_empty() && Instant::now() < deadline {
+    while !stack.demo.images_named(&name).is_empty() && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(500));
-        left = stack.demo.images_named(&name);
     }
-    stack.images.extend(left.iter().map(|i| i.id.clone()));
-    let secrets = stack.demo.call(
-        &stack.demo.barbican.list_certificates(100, 0),
-        barbican::parse_secret_list,
-    );
-    stack.secrets.extend(secrets_tagged(&secrets, &stack.tag));
+    let left = stack.collect_leftovers(&name);
     // A broken connection decides nothing about the image: "could not check".
     assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -952,9 +964,7 @@ fn codes(report: &Value, id: &str) -> Vec<String> {
 
 #[test]
 fn audit_reports_each_problem_with_its_fix() {
-    let Some(mut stack) = Stack::get("audit") else {
-        return;
-    };
+    let mut stack = stack_or_skip!("audit");
     let dir = stack.dir.clone();
     let (key, cert) = key_and_cert(&dir, KeyKind::P384, &stack.tag);
     let expired = expired_cert(&dir, &key);
@@ -964,6 +974,14 @@ fn audit_reports_each_problem_with_its_fix() {
         let name = format!("gs-audit-{what}-{tag}");
         let result = stack.upload_ok(&data, &key, cert, &["--name", &name]);
         result["id"].as_str().expect("id").to_owned()
+    };
+    // Signed data whose img_signature_certificate_uuid is then pointed at `secret`.
+    let upload_pointing_at = |stack: &mut Stack, what: &str, secret: &str| -> String {
+        let id = upload(stack, what, &cert);
+        stack
+            .demo
+            .set_property(&id, "img_signature_certificate_uuid", secret);
+        id
     };
 
     // A good one, and one signed under an expired certificate (Glance does not check dates).
@@ -985,10 +1003,7 @@ fn audit_reports_each_problem_with_its_fix() {
         "payload_content_encoding": "base64",
     }));
     stack.secrets.push(der_secret.clone());
-    let der_id = upload(&mut stack, "der", &cert);
-    stack
-        .demo
-        .set_property(&der_id, "img_signature_certificate_uuid", &der_secret);
+    let der_id = upload_pointing_at(&mut stack, "der", &der_secret);
 
     let pem = fs::read_to_string(&cert).expect("pem");
     let text_secret = stack.demo.store_raw_secret(&json!({
@@ -998,10 +1013,7 @@ fn audit_reports_each_problem_with_its_fix() {
         "payload_content_type": "text/plain",
     }));
     stack.secrets.push(text_secret.clone());
-    let text_id = upload(&mut stack, "text", &cert);
-    stack
-        .demo
-        .set_property(&text_id, "img_signature_certificate_uuid", &text_secret);
+    let text_id = upload_pointing_at(&mut stack, "text", &text_secret);
 
     // Another project's certificate, referenced from demo.
     let other = stack.other();
@@ -1011,10 +1023,7 @@ fn audit_reports_each_problem_with_its_fix() {
         .expect("request");
     let other_secret = other.call(&request, barbican::parse_secret_ref);
     stack.other_secrets.push(other_secret.clone());
-    let other_id = upload(&mut stack, "other", &cert);
-    stack
-        .demo
-        .set_property(&other_id, "img_signature_certificate_uuid", &other_secret);
+    let other_id = upload_pointing_at(&mut stack, "other", &other_secret);
 
     // A partial property set, made directly: Glance stores the data unverified.
     let partial = NewImage::new(&format!("gs-audit-partial-{tag}"), "raw", "bare")
@@ -1053,6 +1062,32 @@ fn audit_reports_each_problem_with_its_fix() {
             .unwrap_or(Value::Null)
     };
     assert_eq!(audited(&good)["data_verified"], json!(true));
+    // The data pass in the WebAssembly component: the same audit of each of these images
+    // (other tests' images come and go in the same project meanwhile).
+    if let Some(with_component) = stack.in_component(&["audit", "--json", "--verify", "--mine"]) {
+        assert_eq!(
+            with_component.status.code(),
+            Some(1),
+            "{}",
+            describe(&with_component)
+        );
+        let other: Value = serde_json::from_slice(&with_component.stdout).expect("JSON");
+        for id in [
+            &good,
+            &expired_id,
+            &der_id,
+            &text_id,
+            &other_id,
+            &partial.id,
+        ] {
+            let in_component = other["images"]
+                .as_array()
+                .and_then(|all| all.iter().find(|i| i["id"] == json!(id)))
+                .cloned()
+                .unwrap_or(Value::Null);
+            assert_eq!(in_component, audited(id), "{id}");
+        }
+    }
     assert!(codes(&report, &expired_id).contains(&"certificate-expired".to_owned()));
     assert_eq!(audited(&expired_id)["data_verified"], json!(true));
     assert!(
@@ -1081,14 +1116,15 @@ fn audit_reports_each_problem_with_its_fix() {
         "{message}"
     );
     assert_eq!(codes(&report, &unsigned.id), vec!["unsigned".to_owned()]);
-    for id in [
+    let flawed = [
         &expired_id,
         &der_id,
         &text_id,
         &other_id,
         &partial.id,
         &unsigned.id,
-    ] {
+    ];
+    for id in flawed {
         for finding in findings(&report, id) {
             assert!(
                 finding["fix"].as_str().is_some_and(|f| f.len() > 10),
@@ -1101,15 +1137,7 @@ fn audit_reports_each_problem_with_its_fix() {
     let output = stack.glance_sig(&["audit", "--mine"], &[]);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     let table = String::from_utf8_lossy(&output.stdout);
-    for id in [
-        &good,
-        &expired_id,
-        &der_id,
-        &text_id,
-        &other_id,
-        &partial.id,
-        &unsigned.id,
-    ] {
+    for id in std::iter::once(&good).chain(flawed) {
         assert!(table.contains(id.as_str()), "{id} missing:\n{table}");
     }
     assert!(table.contains("fix: convert it to PEM"), "{table}");
@@ -1186,17 +1214,13 @@ fn glance_sig_properties() -> [&'static str; 4] {
 
 #[test]
 fn https_with_clouds_yaml_cacert() {
-    let Some(mut stack) = Stack::get("https-cacert") else {
-        return;
-    };
+    let mut stack = stack_or_skip!("https-cacert");
     upload_verify_audit_over_https(&mut stack, &[("OS_CLOUD", "glance-sig-demo-tls")]);
 }
 
 #[test]
 fn https_with_os_variables_and_os_cacert() {
-    let Some(mut stack) = Stack::get("https-env") else {
-        return;
-    };
+    let mut stack = stack_or_skip!("https-env");
     let demo = stack.demo_config();
     let ca = stack.tls_file("ca.pem");
     let password = demo
@@ -1225,9 +1249,7 @@ fn https_with_os_variables_and_os_cacert() {
 
 #[test]
 fn https_without_the_ca_is_refused_creates_nothing_and_cannot_check() {
-    let Some(mut stack) = Stack::get("https-no-ca") else {
-        return;
-    };
+    let mut stack = stack_or_skip!("https-no-ca");
     let yaml = stack.clouds_yaml_for("no-ca", TLS_AUTH_URL, "RegionTLS", &[]);
     let env = [
         ("OS_CLIENT_CONFIG_FILE", yaml.as_str()),
@@ -1293,9 +1315,7 @@ fn https_without_the_ca_is_refused_creates_nothing_and_cannot_check() {
 
 #[test]
 fn mutual_tls_needs_the_client_certificate() {
-    let Some(mut stack) = Stack::get("mtls") else {
-        return;
-    };
+    let mut stack = stack_or_skip!("mtls");
     // The stack's cloud: cert and key in clouds.yaml.
     let (key, cert) = key_and_cert(&stack.dir, KeyKind::P521, &stack.tag);
     let image = image_file(&stack.dir, "disk.img", 1 << 20, 23);
@@ -1355,9 +1375,7 @@ fn mutual_tls_needs_the_client_certificate() {
 
 #[test]
 fn expired_and_misnamed_server_certificates_are_named() {
-    let Some(stack) = Stack::get("tls-bad-server") else {
-        return;
-    };
+    let stack = stack_or_skip!("tls-bad-server");
     let ca = format!("cacert: {}", stack.tls_file("ca.pem"));
     let cases = [
         ("https://127.0.0.1:5445/v3", "certificate expired at"),
@@ -1415,9 +1433,7 @@ fn expired_and_misnamed_server_certificates_are_named() {
 
 #[test]
 fn could_not_check_has_its_own_exit_code() {
-    let Some(stack) = Stack::get("exit-codes") else {
-        return;
-    };
+    let stack = stack_or_skip!("exit-codes");
     // An image id Glance does not know: nothing was checked.
     let output = stack.glance_sig(
         &[
@@ -1504,9 +1520,7 @@ fn interrupt_upload(stack: &mut Stack, signal: &str, extra: &[&str]) -> (String,
 
 #[test]
 fn sigint_during_upload_deletes_the_image() {
-    let Some(mut stack) = Stack::get("sigint") else {
-        return;
-    };
+    let mut stack = stack_or_skip!("sigint");
     let (name, id, output) = interrupt_upload(&mut stack, "INT", &[]);
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut left = stack.demo.images_named(&name);
@@ -1527,9 +1541,7 @@ fn sigint_during_upload_deletes_the_image() {
 
 #[test]
 fn sigterm_during_upload_with_keep_keeps_and_names_the_image() {
-    let Some(mut stack) = Stack::get("sigterm") else {
-        return;
-    };
+    let mut stack = stack_or_skip!("sigterm");
     let (name, id, output) = interrupt_upload(&mut stack, "TERM", &["--keep"]);
     let left = stack.collect_leftovers(&name);
     assert_eq!(output.status.code(), Some(130), "{}", describe(&output));

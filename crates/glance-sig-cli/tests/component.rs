@@ -140,6 +140,16 @@ fn sign(engine: &str, img: &Path, key: &str, hash: &str, out: &Path) {
     std::fs::write(out, &o.stdout).expect("properties file");
 }
 
+/// A scratch directory for `test`, an image in it, and its properties signed by `engine`
+/// with `key` (SHA-256).
+fn signed_image(test: &str, engine: &str, key: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = scratch(test);
+    let img = image(&dir, "image.raw");
+    let props = dir.join("props.json");
+    sign(engine, &img, key, "SHA-256", &props);
+    (dir, img, props)
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().expect("UTF-8 test paths")
 }
@@ -163,15 +173,7 @@ fn signatures_cross_engines_for_every_key_type() {
             let props = dir.join(format!("{key}-{signer}.json"));
             sign(signer, &img, key, hash, &props);
             for json in [true, false] {
-                let mut args = vec![
-                    "verify",
-                    "--image",
-                    s(&img),
-                    "--cert",
-                    fixture(cert),
-                    "--properties",
-                    s(&props),
-                ];
+                let mut args = verify_args(s(&img), fixture(cert), s(&props));
                 args.extend(json.then_some("--json"));
                 let o = both(&args);
                 assert_eq!(
@@ -187,20 +189,10 @@ fn signatures_cross_engines_for_every_key_type() {
 
 #[test]
 fn component_signs_with_the_maximum_pss_salt() {
-    let dir = scratch("pss");
-    let img = image(&dir, "image.raw");
-    let props = dir.join("props.json");
-    sign("component", &img, "rsa2048-key.pem", "SHA-256", &props);
-    let o = both(&[
-        "verify",
-        "--image",
-        s(&img),
-        "--cert",
-        fixture("rsa2048-cert.pem"),
-        "--properties",
-        s(&props),
-        "--json",
-    ]);
+    let (_, img, props) = signed_image("pss", "component", "rsa2048-key.pem");
+    let mut args = verify_args(s(&img), fixture("rsa2048-cert.pem"), s(&props));
+    args.push("--json");
+    let o = both(&args);
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert_eq!(report["signature"]["pss"]["salt_length"], 222);
     assert_eq!(report["signature"]["pss"]["accepted_by_older_clouds"], true);
@@ -208,24 +200,13 @@ fn component_signs_with_the_maximum_pss_salt() {
 
 #[test]
 fn tampered_image_is_rejected_identically() {
-    let dir = scratch("tampered");
-    let img = image(&dir, "image.raw");
-    let props = dir.join("props.json");
-    sign("native", &img, "rsa2048-key.pem", "SHA-256", &props);
+    let (dir, img, props) = signed_image("tampered", "native", "rsa2048-key.pem");
     let mut bytes = std::fs::read(&img).expect("image");
     bytes[1_500_000] ^= 0x01;
     let tampered = dir.join("tampered.raw");
     std::fs::write(&tampered, bytes).expect("tampered image");
     for extra in [&["--json"][..], &[], &["--json", "--no-explain"]] {
-        let mut args = vec![
-            "verify",
-            "--image",
-            s(&tampered),
-            "--cert",
-            fixture("rsa2048-cert.pem"),
-            "--properties",
-            s(&props),
-        ];
+        let mut args = verify_args(s(&tampered), fixture("rsa2048-cert.pem"), s(&props));
         args.extend_from_slice(extra);
         let o = both(&args);
         assert_eq!(o.status.code(), Some(1));
@@ -239,59 +220,44 @@ fn tampered_image_is_rejected_identically() {
 
 #[test]
 fn property_problems_are_reported_identically() {
-    let dir = scratch("properties");
-    let img = image(&dir, "image.raw");
-    let props = dir.join("props.json");
-    sign("native", &img, "p384-key.pem", "SHA-256", &props);
+    let (dir, img, props) = signed_image("properties", "native", "p384-key.pem");
     let good: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&props).expect("props")).expect("JSON");
-    let variants = [
-        (
-            "missing-uuid",
-            serde_json::json!({"img_signature": good["img_signature"], "img_signature_hash_method": "SHA-256", "img_signature_key_type": "ECC_SECP384R1"}),
-        ),
-        (
-            "bad-hash",
-            serde_json::json!({"img_signature": good["img_signature"], "img_signature_hash_method": "sha256", "img_signature_key_type": "ECC_SECP384R1", "img_signature_certificate_uuid": CERT_UUID}),
-        ),
-        (
-            "other-hash",
-            serde_json::json!({"img_signature": good["img_signature"], "img_signature_hash_method": "SHA-384", "img_signature_key_type": "ECC_SECP384R1", "img_signature_certificate_uuid": CERT_UUID}),
-        ),
+    let base = serde_json::json!({"img_signature": good["img_signature"], "img_signature_hash_method": "SHA-256", "img_signature_key_type": "ECC_SECP384R1", "img_signature_certificate_uuid": CERT_UUID});
+    // Each variant changes one property of a good set (None removes it).
+    let changes: [(&str, &str, Option<&str>); 7] = [
+        ("missing-uuid", "img_signature_certificate_uuid", None),
+        ("bad-hash", "img_signature_hash_method", Some("sha256")),
+        ("other-hash", "img_signature_hash_method", Some("SHA-384")),
         (
             "binary-curve",
-            serde_json::json!({"img_signature": good["img_signature"], "img_signature_hash_method": "SHA-256", "img_signature_key_type": "ECC_SECT571K1", "img_signature_certificate_uuid": CERT_UUID}),
+            "img_signature_key_type",
+            Some("ECC_SECT571K1"),
         ),
-        (
-            "wrong-class",
-            serde_json::json!({"img_signature": good["img_signature"], "img_signature_hash_method": "SHA-256", "img_signature_key_type": "RSA-PSS", "img_signature_certificate_uuid": CERT_UUID}),
-        ),
-        (
-            "bad-base64",
-            serde_json::json!({"img_signature": "abc", "img_signature_hash_method": "SHA-256", "img_signature_key_type": "ECC_SECP384R1", "img_signature_certificate_uuid": CERT_UUID}),
-        ),
-        (
-            "empty-signature",
-            serde_json::json!({"img_signature": "", "img_signature_hash_method": "SHA-256", "img_signature_key_type": "ECC_SECP384R1", "img_signature_certificate_uuid": CERT_UUID}),
-        ),
-        (
-            "nested",
-            serde_json::json!({"name": "x", "properties": good}),
-        ),
+        ("wrong-class", "img_signature_key_type", Some("RSA-PSS")),
+        ("bad-base64", "img_signature", Some("abc")),
+        ("empty-signature", "img_signature", Some("")),
     ];
+    let mut variants: Vec<(&str, serde_json::Value)> = changes
+        .iter()
+        .map(|&(name, key, value)| {
+            let mut doc = base.clone();
+            match value {
+                Some(v) => doc[key] = v.into(),
+                None => drop(doc.as_object_mut().expect("an object").remove(key)),
+            }
+            (name, doc)
+        })
+        .collect();
+    variants.push((
+        "nested",
+        serde_json::json!({"name": "x", "properties": good}),
+    ));
     for (name, doc) in variants {
         let path = dir.join(format!("{name}.json"));
         std::fs::write(&path, doc.to_string()).expect("props");
         for json in [true, false] {
-            let mut args = vec![
-                "verify",
-                "--image",
-                s(&img),
-                "--cert",
-                fixture("p384-cert.pem"),
-                "--properties",
-                s(&path),
-            ];
+            let mut args = verify_args(s(&img), fixture("p384-cert.pem"), s(&path));
             args.extend(json.then_some("--json"));
             let o = both(&args);
             let want = if name == "nested" { 0 } else { 1 };
@@ -302,10 +268,7 @@ fn property_problems_are_reported_identically() {
 
 #[test]
 fn chains_are_validated_identically() {
-    let dir = scratch("chain");
-    let img = image(&dir, "image.raw");
-    let props = dir.join("props.json");
-    sign("native", &img, "chain-leaf-key.pem", "SHA-256", &props);
+    let (_, img, props) = signed_image("chain", "native", "chain-leaf-key.pem");
     let (root, inter) = (data("chain-root.pem"), data("chain-inter.pem"));
     let cases: [(&str, &[&Path], &str, i32); 5] = [
         ("chain-leaf.pem", &[&root, &inter], AT_2030, 0),
@@ -322,17 +285,8 @@ fn chains_are_validated_identically() {
     for (leaf, trusted, at, want) in cases {
         for json in [true, false] {
             let leaf = data(leaf);
-            let mut args = vec![
-                "verify",
-                "--image",
-                s(&img),
-                "--cert",
-                s(&leaf),
-                "--properties",
-                s(&props),
-                "--at",
-                at,
-            ];
+            let mut args = verify_args(s(&img), s(&leaf), s(&props));
+            args.extend(["--at", at]);
             for t in trusted {
                 args.extend(["--trusted", s(t)]);
             }
@@ -342,154 +296,99 @@ fn chains_are_validated_identically() {
         }
     }
     // No trusted certificates, judged after the certificate expired: a warning, still valid.
-    let o = both(&[
-        "verify",
-        "--image",
-        s(&img),
-        "--cert",
-        fixture("chain-leaf.pem"),
-        "--properties",
-        s(&props),
-        "--at",
-        "2045-01-01T00:00:00Z",
-        "--json",
-    ]);
+    let mut args = verify_args(s(&img), fixture("chain-leaf.pem"), s(&props));
+    args.extend(["--at", "2045-01-01T00:00:00Z", "--json"]);
+    let o = both(&args);
     assert_eq!(o.status.code(), Some(0));
     assert!(text(&o.stdout).contains("certificate-outside-validity"));
 }
 
 #[test]
 fn bad_inputs_fail_identically() {
-    let dir = scratch("bad");
-    let img = image(&dir, "image.raw");
-    let props = dir.join("props.json");
-    sign("native", &img, "rsa2048-key.pem", "SHA-256", &props);
+    let (dir, img, props) = signed_image("bad", "native", "rsa2048-key.pem");
     let garbage = dir.join("garbage.bin");
     std::fs::write(&garbage, b"\x00\x01not a certificate or key\xff").expect("garbage");
     let not_json = dir.join("not.json");
     std::fs::write(&not_json, b"{\"img_signature\": \xc3\x28}").expect("not json");
     let cert = data("rsa2048-cert.pem");
-    let cases: Vec<(Vec<&str>, i32)> = vec![
+    let vars: &[(&str, &Path)] = &[
+        ("img", &img),
+        ("dir", &dir),
+        ("props", &props),
+        ("garbage", &garbage),
+        ("not_json", &not_json),
+        ("cert", &cert),
+    ];
+    // Exit 2: the input cannot be used; exit 1: it was read and it is wrong.
+    let cases = [
+        ("verify --image $img --cert $garbage --properties $props", 2),
+        ("verify --image $img --cert $cert --properties $not_json", 2),
         (
-            vec![
-                "verify",
-                "--image",
-                s(&img),
-                "--cert",
-                s(&garbage),
-                "--properties",
-                s(&props),
-            ],
+            "verify --image $img --cert $cert --properties $props --trusted $garbage",
             2,
         ),
+        ("verify --image $dir --cert $cert --properties $props", 2),
+        ("verify --image $img --cert $cert --properties $dir", 2),
         (
-            vec![
-                "verify",
-                "--image",
-                s(&img),
-                "--cert",
-                s(&cert),
-                "--properties",
-                s(&not_json),
-            ],
+            "verify --image $img --cert @p384-key.pem --properties $props",
             2,
         ),
-        (
-            vec![
-                "verify",
-                "--image",
-                s(&img),
-                "--cert",
-                s(&cert),
-                "--properties",
-                s(&props),
-                "--trusted",
-                s(&garbage),
-            ],
-            2,
-        ),
-        (
-            vec![
-                "verify",
-                "--image",
-                s(&dir),
-                "--cert",
-                s(&cert),
-                "--properties",
-                s(&props),
-            ],
-            2,
-        ),
-        (
-            vec![
-                "sign",
-                "--image",
-                s(&img),
-                "--key",
-                s(&garbage),
-                "--cert-uuid",
-                CERT_UUID,
-            ],
-            2,
-        ),
-        (
-            vec![
-                "sign",
-                "--image",
-                s(&img),
-                "--key",
-                s(&cert),
-                "--cert-uuid",
-                CERT_UUID,
-            ],
-            2,
-        ),
-        (
-            vec![
-                "sign",
-                "--image",
-                s(&dir),
-                "--key",
-                fixture("p384-key.pem"),
-                "--cert-uuid",
-                CERT_UUID,
-            ],
-            2,
-        ),
+        ("sign --image $img --key $garbage --cert-uuid $uuid", 2),
+        ("sign --image $img --key $cert --cert-uuid $uuid", 2),
+        ("sign --image $dir --key @p384-key.pem --cert-uuid $uuid", 2),
         // An encrypted key without its passphrase (stdin is not a terminal).
         (
-            vec![
-                "sign",
-                "--image",
-                s(&img),
-                "--key",
-                fixture("p384-encrypted-key.pem"),
-                "--cert-uuid",
-                CERT_UUID,
-            ],
+            "sign --image $img --key @p384-encrypted-key.pem --cert-uuid $uuid",
             2,
         ),
         // The key does not belong to the certificate.
         (
-            vec![
-                "sign",
-                "--image",
-                s(&img),
-                "--key",
-                fixture("rsa-other-key.pem"),
-                "--cert",
-                s(&cert),
-                "--cert-uuid",
-                CERT_UUID,
-            ],
+            "sign --image $img --key @rsa-other-key.pem --cert $cert --cert-uuid $uuid",
             1,
         ),
     ];
-    for (args, want) in cases {
+    for (line, want) in cases {
+        let args = argv(line, vars);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let o = both(&args);
-        assert_eq!(o.status.code(), Some(want), "{args:?}: {}", text(&o.stderr));
-        assert!(o.stdout.is_empty(), "{args:?} printed {}", text(&o.stdout));
+        assert_eq!(o.status.code(), Some(want), "{line}: {}", text(&o.stderr));
+        assert!(o.stdout.is_empty(), "{line} printed {}", text(&o.stdout));
     }
+}
+
+/// `verify --image IMG --cert CERT --properties PROPS`, for a test to extend.
+fn verify_args<'a>(img: &'a str, cert: &'a str, props: &'a str) -> Vec<&'a str> {
+    vec![
+        "verify",
+        "--image",
+        img,
+        "--cert",
+        cert,
+        "--properties",
+        props,
+    ]
+}
+
+/// A command line from a template: `$name` is a path from `vars` (`$uuid` the test
+/// certificate's id), `@file` a fixture.
+fn argv(line: &str, vars: &[(&str, &Path)]) -> Vec<String> {
+    line.split_whitespace()
+        .map(|word| {
+            if word == "$uuid" {
+                CERT_UUID.to_owned()
+            } else if let Some(name) = word.strip_prefix('$') {
+                let (_, path) = vars
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .unwrap_or_else(|| panic!("no ${name} in the test's paths"));
+                s(path).to_owned()
+            } else if let Some(file) = word.strip_prefix('@') {
+                fixture(file).to_owned()
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect()
 }
 
 #[test]
@@ -518,15 +417,7 @@ fn passphrase_protected_key_signs_in_the_component() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let props = dir.join("props.json");
     std::fs::write(&props, &o.stdout).expect("props");
-    let v = both(&[
-        "verify",
-        "--image",
-        s(&img),
-        "--cert",
-        fixture("p384-cert.pem"),
-        "--properties",
-        s(&props),
-    ]);
+    let v = both(&verify_args(s(&img), fixture("p384-cert.pem"), s(&props)));
     assert_eq!(v.status.code(), Some(0));
 }
 
@@ -664,22 +555,8 @@ fn engines_verify_image_data_from_any_source() {
 
 /// Signs `img` with `key` for the trust tests; returns the properties file.
 fn signed_properties(dir: &Path, img: &Path, key: &str) -> PathBuf {
-    let o = run(
-        "native",
-        &[
-            "sign",
-            "--image",
-            s(img),
-            "--key",
-            fixture(key),
-            "--cert-uuid",
-            CERT_UUID,
-        ],
-        "2030-01-01T00:00:00Z",
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let props = dir.join(format!("{key}.props.json"));
-    std::fs::write(&props, &o.stdout).expect("props");
+    sign("native", img, key, "SHA-256", &props);
     props
 }
 
@@ -693,15 +570,7 @@ fn trust_is_part_of_every_verdict() {
     let self_signed = signed_properties(&dir, &img, "p384-key.pem");
     let chained = signed_properties(&dir, &img, "chain-leaf-key.pem");
     let verify = |props: &Path, cert: &str, extra: &[&str]| {
-        let mut args = vec![
-            "verify",
-            "--image",
-            s(&img),
-            "--cert",
-            fixture(cert),
-            "--properties",
-            s(props),
-        ];
+        let mut args = verify_args(s(&img), fixture(cert), s(props));
         args.extend_from_slice(extra);
         both(&args)
     };

@@ -128,17 +128,8 @@ impl PrivateKey {
                     .algorithm
                     .parameters_oid()
                     .map_err(|e| malformed("PKCS#8 EC parameters", e))?;
-                match curve {
-                    oid::SECP384R1 => p384::SecretKey::try_from(info)
-                        .map(|k| PrivateKey::P384(k.into()))
-                        .map_err(|e| malformed("PKCS#8 P-384 key", e)),
-                    oid::SECP521R1 => p521::SecretKey::try_from(info)
-                        .map_err(|e| malformed("PKCS#8 P-521 key", e))
-                        .and_then(|k| p521_signing_key(&k)),
-                    other => Err(KeyError::UnsupportedCurve {
-                        curve: oid::curve_name(&other),
-                    }),
-                }
+                // PKCS#8 wraps a SEC1 key; its curve is named here, not (always) inside.
+                Self::from_ec(curve, info.private_key, "PKCS#8 EC key")
             }
             oid::DSA => dsa::SigningKey::try_from(info)
                 .map(PrivateKey::Dsa)
@@ -170,12 +161,21 @@ impl PrivateKey {
             .parameters
             .and_then(|p| p.named_curve())
             .ok_or_else(|| malformed("SEC1 EC key", "no named curve"))?;
+        Self::from_ec(curve, der, "SEC1 EC key")
+    }
+
+    /// A SEC1 `ECPrivateKey` on `curve`; `form` names the container in errors.
+    fn from_ec(
+        curve: der::asn1::ObjectIdentifier,
+        sec1: &[u8],
+        form: &'static str,
+    ) -> Result<Self, KeyError> {
         match curve {
-            oid::SECP384R1 => p384::SecretKey::from_sec1_der(der)
+            oid::SECP384R1 => p384::SecretKey::from_sec1_der(sec1)
                 .map(|k| PrivateKey::P384(k.into()))
-                .map_err(|e| malformed("SEC1 P-384 key", e)),
-            oid::SECP521R1 => p521::SecretKey::from_sec1_der(der)
-                .map_err(|e| malformed("SEC1 P-521 key", e))
+                .map_err(|e| malformed(form, e)),
+            oid::SECP521R1 => p521::SecretKey::from_sec1_der(sec1)
+                .map_err(|e| malformed(form, e))
                 .and_then(|k| p521_signing_key(&k)),
             other => Err(KeyError::UnsupportedCurve {
                 curve: oid::curve_name(&other),

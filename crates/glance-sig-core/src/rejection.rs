@@ -172,36 +172,19 @@ impl GlanceRefusal {
     /// Reads a Glance error message. `None` when it is not about signature verification.
     pub fn from_message(message: &str) -> Option<Self> {
         // Most specific first: every one of these messages also says "Signature verification".
+        use GlanceRefusal as G;
         const PATTERNS: &[(&str, GlanceRefusal)] = &[
-            ("missing property", GlanceRefusal::MissingProperty),
-            (
-                "invalid signature hash method",
-                GlanceRefusal::InvalidHashMethod,
-            ),
-            ("invalid public key type", GlanceRefusal::KeyTypeMismatch),
-            ("invalid signature key type", GlanceRefusal::InvalidKeyType),
-            (
-                "not properly encoded using base64",
-                GlanceRefusal::SignatureNotBase64,
-            ),
-            (
-                "certificate not found with id",
-                GlanceRefusal::CertificateNotFound,
-            ),
-            (
-                "unable to retrieve certificate",
-                GlanceRefusal::CertificateUnreadable,
-            ),
-            (
-                "invalid certificate format",
-                GlanceRefusal::CertificateFormat,
-            ),
-            ("unable to load pem", GlanceRefusal::CertificateFormat),
-            ("malformedframing", GlanceRefusal::CertificateFormat),
-            (
-                "unable to load certificate",
-                GlanceRefusal::CertificateFormat,
-            ),
+            ("missing property", G::MissingProperty),
+            ("invalid signature hash method", G::InvalidHashMethod),
+            ("invalid public key type", G::KeyTypeMismatch),
+            ("invalid signature key type", G::InvalidKeyType),
+            ("not properly encoded using base64", G::SignatureNotBase64),
+            ("certificate not found with id", G::CertificateNotFound),
+            ("unable to retrieve certificate", G::CertificateUnreadable),
+            ("invalid certificate format", G::CertificateFormat),
+            ("unable to load pem", G::CertificateFormat),
+            ("malformedframing", G::CertificateFormat),
+            ("unable to load certificate", G::CertificateFormat),
         ];
         let lower = message.to_ascii_lowercase();
         if !lower.contains("signature") && !lower.contains("certificate") {

@@ -8,21 +8,15 @@ use crate::public_key::{
     pss_max_salt_len, verify_dsa_der, verify_ecdsa_der, verify_rsa_pss_any_salt, PublicKey,
 };
 use crate::rejection::Rejection;
-use crate::report::PssReport;
+use crate::report::{PssReport, SignatureSection};
 
 /// The outcome of checking an image signature as cursive does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignatureVerdict {
-    /// Whether cursive (Glance, Nova, Cinder) accepts the signature.
-    pub valid: bool,
-    /// Parsed key type, when it parsed.
-    pub key_type: Option<KeyType>,
-    /// Parsed hash method, when it parsed.
-    pub hash_method: Option<HashMethod>,
-    /// `img_signature_certificate_uuid` as given.
-    pub certificate_uuid: Option<String>,
-    /// RSA-PSS details.
-    pub pss: Option<PssReport>,
+    /// What was found, as the report shows it: whether cursive (Glance, Nova, Cinder) accepts
+    /// the signature, the key type and hash method when they parsed, the certificate id, and
+    /// the RSA-PSS details.
+    pub signature: SignatureSection,
     /// Why it is refused.
     pub rejection: Option<Rejection>,
     /// Remarks that do not change the verdict.
@@ -32,7 +26,7 @@ pub struct SignatureVerdict {
 impl SignatureVerdict {
     /// Whether a second pass over the data could say why this verdict is a refusal.
     pub fn explainable(&self) -> bool {
-        !self.valid
+        !self.signature.valid
             && self
                 .rejection
                 .as_ref()
@@ -42,17 +36,19 @@ impl SignatureVerdict {
     /// A verdict for properties refused before any data was read (as Glance answers at once).
     pub fn rejected(props: &SignatureProperties, rejection: Rejection) -> Self {
         Self {
-            valid: false,
-            key_type: props
-                .key_type
-                .as_deref()
-                .and_then(|k| KeyType::parse(k).ok()),
-            hash_method: props
-                .hash_method
-                .as_deref()
-                .and_then(|h| HashMethod::parse(h).ok()),
-            certificate_uuid: props.certificate_uuid.clone(),
-            pss: None,
+            signature: SignatureSection {
+                valid: false,
+                key_type: props
+                    .key_type
+                    .as_deref()
+                    .and_then(|k| KeyType::parse(k).ok()),
+                hash_method: props
+                    .hash_method
+                    .as_deref()
+                    .and_then(|h| HashMethod::parse(h).ok()),
+                certificate_uuid: props.certificate_uuid.clone(),
+                pss: None,
+            },
             rejection: Some(rejection),
             warnings: Vec::new(),
         }
@@ -173,11 +169,13 @@ impl Verifier {
             PublicKey::Other { .. } => (false, None),
         };
         SignatureVerdict {
-            valid,
-            key_type: Some(self.key_type),
-            hash_method: Some(hash),
-            certificate_uuid: self.certificate_uuid,
-            pss,
+            signature: SignatureSection {
+                valid,
+                key_type: Some(self.key_type),
+                hash_method: Some(hash),
+                certificate_uuid: self.certificate_uuid,
+                pss,
+            },
             rejection: (!valid).then_some(Rejection::SignatureMismatch),
             warnings,
         }

@@ -52,6 +52,11 @@ fn verify(
     Ok(v.finish())
 }
 
+/// Whether the properties are accepted and the signature verifies.
+fn valid(props: &SignatureProperties, cert: &Certificate, img: &[u8]) -> bool {
+    verify(props, cert, img).expect("accepted").signature.valid
+}
+
 fn explain(props: &SignatureProperties, cert: &Certificate, img: &[u8]) -> Vec<Diagnosis> {
     let mut ex = Explainer::new(props, cert.public_key()).expect("explainable");
     ex.update(img);
@@ -77,9 +82,9 @@ fn every_key_type_and_hash_round_trips() {
             assert_eq!(props.key_type.as_deref(), Some(kt.name()));
             assert_eq!(props.hash_method.as_deref(), Some(hash.name()));
             let verdict = verify(&props, &cert, &img).expect("properties accepted");
-            assert!(verdict.valid, "{k} {hash}");
+            assert!(verdict.signature.valid, "{k} {hash}");
             if kt == KeyType::RsaPss {
-                let pss = verdict.pss.expect("PSS report");
+                let pss = verdict.signature.pss.expect("PSS report");
                 assert_eq!(
                     pss.salt_length,
                     Some(pss.max_salt_length),
@@ -95,11 +100,7 @@ fn every_key_type_and_hash_round_trips() {
 fn empty_image_signs_and_verifies() {
     let key = key("p384-key.pem");
     let props = sign(&key, HashMethod::Sha384, b"");
-    assert!(
-        verify(&props, &cert("p384-cert.pem"), b"")
-            .expect("accepted")
-            .valid
-    );
+    assert!(valid(&props, &cert("p384-cert.pem"), b""));
 }
 
 #[test]
@@ -114,7 +115,7 @@ fn tampered_truncated_and_extended_data_fail_and_rsa_says_data_changed() {
         extended.push(0);
         for bad in [&tampered[..], &img[..img.len() - 1], &extended[..]] {
             let verdict = verify(&props, &cert, bad).expect("properties accepted");
-            assert!(!verdict.valid, "{k}");
+            assert!(!verdict.signature.valid, "{k}");
             assert_eq!(verdict.rejection, Some(Rejection::SignatureMismatch));
             let diagnosis = explain(&props, &cert, bad);
             let expected = if kt == KeyType::RsaPss {
@@ -132,7 +133,7 @@ fn another_key_is_a_certificate_mismatch() {
     let img = image();
     let props = sign(&key("rsa-other-key.pem"), HashMethod::Sha256, &img);
     let cert = cert("rsa2048-cert.pem");
-    assert!(!verify(&props, &cert, &img).expect("accepted").valid);
+    assert!(!valid(&props, &cert, &img));
     assert_eq!(
         explain(&props, &cert, &img),
         vec![Diagnosis::CertificateMismatch]
@@ -146,7 +147,7 @@ fn wrong_hash_name_is_diagnosed() {
     let mut props = sign(&key("p521-key.pem"), HashMethod::Sha384, &img);
     props.hash_method = Some("SHA-256".to_owned());
     let cert = cert("p521-cert.pem");
-    assert!(!verify(&props, &cert, &img).expect("accepted").valid);
+    assert!(!valid(&props, &cert, &img));
     assert_eq!(
         explain(&props, &cert, &img),
         vec![Diagnosis::OtherHashMethod {
@@ -169,59 +170,72 @@ fn rejections_come_in_cursives_order_with_its_wording() {
             .expect("rejected")
     };
 
-    let r = with(&|p| {
-        p.certificate_uuid = None;
-        p.hash_method = None;
-    });
-    assert_eq!(r.code(), "missing-property");
-    assert!(
-        r.cursive_message()
-            .ends_with("Missing property: img_signature_uuid."),
-        "{}",
-        r.cursive_message()
-    );
-
-    let r = with(&|p| {
-        p.signature = Some("QQ".to_owned());
-        p.hash_method = Some("sha256".to_owned());
-    });
-    assert_eq!(r.code(), "invalid-base64");
-    assert_eq!(
-        r.cursive_message(),
-        "Signature verification for the image failed: The signature data was not properly encoded using base64."
-    );
-
-    let r = with(&|p| {
-        p.hash_method = Some("sha256".to_owned());
-        p.key_type = Some("RSA".to_owned());
-    });
-    assert_eq!(r.code(), "invalid-hash-method");
-    assert_eq!(
-        r.cursive_message(),
-        "Signature verification for the image failed: Invalid signature hash method: sha256."
-    );
-    assert!(r.to_string().contains("did you mean SHA-256"));
-
-    assert_eq!(
-        with(&|p| p.key_type = Some("ECC_SECT571K1".to_owned())).code(),
-        "binary-curve-removed"
-    );
-    assert_eq!(
-        with(&|p| p.key_type = Some("ECC_SECP256R1".to_owned())).code(),
-        "invalid-key-type"
-    );
-
-    let r = with(&|p| {
-        p.key_type = Some("ECC_SECP384R1".to_owned());
-        p.signature = Some(String::new());
-    });
-    assert_eq!(r.code(), "public-key-type-mismatch");
-    assert!(r.fix().contains("RSA-PSS"));
-
-    assert_eq!(
-        with(&|p| p.signature = Some(String::new())).code(),
-        "empty-signature"
-    );
+    // Each change to a good set, the code it is refused with, and how cursive's message ends.
+    type Change = dyn Fn(&mut SignatureProperties);
+    let cases: [(&Change, &str, &str); 7] = [
+        (
+            &|p| {
+                p.certificate_uuid = None;
+                p.hash_method = None;
+            },
+            "missing-property",
+            "Missing property: img_signature_uuid.",
+        ),
+        (
+            &|p| {
+                p.signature = Some("QQ".to_owned());
+                p.hash_method = Some("sha256".to_owned());
+            },
+            "invalid-base64",
+            "failed: The signature data was not properly encoded using base64.",
+        ),
+        (
+            &|p| {
+                p.hash_method = Some("sha256".to_owned());
+                p.key_type = Some("RSA".to_owned());
+            },
+            "invalid-hash-method",
+            "failed: Invalid signature hash method: sha256.",
+        ),
+        (
+            &|p| p.key_type = Some("ECC_SECT571K1".to_owned()),
+            "binary-curve-removed",
+            "",
+        ),
+        (
+            &|p| p.key_type = Some("ECC_SECP256R1".to_owned()),
+            "invalid-key-type",
+            "",
+        ),
+        (
+            &|p| {
+                p.key_type = Some("ECC_SECP384R1".to_owned());
+                p.signature = Some(String::new());
+            },
+            "public-key-type-mismatch",
+            "",
+        ),
+        (
+            &|p| p.signature = Some(String::new()),
+            "empty-signature",
+            "",
+        ),
+    ];
+    for (change, code, message_end) in cases {
+        let r = with(change);
+        assert_eq!(r.code(), code);
+        let message = r.cursive_message();
+        assert!(
+            message.starts_with("Signature verification for the image failed: "),
+            "{message}"
+        );
+        assert!(message.ends_with(message_end), "{code}: {message}");
+        match code {
+            "invalid-hash-method" => assert!(r.to_string().contains("did you mean SHA-256")),
+            "public-key-type-mismatch" => assert!(r.fix().contains("RSA-PSS")),
+            _ => {}
+        }
+    }
 }
 
 #[test]
@@ -236,7 +250,7 @@ fn multi_line_base64_is_read_as_cursive_reads_it() {
         .collect();
     props.signature = Some(wrapped);
     let verdict = verify(&props, &cert("rsa2048-cert.pem"), &img).expect("accepted");
-    assert!(verdict.valid);
+    assert!(verdict.signature.valid);
     assert!(verdict
         .warnings
         .iter()

@@ -13,43 +13,20 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use crate::client::{Client, KeyManagerApi};
 use crate::error::{check_status, parse_json, ApiError};
-use crate::http::{
-    encode, parse_query, service_root, Method, Request, Response, AUTH_TOKEN_HEADER, JSON,
-    OCTET_STREAM,
-};
-use crate::secret::Secret;
+use crate::http::{Method, Request, Response, JSON, OCTET_STREAM};
 use crate::service::Service;
+use crate::url::{encode, parse_query};
 
 const PEM_CERTIFICATE: &str = "-----BEGIN CERTIFICATE-----";
 
-/// Builds Barbican v1 requests for one endpoint and token.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Barbican {
-    root: String,
-    token: Secret,
-}
+/// Builds Barbican v1 requests for one endpoint and token: `Barbican::new(endpoint, token)`,
+/// then the methods below. Every request but [`Barbican::payload`] says
+/// `Accept: application/json`.
+pub type Barbican = Client<KeyManagerApi>;
 
 impl Barbican {
-    /// For a key-manager endpoint as the catalog gives it (`http://127.0.0.1:9311`, with or
-    /// without a trailing slash or `/v1`) and a project-scoped token.
-    pub fn new(endpoint: &str, token: &Secret) -> Self {
-        Self {
-            root: service_root(endpoint),
-            token: token.clone(),
-        }
-    }
-
-    /// The versioned base URL, e.g. `http://127.0.0.1:9311/v1`, for requests this crate does not build.
-    pub fn base_url(&self) -> String {
-        format!("{}/v1", self.root)
-    }
-
-    fn request(&self, method: Method, path: &str) -> Request {
-        Request::new(method, format!("{}/v1{path}", self.root))
-            .with_header(AUTH_TOKEN_HEADER, self.token.expose())
-    }
-
     fn secret_path(uuid: &str) -> String {
         format!("/secrets/{}", encode(uuid))
     }
@@ -96,7 +73,6 @@ impl Barbican {
         }
         Ok(self
             .request(Method::Post, "/secrets")
-            .with_header("Accept", JSON)
             .with_json(JSON, &Value::Object(body)))
     }
 
@@ -108,21 +84,19 @@ impl Barbican {
             Method::Get,
             &format!("/secrets?secret_type=certificate&limit={limit}&offset={offset}"),
         )
-        .with_header("Accept", JSON)
     }
 
     /// `GET /v1/secrets/{uuid}`: a secret's metadata. The answer goes to [`parse_secret`].
     pub fn secret(&self, uuid: &str) -> Request {
         self.request(Method::Get, &Self::secret_path(uuid))
-            .with_header("Accept", JSON)
     }
 
     /// `GET /v1/secrets/{uuid}/payload` with `Accept: application/octet-stream`, the type a
     /// certificate is stored with in castellan's form (python-barbicanclient's default
     /// `text/plain` can get "Wrong payload content-type"). The answer goes to [`parse_payload`].
     pub fn payload(&self, uuid: &str) -> Request {
-        self.request(Method::Get, &format!("{}/payload", Self::secret_path(uuid)))
-            .with_header("Accept", OCTET_STREAM)
+        let payload = format!("{}/payload", Self::secret_path(uuid));
+        self.request_accepting(Method::Get, &payload, OCTET_STREAM)
     }
 
     /// `PUT /v1/secrets/{uuid}/acl`: who besides the owner project may read the secret, needed
@@ -133,20 +107,17 @@ impl Barbican {
             "read": { "users": acl.users, "project-access": acl.project_access }
         });
         self.request(Method::Put, &format!("{}/acl", Self::secret_path(uuid)))
-            .with_header("Accept", JSON)
             .with_json(JSON, &body)
     }
 
     /// `GET /v1/secrets/{uuid}/acl`. The answer goes to [`parse_acl`].
     pub fn acl(&self, uuid: &str) -> Request {
         self.request(Method::Get, &format!("{}/acl", Self::secret_path(uuid)))
-            .with_header("Accept", JSON)
     }
 
     /// `DELETE /v1/secrets/{uuid}`. The answer goes to [`parse_deleted`].
     pub fn delete_secret(&self, uuid: &str) -> Request {
         self.request(Method::Delete, &Self::secret_path(uuid))
-            .with_header("Accept", JSON)
     }
 }
 
@@ -200,29 +171,22 @@ pub struct SecretMetadata {
     /// `http://h:9311/v1/secrets/<uuid>`.
     pub secret_ref: String,
     /// The name given at creation.
-    #[serde(default)]
     pub name: Option<String>,
     /// `certificate`, `opaque`, `public`, `private`, `symmetric`, `passphrase`.
-    #[serde(default)]
     pub secret_type: Option<String>,
     /// The payload's content types (`{"default": "application/octet-stream"}`); empty for a
     /// secret without a payload.
     #[serde(default)]
     pub content_types: BTreeMap<String, String>,
     /// When Barbican stops returning the secret (ISO 8601, UTC, no offset), if set.
-    #[serde(default)]
     pub expiration: Option<String>,
     /// `ACTIVE` or `ERROR`.
-    #[serde(default)]
     pub status: Option<String>,
     /// The id of the user who created it.
-    #[serde(default)]
     pub creator_id: Option<String>,
     /// When it was created.
-    #[serde(default)]
     pub created: Option<String>,
     /// When it was last updated.
-    #[serde(default)]
     pub updated: Option<String>,
 }
 
@@ -253,13 +217,10 @@ pub struct SecretPage {
     /// The secrets on this page.
     pub secrets: Vec<SecretMetadata>,
     /// How many secrets match in all.
-    #[serde(default)]
     pub total: Option<u64>,
     /// Barbican's link to the next page, absent on the last one.
-    #[serde(default)]
     pub next: Option<String>,
     /// Barbican's link to the previous page.
-    #[serde(default)]
     pub previous: Option<String>,
 }
 
@@ -313,7 +274,6 @@ pub fn parse_acl_ref(response: &Response) -> Result<String, ApiError> {
 
 #[derive(Deserialize)]
 struct AclBody {
-    #[serde(default)]
     read: Option<AclReadBody>,
 }
 
@@ -570,7 +530,8 @@ pub fn check_certificate_secret(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::Body;
+    use crate::test_support::{json_body, response};
+    use crate::Secret;
 
     const UUID: &str = "0f3f0fa2-5b0e-4a3c-9d35-2b7e0d3f5a11";
     const PEM: &[u8] = include_bytes!("../tests/fixtures/cert.pem");
@@ -580,14 +541,7 @@ mod tests {
     }
 
     fn ok(body: &str) -> Response {
-        Response::new(200, Vec::new(), body.as_bytes().to_vec())
-    }
-
-    fn json_body(request: &Request) -> Value {
-        match &request.body {
-            Body::Json(bytes) => serde_json::from_slice(bytes).expect("JSON"),
-            other => panic!("not JSON: {other:?}"),
-        }
+        response(200, &[], body)
     }
 
     #[test]

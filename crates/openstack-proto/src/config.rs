@@ -725,6 +725,29 @@ mod tests {
         }
     }
 
+    fn project_by_name(name: &str, domain: DomainRef) -> Scope {
+        Scope::Project(ProjectRef::Name {
+            name: name.into(),
+            domain,
+        })
+    }
+
+    fn domain_id(id: &str) -> DomainRef {
+        DomainRef::Id(id.into())
+    }
+
+    fn domain_name(name: &str) -> DomainRef {
+        DomainRef::Name(name.into())
+    }
+
+    fn password(user: UserRef, password: &str, scope: Scope) -> Auth {
+        Auth::Password {
+            user,
+            password: password.into(),
+            scope,
+        }
+    }
+
     #[test]
     fn names_in_file_order() {
         assert_eq!(
@@ -750,17 +773,6 @@ mod tests {
         assert_eq!(cloud.name.as_deref(), Some("devstack"));
         assert_eq!(cloud.region_name.as_deref(), Some("RegionOne"));
         assert_eq!(
-            cloud.auth(),
-            Ok(Auth::Password {
-                user: user_by_name("demo", DomainRef::Name("Default".into())),
-                password: "demo-secret".into(),
-                scope: Scope::Project(ProjectRef::Name {
-                    name: "demo".into(),
-                    domain: DomainRef::Id("default".into()),
-                }),
-            })
-        );
-        assert_eq!(
             cloud.keystone().expect("keystone").base_url(),
             "http://127.0.0.1:5000/v3"
         );
@@ -774,70 +786,17 @@ mod tests {
     #[test]
     fn application_credential_clouds() {
         let cloud = clouds().cloud("appcred").expect("appcred");
-        assert_eq!(
-            cloud.auth(),
-            Ok(Auth::ApplicationCredential(ApplicationCredential::Id {
-                id: "423f19a4ac1e4f48bbb4180756e6eb6c".into(),
-                secret: "rEaqvJka48mpv".into(),
-            }))
-        );
         // The first of `regions` is the default region.
         assert_eq!(cloud.region_name.as_deref(), Some("RegionTwo"));
         assert_eq!(
             cloud.keystone().expect("keystone").base_url(),
             "https://keystone.example:5000/v3"
         );
-        let cloud = clouds().cloud("appcred-by-name").expect("by name");
-        assert_eq!(
-            cloud.auth(),
-            Ok(Auth::ApplicationCredential(ApplicationCredential::Name {
-                name: "monitoring".into(),
-                user: user_by_name("demo", DomainRef::Id("default".into())),
-                secret: "rEaqvJka48mpv".into(),
-            }))
-        );
-    }
-
-    #[test]
-    fn token_cloud() {
-        let cloud = clouds().cloud("tokencloud").expect("token");
-        assert_eq!(
-            cloud.auth(),
-            Ok(Auth::Token {
-                token: "gAAAAABnQf3xTOKEN".into(),
-                scope: Scope::Project(ProjectRef::Id("8e2f4b5cc1a24f5aa1f0d1b2c3d4e5f6".into())),
-            })
-        );
-    }
-
-    #[test]
-    fn domain_name_is_the_scope_without_a_project() {
-        let cloud = clouds().cloud("domainwide").expect("domainwide");
-        assert_eq!(
-            cloud.auth(),
-            Ok(Auth::Password {
-                user: user_by_name("admin", DomainRef::Id("default".into())),
-                password: "admin-secret".into(),
-                scope: Scope::Domain(DomainRef::Name("Default".into())),
-            })
-        );
     }
 
     #[test]
     fn legacy_keys_and_tls_settings() {
         let cloud = clouds().cloud("legacy").expect("legacy");
-        // tenant_name is project_name; domain_id fills both domains of a project-scoped cloud.
-        assert_eq!(
-            cloud.auth(),
-            Ok(Auth::Password {
-                user: user_by_name("demo", DomainRef::Id("default".into())),
-                password: "demo-secret".into(),
-                scope: Scope::Project(ProjectRef::Name {
-                    name: "demo".into(),
-                    domain: DomainRef::Id("default".into()),
-                }),
-            })
-        );
         assert_eq!(cloud.domain_id, None);
         assert_eq!(cloud.verify, Some(false));
         assert_eq!(cloud.cacert.as_deref(), Some("/etc/ssl/certs/cloud-ca.pem"));
@@ -855,16 +814,72 @@ mod tests {
     }
 
     #[test]
-    fn numbers_read_as_text() {
-        let cloud = clouds().cloud("numeric").expect("numeric");
-        assert_eq!(
-            cloud.auth(),
-            Ok(Auth::Password {
-                user: UserRef::Id("12345".into()),
-                password: "67890".into(),
-                scope: Scope::Project(ProjectRef::Id("42".into())),
-            })
-        );
+    fn every_cloud_authenticates_as_written() {
+        let demo_project = || project_by_name("demo", domain_id("default"));
+        let cases = [
+            (
+                "devstack",
+                password(
+                    user_by_name("demo", domain_name("Default")),
+                    "demo-secret",
+                    demo_project(),
+                ),
+            ),
+            (
+                "appcred",
+                Auth::ApplicationCredential(ApplicationCredential::Id {
+                    id: "423f19a4ac1e4f48bbb4180756e6eb6c".into(),
+                    secret: "rEaqvJka48mpv".into(),
+                }),
+            ),
+            (
+                "appcred-by-name",
+                Auth::ApplicationCredential(ApplicationCredential::Name {
+                    name: "monitoring".into(),
+                    user: user_by_name("demo", domain_id("default")),
+                    secret: "rEaqvJka48mpv".into(),
+                }),
+            ),
+            (
+                "tokencloud",
+                Auth::Token {
+                    token: "gAAAAABnQf3xTOKEN".into(),
+                    scope: Scope::Project(ProjectRef::Id(
+                        "8e2f4b5cc1a24f5aa1f0d1b2c3d4e5f6".into(),
+                    )),
+                },
+            ),
+            // A domain name without a project: the domain is the scope.
+            (
+                "domainwide",
+                password(
+                    user_by_name("admin", domain_id("default")),
+                    "admin-secret",
+                    Scope::Domain(domain_name("Default")),
+                ),
+            ),
+            // tenant_name is project_name; domain_id fills both domains of a project-scoped cloud.
+            (
+                "legacy",
+                password(
+                    user_by_name("demo", domain_id("default")),
+                    "demo-secret",
+                    demo_project(),
+                ),
+            ),
+            // Numbers in YAML are read as text.
+            (
+                "numeric",
+                password(
+                    UserRef::Id("12345".into()),
+                    "67890",
+                    Scope::Project(ProjectRef::Id("42".into())),
+                ),
+            ),
+        ];
+        for (name, want) in cases {
+            assert_eq!(clouds().cloud(name).expect(name).auth(), Ok(want), "{name}");
+        }
     }
 
     #[test]
@@ -986,14 +1001,11 @@ mod tests {
         assert_eq!(cloud.name.as_deref(), Some("envvars"));
         assert_eq!(
             cloud.auth(),
-            Ok(Auth::Password {
-                user: user_by_name("demo", DomainRef::Name("Default".into())),
-                password: "demo-secret".into(),
-                scope: Scope::Project(ProjectRef::Name {
-                    name: "demo".into(),
-                    domain: DomainRef::Name("Default".into()),
-                }),
-            })
+            Ok(password(
+                user_by_name("demo", domain_name("Default")),
+                "demo-secret",
+                project_by_name("demo", domain_name("Default")),
+            ))
         );
         assert_eq!(cloud.region_name.as_deref(), Some("RegionOne"));
         assert_eq!(cloud.interface.as_deref(), Some("public"));

@@ -12,7 +12,6 @@ pub const SNIFF_LEN: usize = 0x9001 + ISO_MARKER.len();
 
 named_enum! {
     /// A disk format that can be told from the data's first bytes.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub enum DiskFormat {
         /// QEMU copy-on-write v2/v3 (`QFI\xfb`).
         Qcow2 = "qcow2",

@@ -571,64 +571,63 @@ mod tests {
         assert_eq!(glance_500.signature_refusal(), None);
     }
 
-    #[test]
-    fn keystone_and_keystonemiddleware_401() {
-        let body = include_str!("../tests/fixtures/keystone_401.json");
-        let error = ApiError::from_response(Service::Identity, &response(401, body));
+    const KEYSTONE_401: &str = include_str!("../tests/fixtures/keystone_401.json");
+    const BARBICAN_404: &str = include_str!("../tests/fixtures/barbican_404.json");
+    const GLANCE_409: &str = include_str!("../tests/fixtures/glance_409_conflict.json");
+
+    /// The error made of `service` answering `status` with `body`, checked to quote `message`.
+    fn quoting(service: Service, status: u16, body: &str, message: &str) -> ApiError {
+        let error = ApiError::from_response(service, &response(status, body));
         assert_eq!(
             error.server_message(),
-            Some("The request you have made requires authentication.")
+            Some(message),
+            "{service} {status}: {body}"
         );
+        error
+    }
+
+    #[test]
+    fn keystone_and_keystonemiddleware_401() {
+        let message = "The request you have made requires authentication.";
+        let error = quoting(Service::Identity, 401, KEYSTONE_401, message);
         assert!(error.is_unauthorized());
         assert_eq!(error.kind(), ErrorKind::Unauthorized);
     }
 
     #[test]
     fn barbican_bodies() {
-        let body = include_str!("../tests/fixtures/barbican_404.json");
-        let error = ApiError::from_response(Service::KeyManager, &response(404, body));
-        assert_eq!(
-            error.server_message(),
-            Some("Not Found. Sorry but your secret is in another castle.")
-        );
-        assert!(error.is_not_found());
+        let message = "Not Found. Sorry but your secret is in another castle.";
+        assert!(quoting(Service::KeyManager, 404, BARBICAN_404, message).is_not_found());
 
         let pecan = r#"{"faultcode": "Client", "faultstring": "Wrong payload content-type", "debuginfo": null}"#;
-        let error = ApiError::from_response(Service::KeyManager, &response(406, pecan));
-        assert_eq!(error.server_message(), Some("Wrong payload content-type"));
+        let error = quoting(
+            Service::KeyManager,
+            406,
+            pecan,
+            "Wrong payload content-type",
+        );
         assert_eq!(error.kind(), ErrorKind::OtherStatus);
     }
 
     #[test]
     fn glance_conflict_and_plain_404() {
-        let body = include_str!("../tests/fixtures/glance_409_conflict.json");
-        let error = ApiError::from_response(Service::Image, &response(409, body));
-        assert!(error.is_conflict());
-        assert_eq!(
-            error.server_message(),
-            Some("Image status transition from active to saving is not allowed")
-        );
-        let error = ApiError::from_response(
+        let message = "Image status transition from active to saving is not allowed";
+        assert!(quoting(Service::Image, 409, GLANCE_409, message).is_conflict());
+        let plain = "404 Not Found\n\nThe resource could not be found.\n\n   ";
+        let error = quoting(
             Service::Image,
-            &response(
-                404,
-                "404 Not Found\n\nThe resource could not be found.\n\n   ",
-            ),
-        );
-        assert_eq!(
-            error.server_message(),
-            Some("The resource could not be found.")
+            404,
+            plain,
+            "The resource could not be found.",
         );
         assert!(error.is_not_found());
     }
 
     #[test]
     fn empty_and_odd_bodies() {
-        let error = ApiError::from_response(Service::Image, &response(503, ""));
-        assert_eq!(error.server_message(), Some("503 Service Unavailable"));
+        let error = quoting(Service::Image, 503, "", "503 Service Unavailable");
         assert_eq!(error.kind(), ErrorKind::Unavailable);
-        let error = ApiError::from_response(Service::Image, &response(599, "  "));
-        assert_eq!(error.server_message(), Some("HTTP 599"));
+        quoting(Service::Image, 599, "  ", "HTTP 599");
         // JSON without a known field: the text itself.
         assert_eq!(server_message(br#"{"x": 1}"#), r#"{"x": 1}"#);
         // Not UTF-8, unclosed tags, huge.
@@ -641,11 +640,8 @@ mod tests {
         );
         // A status line alone gives nothing; from_response then writes the status line itself.
         assert_eq!(server_message(b"413 Request Entity Too Large"), "");
-        let error = ApiError::from_response(
-            Service::Image,
-            &response(413, "413 Request Entity Too Large\n\n"),
-        );
-        assert_eq!(error.server_message(), Some("413 Request Entity Too Large"));
+        let too_large = "413 Request Entity Too Large";
+        let error = quoting(Service::Image, 413, &format!("{too_large}\n\n"), too_large);
         assert_eq!(error.kind(), ErrorKind::PayloadTooLarge);
     }
 

@@ -7,17 +7,15 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{json, Value};
 
+use crate::client::{Client, ImageApi};
 use crate::error::{check_status, parse_json, ApiError};
-use crate::http::{
-    encode, parse_query, query_string, service_root, Method, Request, Response, AUTH_TOKEN_HEADER,
-    JSON,
-};
-use crate::secret::Secret;
+use crate::http::{Method, Request, Response, JSON};
 use crate::service::Service;
 use crate::signature::{SignatureProperties, SigningState};
+use crate::url::{encode, parse_query, query_string};
 
 /// Glance's media type for JSON-patch requests.
 pub const JSON_PATCH: &str = "application/openstack-images-v2.1-json-patch";
@@ -67,35 +65,11 @@ pub fn image_id_from_random(mut random: [u8; 16]) -> String {
     )
 }
 
-/// Builds Glance v2 requests for one endpoint and token.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Glance {
-    root: String,
-    token: Secret,
-}
+/// Builds Glance v2 requests for one endpoint and token: `Glance::new(endpoint, token)`, then
+/// the methods below. Every request says `Accept: application/json`.
+pub type Glance = Client<ImageApi>;
 
 impl Glance {
-    /// For an image endpoint as the catalog gives it (`http://127.0.0.1:9292`, with or without a
-    /// trailing slash or `/v2`, or under a path such as `https://cloud.example/image`) and a
-    /// project-scoped token.
-    pub fn new(endpoint: &str, token: &Secret) -> Self {
-        Self {
-            root: service_root(endpoint),
-            token: token.clone(),
-        }
-    }
-
-    /// The versioned base URL, e.g. `http://127.0.0.1:9292/v2`, for requests this crate does not build.
-    pub fn base_url(&self) -> String {
-        format!("{}/v2", self.root)
-    }
-
-    fn request(&self, method: Method, path: &str) -> Request {
-        Request::new(method, format!("{}/v2{path}", self.root))
-            .with_header(AUTH_TOKEN_HEADER, self.token.expose())
-            .with_header("Accept", JSON)
-    }
-
     fn image_path(id: &str) -> String {
         format!("/images/{}", encode(id))
     }
@@ -107,8 +81,7 @@ impl Glance {
     /// [`ApiError::InvalidInput`] when a property name is one of Glance's own attributes (`id`,
     /// `status`, `size`, ...), is empty, or is longer than Glance's 255 characters.
     pub fn create_image(&self, image: &NewImage) -> Result<Request, ApiError> {
-        let mut body = Map::new();
-        for (key, value) in &image.properties {
+        for key in image.properties.keys() {
             if key.is_empty() || key.chars().count() > 255 {
                 return Err(ApiError::InvalidInput(format!(
                     "image property names must be 1 to 255 characters: {key:?}"
@@ -119,32 +92,11 @@ impl Glance {
                     "{key:?} is an image attribute, not an extra property"
                 )));
             }
-            body.insert(key.clone(), json!(value));
         }
-        body.insert("name".into(), json!(image.name));
-        body.insert("disk_format".into(), json!(image.disk_format));
-        body.insert("container_format".into(), json!(image.container_format));
-        if let Some(visibility) = image.visibility {
-            body.insert("visibility".into(), json!(visibility.as_str()));
-        }
-        if let Some(id) = &image.id {
-            body.insert("id".into(), json!(id));
-        }
-        if !image.tags.is_empty() {
-            body.insert("tags".into(), json!(image.tags));
-        }
-        if let Some(min_disk) = image.min_disk {
-            body.insert("min_disk".into(), json!(min_disk));
-        }
-        if let Some(min_ram) = image.min_ram {
-            body.insert("min_ram".into(), json!(min_ram));
-        }
-        if let Some(protected) = image.protected {
-            body.insert("protected".into(), json!(protected));
-        }
+        // Checked above: no extra property stands for one of the fields.
         Ok(self
             .request(Method::Post, "/images")
-            .with_json(JSON, &Value::Object(body)))
+            .with_json(JSON, &json!(image)))
     }
 
     /// `PUT /v2/images/{id}/file` with `Content-Type: application/octet-stream` and, if given,
@@ -224,46 +176,46 @@ impl Glance {
 }
 
 named_enum! {
-    /// Who may see an image.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    /// Who may see an image: everyone (`Public`), the owner project only (`Private`), the owner
+    /// and member projects (`Shared`), or everyone, without listing it by default
+    /// (`Community`).
     pub enum Visibility {
-        /// Everyone.
-        Public = "public",
-        /// The owner project only.
-        Private = "private",
-        /// The owner and member projects.
-        Shared = "shared",
-        /// Everyone, without listing it by default.
-        Community = "community",
+        Public = "public", Private = "private", Shared = "shared", Community = "community",
     }
 
     /// Glance's name for it.
     pub fn as_str;
 }
 
-/// The body of [`Glance::create_image`].
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+/// The body of [`Glance::create_image`]: Glance's attributes, and the extra properties as
+/// top-level string keys. An attribute left `None` (or no tags) is not sent: Glance's default.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize)]
 pub struct NewImage {
-    /// The image name.
     pub name: String,
     /// `raw`, `qcow2`, `vmdk`, `vdi`, `iso`, ... (the bytes are signed as uploaded, in this
     /// format).
     pub disk_format: String,
     /// `bare`, `ovf`, `ova`, ...
     pub container_format: String,
-    /// Glance's default (`shared`) when `None`.
+    /// Glance's default is `shared`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,
     /// A chosen id (uuid), or `None` to let Glance choose.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// Tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     /// Minimum disk in GiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_disk: Option<u64>,
     /// Minimum RAM in MiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_ram: Option<u64>,
     /// Deletion protection.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub protected: Option<bool>,
-    /// Extra properties, sent as top-level string keys.
+    /// Extra properties (none may be named like a field: see [`Glance::create_image`]).
+    #[serde(flatten)]
     pub properties: BTreeMap<String, String>,
 }
 
@@ -378,9 +330,8 @@ impl PatchOp {
 }
 
 /// An image record.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Image {
-    /// The id.
     pub id: String,
     /// The name (Glance allows none).
     pub name: Option<String>,
@@ -402,25 +353,31 @@ pub struct Image {
     /// The multihash value (hex).
     pub os_hash_value: Option<String>,
     /// `public`, `private`, `shared`, `community`.
+    #[serde(default)]
     pub visibility: String,
     /// The owner project id.
     pub owner: Option<String>,
     /// When it was created.
+    #[serde(default)]
     pub created_at: String,
     /// When it was last updated.
     pub updated_at: Option<String>,
     /// Deletion protection.
+    #[serde(default)]
     pub protected: bool,
-    /// Tags.
+    #[serde(default)]
     pub tags: Vec<String>,
-    /// Minimum disk in GiB.
+    /// Minimum disk in GiB (0 when Glance gives none).
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub min_disk: u64,
-    /// Minimum RAM in MiB.
+    /// Minimum RAM in MiB (0 when Glance gives none).
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub min_ram: u64,
     /// The stores holding the data (`fs`), if Glance says.
     pub stores: Option<String>,
     /// Every other top-level key: the extra properties, `img_signature*` among them. A value
     /// that is not a string (Glance's own additions) is kept as its JSON text.
+    #[serde(flatten, deserialize_with = "extra_properties")]
     pub properties: BTreeMap<String, String>,
 }
 
@@ -439,46 +396,8 @@ impl Image {
     }
 }
 
-#[derive(Deserialize)]
-struct RawImage {
-    id: String,
-    #[serde(default)]
-    name: Option<String>,
-    status: String,
-    #[serde(default)]
-    disk_format: Option<String>,
-    #[serde(default)]
-    container_format: Option<String>,
-    #[serde(default)]
-    size: Option<u64>,
-    #[serde(default)]
-    virtual_size: Option<u64>,
-    #[serde(default)]
-    checksum: Option<String>,
-    #[serde(default)]
-    os_hash_algo: Option<String>,
-    #[serde(default)]
-    os_hash_value: Option<String>,
-    #[serde(default)]
-    visibility: String,
-    #[serde(default)]
-    owner: Option<String>,
-    #[serde(default)]
-    created_at: String,
-    #[serde(default)]
-    updated_at: Option<String>,
-    #[serde(default)]
-    protected: bool,
-    #[serde(default)]
-    tags: Vec<String>,
-    #[serde(default)]
-    min_disk: Option<u64>,
-    #[serde(default)]
-    min_ram: Option<u64>,
-    #[serde(default)]
-    stores: Option<String>,
-    #[serde(flatten)]
-    rest: BTreeMap<String, Value>,
+fn zero_if_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    Ok(Option::deserialize(deserializer)?.unwrap_or(0))
 }
 
 /// Keys that are links or schema data, not properties.
@@ -491,41 +410,20 @@ const NOT_PROPERTIES: &[&str] = &[
     "os_hidden",
 ];
 
-impl From<RawImage> for Image {
-    fn from(raw: RawImage) -> Self {
-        let properties = raw
-            .rest
-            .into_iter()
-            .filter(|(key, _)| !NOT_PROPERTIES.contains(&key.as_str()))
-            .filter_map(|(key, value)| match value {
-                Value::String(text) => Some((key, text)),
-                Value::Null => None,
-                other => Some((key, other.to_string())),
-            })
-            .collect();
-        Self {
-            id: raw.id,
-            name: raw.name,
-            status: raw.status,
-            disk_format: raw.disk_format,
-            container_format: raw.container_format,
-            size: raw.size,
-            virtual_size: raw.virtual_size,
-            checksum: raw.checksum,
-            os_hash_algo: raw.os_hash_algo,
-            os_hash_value: raw.os_hash_value,
-            visibility: raw.visibility,
-            owner: raw.owner,
-            created_at: raw.created_at,
-            updated_at: raw.updated_at,
-            protected: raw.protected,
-            tags: raw.tags,
-            min_disk: raw.min_disk.unwrap_or(0),
-            min_ram: raw.min_ram.unwrap_or(0),
-            stores: raw.stores,
-            properties,
-        }
-    }
+/// The keys [`Image`] has no field for, but for links and schema data and null values.
+fn extra_properties<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    let rest = BTreeMap::<String, Value>::deserialize(deserializer)?;
+    Ok(rest
+        .into_iter()
+        .filter(|(key, _)| !NOT_PROPERTIES.contains(&key.as_str()))
+        .filter_map(|(key, value)| match value {
+            Value::String(text) => Some((key, text)),
+            Value::Null => None,
+            other => Some((key, other.to_string())),
+        })
+        .collect())
 }
 
 /// Reads an image record: the answer to [`Glance::create_image`] (201),
@@ -535,12 +433,11 @@ impl From<RawImage> for Image {
 /// [`ApiError::Status`] for a non-2xx answer; [`ApiError::InvalidResponse`] for a body that is
 /// not an image.
 pub fn parse_image(response: &Response) -> Result<Image, ApiError> {
-    let raw: RawImage = parse_json(Service::Image, response)?;
-    Ok(raw.into())
+    parse_json(Service::Image, response)
 }
 
 /// One page of images.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct ImageList {
     /// The images on this page.
     pub images: Vec<Image>,
@@ -549,24 +446,13 @@ pub struct ImageList {
     pub next: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct RawImageList {
-    images: Vec<RawImage>,
-    #[serde(default)]
-    next: Option<String>,
-}
-
 /// Reads the answer to [`Glance::list_images`] or [`Glance::list_images_next`].
 ///
 /// # Errors
 /// [`ApiError::Status`] for a non-2xx answer; [`ApiError::InvalidResponse`] for a body without
 /// an `images` list.
 pub fn parse_image_list(response: &Response) -> Result<ImageList, ApiError> {
-    let raw: RawImageList = parse_json(Service::Image, response)?;
-    Ok(ImageList {
-        images: raw.images.into_iter().map(Image::from).collect(),
-        next: raw.next,
-    })
+    parse_json(Service::Image, response)
 }
 
 /// Reads the answer to [`Glance::upload`]: 204 when the data is stored (and verified, for a
@@ -672,32 +558,13 @@ mod tests {
     use super::*;
     use crate::http::Body;
     use crate::signature::{CERTIFICATE_UUID, KEY_TYPE, SIGNATURE};
-    use crate::ErrorKind;
+    use crate::test_support::{glance, json_body, response, signature};
+    use crate::{ErrorKind, Secret};
 
     const ID: &str = "8a2ea42d-06b5-42c2-a54d-97105420f2bb";
 
-    fn glance() -> Glance {
-        Glance::new("http://127.0.0.1:9292", &Secret::from("tok"))
-    }
-
     fn ok(status: u16, body: &str) -> Response {
-        Response::new(status, Vec::new(), body.as_bytes().to_vec())
-    }
-
-    fn json_body(request: &Request) -> Value {
-        match &request.body {
-            Body::Json(bytes) => serde_json::from_slice(bytes).expect("JSON"),
-            other => panic!("not JSON: {other:?}"),
-        }
-    }
-
-    fn signature() -> SignatureProperties {
-        SignatureProperties {
-            signature: Some("MGUCMQD3...==".into()),
-            hash_method: Some("SHA-256".into()),
-            key_type: Some("ECC_SECP384R1".into()),
-            certificate_uuid: Some("0f3f0fa2-5b0e-4a3c-9d35-2b7e0d3f5a11".into()),
-        }
+        response(status, &[], body)
     }
 
     #[test]
@@ -733,9 +600,9 @@ mod tests {
                 "visibility": "private",
                 "tags": ["signed"],
                 "os_distro": "cirros",
-                "img_signature": "MGUCMQD3...==",
+                "img_signature": "c2lnbmF0dXJl",
                 "img_signature_hash_method": "SHA-256",
-                "img_signature_key_type": "ECC_SECP384R1",
+                "img_signature_key_type": "RSA-PSS",
                 "img_signature_certificate_uuid": "0f3f0fa2-5b0e-4a3c-9d35-2b7e0d3f5a11"
             })
         );
@@ -822,10 +689,10 @@ mod tests {
 
     #[test]
     fn parse_image_errors() {
-        let not_found = Response::new(
+        let not_found = response(
             404,
-            vec![("X-Openstack-Request-Id".into(), "req-404".into())],
-            br#"{"message": "The resource could not be found.<br /><br />\nNo image found with ID 8a2e\n\n\n", "code": "404 Not Found", "title": "Not Found"}"#.to_vec(),
+            &[("X-Openstack-Request-Id", "req-404")],
+            br#"{"message": "The resource could not be found.<br /><br />\nNo image found with ID 8a2e\n\n\n", "code": "404 Not Found", "title": "Not Found"}"#,
         );
         let error = parse_image(&not_found).expect_err("404");
         assert!(error.is_not_found());
@@ -956,20 +823,17 @@ mod tests {
             request.url,
             format!("http://127.0.0.1:9292/v2/images/{ID}/file")
         );
-        let response = Response::new(
+        let head = response(
             200,
-            vec![
-                ("Content-Type".into(), "application/octet-stream".into()),
-                ("Content-Length".into(), "21430272".into()),
-                (
-                    "Content-MD5".into(),
-                    "443b7623e27ecf03dc9e01ee93f67afe".into(),
-                ),
+            &[
+                ("Content-Type", "application/octet-stream"),
+                ("Content-Length", "21430272"),
+                ("Content-MD5", "443b7623e27ecf03dc9e01ee93f67afe"),
             ],
-            Vec::new(),
+            "",
         );
         assert_eq!(
-            parse_download(&response),
+            parse_download(&head),
             Ok(DownloadInfo {
                 has_data: true,
                 content_length: Some(21_430_272),
@@ -978,11 +842,7 @@ mod tests {
         );
         let empty = parse_download(&ok(204, "")).expect("204");
         assert!(!empty.has_data);
-        let bad = Response::new(
-            200,
-            vec![("Content-Length".into(), "lots".into())],
-            Vec::new(),
-        );
+        let bad = response(200, &[("Content-Length", "lots")], "");
         assert!(parse_download(&bad).is_err());
         assert!(parse_download(&ok(404, ""))
             .expect_err("404")

@@ -5,8 +5,6 @@
 
 use std::fmt;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-
 /// The header that carries the Keystone token on every authenticated request.
 pub const AUTH_TOKEN_HEADER: &str = "X-Auth-Token";
 /// The header in which Keystone returns a new token.
@@ -20,21 +18,9 @@ pub(crate) const JSON: &str = "application/json";
 pub(crate) const OCTET_STREAM: &str = "application/octet-stream";
 
 named_enum! {
-    /// An HTTP method.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    /// An HTTP method: each variant is the method of the same name.
     pub enum Method {
-        /// `GET`.
-        Get = "GET",
-        /// `HEAD`.
-        Head = "HEAD",
-        /// `POST`.
-        Post = "POST",
-        /// `PUT`.
-        Put = "PUT",
-        /// `PATCH`.
-        Patch = "PATCH",
-        /// `DELETE`.
-        Delete = "DELETE",
+        Get = "GET", Head = "HEAD", Post = "POST", Put = "PUT", Patch = "PATCH", Delete = "DELETE",
     }
 
     /// The method as it goes on the wire (`"GET"`, ...).
@@ -197,46 +183,6 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
         .map(|(_, value)| value.as_str())
 }
 
-/// Everything but RFC 3986's unreserved characters is escaped, in path segments and query parts.
-const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Percent-encodes one path segment or query component.
-pub(crate) fn encode(value: &str) -> String {
-    utf8_percent_encode(value, ESCAPED).to_string()
-}
-
-/// Builds `a=b&c=d` from pairs, percent-encoding keys and values.
-pub(crate) fn query_string(pairs: &[(String, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(key, value)| format!("{}={}", encode(key), encode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// Splits a query string into decoded pairs (`+` reads as a space, as in forms).
-pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let (key, value) = part.split_once('=').unwrap_or((part, ""));
-            (decode(key), decode(value))
-        })
-        .collect()
-}
-
-fn decode(value: &str) -> String {
-    let spaced = value.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
 /// The root of a service: the catalog (or auth) URL without trailing slashes, query, or a final
 /// version segment (`/v2`, `/v2.0`, `/v3`, `/v1`), so that the caller's API version can be
 /// appended: `http://h:9292`, `http://h:9292/`, `http://h:9292/v2/` and `http://h/image/v2` become
@@ -303,35 +249,6 @@ mod tests {
         ] {
             assert_eq!(service_root(input), root, "{input}");
         }
-    }
-
-    #[test]
-    fn encode_escapes_everything_but_unreserved() {
-        assert_eq!(
-            encode("a b/c?d&e=f~g.h-i_j"),
-            "a%20b%2Fc%3Fd%26e%3Df~g.h-i_j"
-        );
-        assert_eq!(encode("é"), "%C3%A9");
-    }
-
-    #[test]
-    fn query_round_trip() {
-        let pairs = vec![
-            ("name".to_owned(), "my image".to_owned()),
-            ("tag".to_owned(), "a&b".to_owned()),
-        ];
-        let query = query_string(&pairs);
-        assert_eq!(query, "name=my%20image&tag=a%26b");
-        assert_eq!(parse_query(&query), pairs);
-        assert_eq!(
-            parse_query("marker=abc&limit=2&flag&x=a+b"),
-            vec![
-                ("marker".to_owned(), "abc".to_owned()),
-                ("limit".to_owned(), "2".to_owned()),
-                ("flag".to_owned(), String::new()),
-                ("x".to_owned(), "a b".to_owned()),
-            ]
-        );
     }
 
     #[test]

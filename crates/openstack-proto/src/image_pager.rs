@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 
 use crate::error::ApiError;
 use crate::glance::{parse_image_list, Glance, Image, ImageQuery};
-use crate::http::{parse_query, Request, Response};
+use crate::http::{Request, Response};
 use crate::service::Service;
-use crate::url;
+use crate::url::{self, parse_query};
 
 /// Drives an image listing across Glance's `next` links.
 #[derive(Clone, Debug)]

@@ -536,6 +536,7 @@ pub fn parse_projects(response: &Response) -> Result<Vec<Project>, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{json_body, response};
 
     const SCOPED: &str = include_str!("../tests/fixtures/keystone_token_project.json");
     const UNSCOPED: &str = include_str!("../tests/fixtures/keystone_token_unscoped.json");
@@ -543,25 +544,18 @@ mod tests {
     const PROJECTS: &str = include_str!("../tests/fixtures/keystone_auth_projects.json");
 
     fn token_response(body: &str) -> Response {
-        Response::new(
+        response(
             201,
-            vec![
-                ("Content-Type".into(), "application/json".into()),
-                ("X-Subject-Token".into(), "gAAAAABnQf3xTOKEN".into()),
+            &[
+                ("Content-Type", "application/json"),
+                ("X-Subject-Token", "gAAAAABnQf3xTOKEN"),
                 (
-                    "x-openstack-request-id".into(),
-                    "req-0a5d4e3c-8f1b-4c2a-9e7d-6b5a4c3d2e1f".into(),
+                    "x-openstack-request-id",
+                    "req-0a5d4e3c-8f1b-4c2a-9e7d-6b5a4c3d2e1f",
                 ),
             ],
-            body.as_bytes().to_vec(),
+            body,
         )
-    }
-
-    fn body_json(request: &Request) -> Value {
-        match &request.body {
-            crate::http::Body::Json(bytes) => serde_json::from_slice(bytes).expect("JSON body"),
-            other => panic!("expected a JSON body, got {other:?}"),
-        }
     }
 
     #[test]
@@ -584,7 +578,7 @@ mod tests {
         assert_eq!(request.header("accept"), Some("application/json"));
         assert_eq!(request.header(AUTH_TOKEN_HEADER), None);
         assert_eq!(
-            body_json(&request),
+            json_body(&request),
             json!({"auth": {
                 "identity": {"methods": ["password"], "password": {"user": {
                     "name": "demo", "domain": {"name": "Default"}, "password": "demo-secret"}}},
@@ -603,7 +597,7 @@ mod tests {
         let request = Keystone::new("http://127.0.0.1:5000").authenticate(&auth);
         assert_eq!(request.url, "http://127.0.0.1:5000/v3/auth/tokens");
         assert_eq!(
-            body_json(&request),
+            json_body(&request),
             json!({"auth": {
                 "identity": {"methods": ["password"],
                              "password": {"user": {"id": "9b1c3f0e", "password": "pw"}}},
@@ -613,7 +607,7 @@ mod tests {
         if let Auth::Password { scope, .. } = &mut auth {
             *scope = Scope::Default;
         }
-        let body = body_json(&Keystone::new("http://k/identity").authenticate(&auth));
+        let body = json_body(&Keystone::new("http://k/identity").authenticate(&auth));
         assert!(body["auth"].get("scope").is_none(), "{body}");
     }
 
@@ -624,7 +618,7 @@ mod tests {
             secret: "rEaqvJka48mpv".into(),
         });
         assert_eq!(
-            body_json(&Keystone::new("http://k:5000/v3").authenticate(&by_id)),
+            json_body(&Keystone::new("http://k:5000/v3").authenticate(&by_id)),
             json!({"auth": {"identity": {
                 "methods": ["application_credential"],
                 "application_credential": {"id": "423f19a4ac1e4f48bbb4180756e6eb6c",
@@ -639,7 +633,7 @@ mod tests {
             secret: "rEaqvJka48mpv".into(),
         });
         assert_eq!(
-            body_json(&Keystone::new("http://k:5000/v3").authenticate(&by_name)),
+            json_body(&Keystone::new("http://k:5000/v3").authenticate(&by_name)),
             json!({"auth": {"identity": {
                 "methods": ["application_credential"],
                 "application_credential": {
@@ -656,7 +650,7 @@ mod tests {
             scope: Scope::Project(ProjectRef::Id("8e2f4b5c".into())),
         };
         assert_eq!(
-            body_json(&Keystone::new("http://k:5000/v3").authenticate(&auth)),
+            json_body(&Keystone::new("http://k:5000/v3").authenticate(&auth)),
             json!({"auth": {
                 "identity": {"methods": ["token"], "token": {"id": "gAAAAAunscoped"}},
                 "scope": {"project": {"id": "8e2f4b5c"}}}})
@@ -666,7 +660,7 @@ mod tests {
             scope: Scope::Domain(DomainRef::Name("Default".into())),
         };
         assert_eq!(
-            body_json(&Keystone::new("http://k:5000/v3").authenticate(&auth))["auth"]["scope"],
+            json_body(&Keystone::new("http://k:5000/v3").authenticate(&auth))["auth"]["scope"],
             json!({"domain": {"name": "Default"}})
         );
     }

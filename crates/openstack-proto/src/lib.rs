@@ -36,6 +36,7 @@
 mod named_enum;
 
 pub mod barbican;
+pub mod client;
 pub mod config;
 mod config_error;
 pub mod diskformat;
@@ -47,6 +48,8 @@ pub mod keystone;
 mod secret;
 mod service;
 pub mod signature;
+#[cfg(test)]
+mod test_support;
 pub mod time;
 pub mod upload_plan;
 pub mod url;

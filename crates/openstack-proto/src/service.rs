@@ -6,7 +6,6 @@ use std::str::FromStr;
 
 named_enum! {
     /// The OpenStack service a request went to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Service {
         /// Keystone, the identity service.
@@ -34,7 +33,7 @@ impl Service {
 
 named_enum! {
     /// The interface of a catalog endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    #[derive(Default)]
     pub enum Interface {
         /// `public`: what users outside the cloud reach (the default).
         #[default]

@@ -589,23 +589,10 @@ mod tests {
 
     use super::*;
     use crate::http::{Body, Method};
-    use crate::Secret;
+    use crate::test_support::{glance, signature};
 
     const ID: &str = "8a2ea42d-06b5-42c2-a54d-97105420f2bb";
     const IMAGE_URL: &str = "http://127.0.0.1:9292/v2/images/8a2ea42d-06b5-42c2-a54d-97105420f2bb";
-
-    fn glance() -> Glance {
-        Glance::new("http://127.0.0.1:9292", &Secret::from("tok"))
-    }
-
-    fn signature() -> SignatureProperties {
-        SignatureProperties {
-            signature: Some("c2lnbmF0dXJl".into()),
-            hash_method: Some("SHA-256".into()),
-            key_type: Some("RSA-PSS".into()),
-            certificate_uuid: Some("0f3f0fa2-5b0e-4a3c-9d35-2b7e0d3f5a11".into()),
-        }
-    }
 
     #[test]
     fn an_incomplete_signature_creates_nothing() {

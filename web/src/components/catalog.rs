@@ -57,11 +57,9 @@ pub fn CatalogScreen() -> Html {
                             // Every image: the verification session reports unsigned and
                             // partially signed ones too, as glance-sig verify does.
                             let verify = {
-                                let (dispatcher, worker, scoped, anchors, id) = (state.dispatcher(), ctx.worker.clone(), state.scoped().cloned(), anchors.clone(), image.id.clone());
-                                let onclick = Callback::from(move |_: MouseEvent| {
-                                    if let (Some(worker), Some(scoped)) = (worker.clone(), scoped.clone()) {
-                                        spawn_local(flows::verify_image(dispatcher.clone(), worker, scoped, anchors.clone(), id.clone()));
-                                    }
+                                let (scoped, anchors, id) = (state.scoped().cloned(), anchors.clone(), image.id.clone());
+                                let onclick = ctx.flow(move |_: MouseEvent, dispatch, worker| {
+                                    Some(flows::verify_image(dispatch, worker, scoped.clone()?, anchors.clone(), id.clone()))
                                 });
                                 html! { <button class="verify" {onclick}>{ "Verify in browser" }</button> }
                             };

@@ -26,35 +26,28 @@ pub fn CertPanel() -> Html {
             }
         });
     }
-    let (Some(worker), Some(scoped)) = (ctx.worker.clone(), scoped) else {
+    let (Some(_), Some(scoped)) = (&ctx.worker, scoped) else {
         return html! {};
     };
 
     let on_select = {
-        let (dispatcher, worker, scoped) = (state.dispatcher(), worker.clone(), scoped.clone());
-        Callback::from(move |event: Event| {
+        let scoped = scoped.clone();
+        ctx.flow(move |event: Event, dispatch, worker| {
             let uuid = select_value(&event);
-            if !uuid.is_empty() {
-                spawn_local(flows::choose_certificate(
-                    dispatcher.clone(),
-                    worker.clone(),
-                    scoped.clone(),
-                    uuid,
-                ));
-            }
+            (!uuid.is_empty())
+                .then(|| flows::choose_certificate(dispatch, worker, scoped.clone(), uuid))
         })
     };
     let on_file = {
-        let (dispatcher, worker, scoped) = (state.dispatcher(), worker.clone(), scoped.clone());
-        Callback::from(move |event: Event| {
-            if let Some(file) = chosen_file(&event) {
-                spawn_local(flows::store_certificate_file(
-                    dispatcher.clone(),
-                    worker.clone(),
-                    scoped.clone(),
-                    file,
-                ));
-            }
+        let scoped = scoped.clone();
+        ctx.flow(move |event: Event, dispatch, worker| {
+            let file = chosen_file(&event)?;
+            Some(flows::store_certificate_file(
+                dispatch,
+                worker,
+                scoped.clone(),
+                file,
+            ))
         })
     };
     let on_refresh = {

@@ -1,6 +1,5 @@
 //! The private key: from a PEM file (with its passphrase), or generated for a test cloud.
 
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::{chosen_file, input_text, use_ctx};
@@ -15,22 +14,16 @@ pub fn KeyPanel() -> Html {
     // The key file's handle, kept for a retry with a passphrase (a handle, not its bytes).
     let key_file = use_state(|| None::<web_sys::File>);
     let passphrase = use_state(String::new);
-    let Some(worker) = ctx.worker.clone() else {
+    if ctx.worker.is_none() {
         return html! { <section class="card" id="key-panel"><h2>{ "1. Private key" }</h2><p class="bad">{ "The signing worker is not available." }</p></section> };
-    };
+    }
 
     let onchange = {
-        let (dispatcher, worker, key_file) = (state.dispatcher(), worker.clone(), key_file.clone());
-        Callback::from(move |event: Event| {
-            if let Some(file) = chosen_file(&event) {
-                key_file.set(Some(file.clone()));
-                spawn_local(flows::load_key(
-                    dispatcher.clone(),
-                    worker.clone(),
-                    file,
-                    None,
-                ));
-            }
+        let key_file = key_file.clone();
+        ctx.flow(move |event: Event, dispatch, worker| {
+            let file = chosen_file(&event)?;
+            key_file.set(Some(file.clone()));
+            Some(flows::load_key(dispatch, worker, file, None))
         })
     };
     let on_passphrase = {
@@ -38,43 +31,26 @@ pub fn KeyPanel() -> Html {
         Callback::from(move |event: InputEvent| passphrase.set(input_text(&event)))
     };
     let on_unlock = {
-        let (dispatcher, worker, key_file, passphrase) = (
-            state.dispatcher(),
-            worker.clone(),
-            key_file.clone(),
-            passphrase.clone(),
-        );
-        Callback::from(move |event: SubmitEvent| {
+        let (key_file, passphrase) = (key_file.clone(), passphrase.clone());
+        ctx.flow(move |event: SubmitEvent, dispatch, worker| {
             event.prevent_default();
-            if let Some(file) = (*key_file).clone() {
-                spawn_local(flows::load_key(
-                    dispatcher.clone(),
-                    worker.clone(),
-                    file,
-                    Some((*passphrase).clone()),
-                ));
-            }
+            let typed = Some((*passphrase).clone());
             passphrase.set(String::new());
+            let file = (*key_file).clone()?;
+            Some(flows::load_key(dispatch, worker, file, typed))
         })
     };
     let on_generate = {
-        let (dispatcher, worker, scoped) =
-            (state.dispatcher(), worker.clone(), state.scoped().cloned());
-        Callback::from(move |_: MouseEvent| {
-            if let Some(scoped) = scoped.clone() {
-                spawn_local(flows::generate_key(
-                    dispatcher.clone(),
-                    worker.clone(),
-                    scoped,
-                ));
-            }
+        let scoped = state.scoped().cloned();
+        ctx.flow(move |_: MouseEvent, dispatch, worker| {
+            Some(flows::generate_key(dispatch, worker, scoped.clone()?))
         })
     };
     let on_forget = {
-        let (dispatcher, worker, key_file) = (state.dispatcher(), worker.clone(), key_file.clone());
-        Callback::from(move |_: MouseEvent| {
+        let key_file = key_file.clone();
+        ctx.flow(move |_: MouseEvent, dispatch, worker| {
             key_file.set(None);
-            spawn_local(flows::forget_key(dispatcher.clone(), worker.clone()));
+            Some(flows::forget_key(dispatch, worker))
         })
     };
 

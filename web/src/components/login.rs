@@ -42,22 +42,19 @@ pub fn Login() -> Html {
         );
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            let dispatcher = dispatcher.clone();
-            match *method {
-                Method::Password => spawn_local(flows::sign_in_password(
-                    dispatcher,
-                    (*auth_url).clone(),
-                    (*user).clone(),
-                    (*domain).clone(),
-                    (*secret).clone(),
-                )),
-                Method::AppCredential => spawn_local(flows::sign_in_app_credential(
-                    dispatcher,
-                    (*auth_url).clone(),
-                    (*credential_id).clone(),
-                    (*secret).clone(),
-                )),
-            }
+            let auth = match *method {
+                Method::Password => {
+                    flows::password_auth((*user).clone(), (*domain).clone(), (*secret).clone())
+                }
+                Method::AppCredential => {
+                    flows::app_credential_auth((*credential_id).clone(), (*secret).clone())
+                }
+            };
+            spawn_local(flows::sign_in(
+                dispatcher.clone(),
+                (*auth_url).clone(),
+                auth,
+            ));
             // The secret is not kept in the form once sent.
             secret.set(String::new());
         })
@@ -129,7 +126,8 @@ pub fn ProjectChooser() -> Html {
         let dispatcher = state.dispatcher();
         let (token, auth_url, id) = (token.clone(), auth_url.clone(), project.id.clone());
         let onclick = Callback::from(move |_: MouseEvent| {
-            spawn_local(flows::choose_project(dispatcher.clone(), auth_url.clone(), token.clone(), id.clone()))
+            let auth = flows::project_auth(token.clone(), id.clone());
+            spawn_local(flows::sign_in(dispatcher.clone(), auth_url.clone(), auth))
         });
         html! {
             <li><button id={format!("project-{}", project.name)} {onclick} disabled={state.auth_busy}>{ &project.name }</button>

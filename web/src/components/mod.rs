@@ -9,13 +9,15 @@ mod login;
 mod sign;
 mod verify;
 
+use std::future::Future;
+
 use gloo::events::EventListener;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement, MessageEvent};
 use yew::prelude::*;
 
-use crate::flows;
+use crate::flows::{self, Dispatch};
 use crate::state::{Action, Screen, Session, State};
 use crate::worker::SigWorker;
 
@@ -26,6 +28,28 @@ pub struct Ctx {
     pub state: UseReducerHandle<State>,
     /// The signing worker, once started.
     pub worker: Option<SigWorker>,
+}
+
+impl Ctx {
+    /// A callback for a flow that uses the worker: `start` makes the flow of the event, given
+    /// the dispatcher and the worker, or `None` to start nothing. Without a worker, the event
+    /// starts nothing and `start` is not called.
+    pub fn flow<E, F>(
+        &self,
+        start: impl Fn(E, Dispatch, SigWorker) -> Option<F> + 'static,
+    ) -> Callback<E>
+    where
+        E: 'static,
+        F: Future<Output = ()> + 'static,
+    {
+        let (dispatcher, worker) = (self.state.dispatcher(), self.worker.clone());
+        Callback::from(move |event| {
+            let Some(worker) = worker.clone() else { return };
+            if let Some(flow) = start(event, dispatcher.clone(), worker) {
+                spawn_local(flow);
+            }
+        })
+    }
 }
 
 /// The context, from inside a component under [`App`].

@@ -1,6 +1,5 @@
 //! The sign screen: key, certificate, image, then sign → create → upload, and the outcome.
 
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::certificate::CertPanel;
@@ -29,8 +28,6 @@ fn SignPanel() -> Html {
     let state = &ctx.state;
     let blockers = state.sign_blockers();
     let onclick = {
-        let dispatcher = state.dispatcher();
-        let worker = ctx.worker.clone();
         let job = match (&state.scoped(), &state.image_file, &state.certificate) {
             (
                 Some(scoped),
@@ -49,10 +46,12 @@ fn SignPanel() -> Html {
             _ => None,
         };
         let job = std::cell::RefCell::new(job);
-        Callback::from(move |_: MouseEvent| {
-            if let (Some(worker), Some(job)) = (worker.clone(), job.borrow_mut().take()) {
-                spawn_local(flows::sign_and_upload(dispatcher.clone(), worker, job));
-            }
+        ctx.flow(move |_: MouseEvent, dispatch, worker| {
+            Some(flows::sign_and_upload(
+                dispatch,
+                worker,
+                job.borrow_mut().take()?,
+            ))
         })
     };
     let reset = {

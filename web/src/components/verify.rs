@@ -143,9 +143,9 @@ fn Verdict(props: &VerdictProps) -> Html {
             data-trust-code={report.trust.code.clone()}
             data-error-code={report.error.as_ref().map(|e| e.code.clone()).unwrap_or_default()}>
             <h3 id="verdict-headline">{ headline }</h3>
-            <Trust trust={report.trust.clone()} />
-            { for report.error.clone().map(|error| html! { <Refusal {error} /> }) }
-            { for report.certificate.clone().map(|certificate| html! { <Certificate {certificate} /> }) }
+            { trust_view(&report.trust) }
+            { for report.error.as_ref().map(refusal_view) }
+            { for report.certificate.as_ref().map(certificate_view) }
             <section id="verdict-checks">
                 <h4>{ "Checks performed" }</h4>
                 <ul class="checks">
@@ -160,9 +160,9 @@ fn Verdict(props: &VerdictProps) -> Html {
                 <p id="verdict-pss" data-salt={salt.to_string()}>{ format!("RSA-PSS salt length: {salt} bytes (maximum {}): {}", pss.max_salt_length,
                     if pss.accepted_by_older_clouds { "every cloud accepts it" } else { "clouds on cryptography <= 41 refuse it" }) }</p>
             }) }
-            { for report.chain.clone().map(|chain| html! { <Chain {chain} at={report.at.clone()} /> }) }
-            <Notes id="verdict-diagnosis" title="Likely cause" notes={report.diagnosis.clone()} />
-            <Notes id="verdict-warnings" title="Warnings" notes={report.warnings.clone()} />
+            { for report.chain.as_ref().map(|chain| chain_view(chain, &report.at)) }
+            { notes_view("verdict-diagnosis", "Likely cause", &report.diagnosis) }
+            { notes_view("verdict-warnings", "Warnings", &report.warnings) }
             <details id="verdict-text">
                 <summary>{ "As glance-sig verify prints it" }</summary>
                 <pre>{ report.text() }</pre>
@@ -171,15 +171,8 @@ fn Verdict(props: &VerdictProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct TrustProps {
-    trust: TrustSection,
-}
-
 /// Who signed, as far as proven.
-#[function_component]
-fn Trust(props: &TrustProps) -> Html {
-    let trust = &props.trust;
+fn trust_view(trust: &TrustSection) -> Html {
     let (class, mark, label) = if trust.established {
         ("trust established", "✔", "Authenticity established")
     } else {
@@ -197,15 +190,8 @@ fn Trust(props: &TrustProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct RefusalProps {
-    error: ErrorSection,
-}
-
 /// Why the signature is refused, what Glance and Nova answer, and the fix.
-#[function_component]
-fn Refusal(props: &RefusalProps) -> Html {
-    let error = &props.error;
+fn refusal_view(error: &ErrorSection) -> Html {
     html! {
         <section id="verdict-error" data-code={error.code.clone()}>
             <p>{ &error.message }</p>
@@ -215,15 +201,8 @@ fn Refusal(props: &RefusalProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct CertificateProps {
-    certificate: CertificateSection,
-}
-
 /// The certificate the signature was checked with.
-#[function_component]
-fn Certificate(props: &CertificateProps) -> Html {
-    let c = &props.certificate;
+fn certificate_view(c: &CertificateSection) -> Html {
     html! {
         <table id="verdict-certificate" class="props" data-fingerprint={c.fingerprint_sha256.clone()}>
             <tr><th>{ "Certificate subject" }</th><td>{ &c.subject }</td></tr>
@@ -235,20 +214,12 @@ fn Certificate(props: &CertificateProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct ChainProps {
-    chain: ChainSection,
-    at: String,
-}
-
-/// Nova's chain validation against the trusted certificates.
-#[function_component]
-fn Chain(props: &ChainProps) -> Html {
-    let chain = &props.chain;
+/// Nova's chain validation against the trusted certificates, at `at`.
+fn chain_view(chain: &ChainSection, at: &str) -> Html {
     html! {
         <section id="verdict-chain" data-valid={chain.valid.to_string()}
             data-error-code={chain.error.as_ref().map(|e| e.code.clone()).unwrap_or_default()}>
-            <h4>{ format!("Certificate chain, as Nova validates it at {}", props.at) }</h4>
+            <h4>{ format!("Certificate chain, as Nova validates it at {at}") }</h4>
             <ol class="chain">
                 { for chain.path.iter().map(|subject| html! { <li>{ subject }</li> }) }
             </ol>
@@ -264,24 +235,16 @@ fn Chain(props: &ChainProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct NotesProps {
-    id: AttrValue,
-    title: AttrValue,
-    notes: Vec<Note>,
-}
-
 /// A titled list of notes (nothing when there are none).
-#[function_component]
-fn Notes(props: &NotesProps) -> Html {
-    if props.notes.is_empty() {
+fn notes_view(id: &'static str, title: &'static str, notes: &[Note]) -> Html {
+    if notes.is_empty() {
         return html! {};
     }
     html! {
-        <section id={props.id.clone()}>
-            <h4>{ props.title.clone() }</h4>
+        <section {id}>
+            <h4>{ title }</h4>
             <ul>
-                { for props.notes.iter().map(|note| html! { <li data-code={note.code.clone()}>{ &note.message }</li> }) }
+                { for notes.iter().map(|note| html! { <li data-code={note.code.clone()}>{ &note.message }</li> }) }
             </ul>
         </section>
     }

@@ -7,7 +7,7 @@ use clap::{ArgGroup, Args, ValueEnum};
 use glance_sig_core::SIGNATURE_PROPERTY_NAMES;
 use openstack_proto::glance::Visibility;
 
-use super::common::KeyArgs;
+use super::common::{EngineArgs, KeyArgs};
 
 /// Which cloud, and how to reach it. Without `--os-cloud` the cloud is chosen as
 /// python-openstackclient does: `OS_CLOUD`, else `OS_*` variables, else the only cloud in
@@ -95,6 +95,8 @@ pub struct UploadArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
     pub cloud: CloudArgs,
 }
 
@@ -104,6 +106,9 @@ pub struct AuditArgs {
     /// Also download each signed image and verify its data.
     #[arg(long)]
     pub verify: bool,
+    /// Who verifies the data with --verify.
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Only the images of the token's project (not public or shared ones of others).
     #[arg(long)]
     pub mine: bool,

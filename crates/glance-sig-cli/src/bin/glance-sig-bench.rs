@@ -11,8 +11,6 @@ use std::path::PathBuf;
 
 use glance_sig_cli::args::common::{parse_hash, EngineArgs, EngineKind};
 use glance_sig_cli::commands::inputs;
-use glance_sig_cli::engine::native::Native;
-use glance_sig_cli::engine::wasm::host::ComponentEngine;
 use glance_sig_cli::engine::{Engine, SignRequest};
 use glance_sig_cli::error::CliError;
 use glance_sig_cli::io::image::{ImageData, ImageSource};
@@ -51,13 +49,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &BenchArgs) -> Result<(), CliError> {
-    match args.engine.engine {
-        EngineKind::Native => measure(&mut Native, args),
-        EngineKind::Component => measure(
-            &mut ComponentEngine::locate(args.engine.component.as_deref())?,
-            args,
-        ),
-    }
+    glance_sig_cli::with_engine!(args.engine, |engine| measure(engine, args))
 }
 
 /// `mib` MiB of zeros, made in memory: no file is read.

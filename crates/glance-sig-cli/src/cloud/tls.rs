@@ -483,30 +483,34 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("dir");
         let empty = dir.join("empty.pem");
         std::fs::write(&empty, "not a certificate\n").expect("write");
-        let options = TlsOptions {
-            cacert: Some(Setting::new(&empty, "clouds.yaml cacert")),
-            ..TlsOptions::default()
-        };
-        assert!(matches!(
-            options.config(),
-            Err(TlsSetupError::NoCaCertificate { .. })
-        ));
-        let options = TlsOptions {
-            key: Some(Setting::new(&empty, "OS_KEY")),
-            ..TlsOptions::default()
-        };
-        assert!(matches!(
-            options.config(),
-            Err(TlsSetupError::KeyWithoutCert { .. })
-        ));
-        let options = TlsOptions {
-            cert: Some(Setting::new(&empty, "OS_CERT")),
-            ..TlsOptions::default()
-        };
-        assert!(matches!(
-            options.config(),
-            Err(TlsSetupError::ClientCert { .. })
-        ));
+        let setting = || Some(Setting::new(&empty, "a setting"));
+        let cases = [
+            (
+                TlsOptions {
+                    cacert: setting(),
+                    ..TlsOptions::default()
+                },
+                "NoCaCertificate",
+            ),
+            (
+                TlsOptions {
+                    key: setting(),
+                    ..TlsOptions::default()
+                },
+                "KeyWithoutCert",
+            ),
+            (
+                TlsOptions {
+                    cert: setting(),
+                    ..TlsOptions::default()
+                },
+                "ClientCert",
+            ),
+        ];
+        for (options, want) in cases {
+            let error = options.config().expect_err(want);
+            assert!(format!("{error:?}").starts_with(want), "{want}: {error:?}");
+        }
         std::fs::remove_dir_all(&dir).ok();
     }
 

@@ -20,6 +20,7 @@ use crate::args::cloud::AuditArgs;
 use crate::cloud::certstore;
 use crate::cloud::error::CloudError;
 use crate::cloud::session::{unix_now, Session};
+use crate::engine::Engine;
 use crate::error::CliError;
 use crate::exit::Outcome;
 use crate::io::time::rfc3339;
@@ -97,9 +98,15 @@ struct Summary {
 /// [`CliError::Cloud`] when the cloud cannot be reached or refuses to list images; problems
 /// of single images are findings, not errors.
 pub fn run(args: &AuditArgs) -> Result<Outcome, CliError> {
+    crate::with_engine!(args.engine, |engine| run_with(engine, args))
+}
+
+/// `audit` with `--verify`'s data pass done by `engine`.
+fn run_with<E: Engine>(engine: &mut E, args: &AuditArgs) -> Result<Outcome, CliError> {
     let mut session = Session::connect(&args.cloud)?;
     let images = list_images(&session, args.mine)?;
     let mut auditor = Auditor {
+        engine,
         now: unix_now(),
         warn_within: i64::from(args.expiry_warning_days) * DAY,
         verify: args.verify,
@@ -159,14 +166,15 @@ struct CertificateCheck {
     findings: Vec<Finding>,
 }
 
-struct Auditor {
+struct Auditor<'e, E> {
+    engine: &'e mut E,
     now: i64,
     warn_within: i64,
     verify: bool,
     certificates: BTreeMap<String, CertificateCheck>,
 }
 
-impl Auditor {
+impl<E: Engine> Auditor<'_, E> {
     fn audit(&mut self, session: &Session, image: &Image) -> Result<ImageAudit, CloudError> {
         let mut audit = ImageAudit {
             id: image.id.clone(),
@@ -242,7 +250,7 @@ impl Auditor {
             }
         }
         if self.verify && image.status == "active" {
-            match remote_verify::verify_data(session, image, props, cert) {
+            match remote_verify::verify_data(self.engine, session, image, props, cert) {
                 Ok(report) => {
                     audit.data_verified = Some(report.signature.valid);
                     if let Some(e) = &report.error {

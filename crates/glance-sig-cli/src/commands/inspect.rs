@@ -10,7 +10,7 @@ use crate::commands::inputs;
 use crate::engine::native::Native;
 use crate::error::CliError;
 use crate::exit::Outcome;
-use crate::io::files::read_small;
+use crate::io::files::{malformed, read_small};
 use crate::io::time::{rfc3339, time};
 use crate::output::render;
 
@@ -44,12 +44,8 @@ pub fn run(args: &InspectArgs) -> Result<Outcome, CliError> {
 }
 
 fn certificate(path: &Path, bytes: &[u8], format: &str, at: i64) -> Result<Value, CliError> {
-    let certs = Certificate::all_from_pem_or_der(bytes).map_err(|e| CliError::Malformed {
-        what: "certificate",
-        path: path.display().to_string(),
-        detail: e.to_string(),
-        fix: None,
-    })?;
+    let certs = Certificate::all_from_pem_or_der(bytes)
+        .map_err(|e| malformed("certificate", path, e, None))?;
     let cert = &certs[0];
     let info = cert.info(at);
     let key = cert.public_key();
@@ -100,18 +96,9 @@ fn describe_public(pk: &PublicKey) -> Value {
 }
 
 fn public_key(path: &Path, text: &str) -> Result<Value, CliError> {
-    let der = der_from_pem(text, "PUBLIC KEY").ok_or_else(|| CliError::Malformed {
-        what: "public key",
-        path: path.display().to_string(),
-        detail: "unreadable PEM".to_owned(),
-        fix: None,
-    })?;
-    let pk = PublicKey::from_spki_der(&der).map_err(|e| CliError::Malformed {
-        what: "public key",
-        path: path.display().to_string(),
-        detail: e.to_string(),
-        fix: None,
-    })?;
+    let der = der_from_pem(text, "PUBLIC KEY")
+        .ok_or_else(|| malformed("public key", path, "unreadable PEM", None))?;
+    let pk = PublicKey::from_spki_der(&der).map_err(|e| malformed("public key", path, e, None))?;
     Ok(describe_public(&pk))
 }
 
@@ -144,12 +131,8 @@ fn private_key(path: &Path, bytes: &[u8], passphrase: Option<&Path>) -> Result<V
 }
 
 fn properties(path: &Path, bytes: &[u8]) -> Result<Value, CliError> {
-    let props = SignatureProperties::from_json(bytes).map_err(|e| CliError::Malformed {
-        what: "properties file",
-        path: path.display().to_string(),
-        detail: e.to_string(),
-        fix: None,
-    })?;
+    let props = SignatureProperties::from_json(bytes)
+        .map_err(|e| malformed("properties file", path, e, None))?;
     let state = props.signing_state();
     // A properties file is about an image not uploaded yet: no data stored.
     let advice = glance_sig_core::policy::signing_state(&state, false);
@@ -226,8 +209,13 @@ fn text_of(report: &Value) -> String {
     if let Some(props) = report.get("properties").and_then(Value::as_object) {
         for (k, v) in props {
             let v = v.as_str().unwrap_or_default();
-            let shown = if v.len() > 60 {
-                format!("{}... ({} chars)", &v[..60], v.len())
+            // Cut at a character, not a byte: a value may be any UTF-8.
+            let chars = v.chars().count();
+            let shown = if chars > 60 {
+                format!(
+                    "{}... ({chars} chars)",
+                    v.chars().take(60).collect::<String>()
+                )
             } else {
                 v.to_owned()
             };

@@ -6,14 +6,11 @@
 use glance_sig_core::{Certificate, Report, SignatureProperties};
 use openstack_proto::glance::{self, Image};
 
-use crate::args::common::EngineKind;
 use crate::args::VerifyArgs;
 use crate::cloud::certstore;
 use crate::cloud::error::CloudError;
 use crate::cloud::session::Session;
 use crate::commands::{inputs, verify};
-use crate::engine::native::Native;
-use crate::engine::wasm::host::ComponentEngine;
 use crate::engine::{Engine, VerifyRequest};
 use crate::error::CliError;
 use crate::exit::Outcome;
@@ -26,14 +23,7 @@ use crate::io::time::time;
 /// [`CliError`] for unreadable local files and every cloud failure; a signature that does not
 /// verify is a report and [`Outcome::Rejected`], not an error.
 pub fn run(args: &VerifyArgs, image_id: &str) -> Result<Outcome, CliError> {
-    match args.engine.engine {
-        EngineKind::Native => run_with(&mut Native, args, image_id),
-        EngineKind::Component => run_with(
-            &mut ComponentEngine::locate(args.engine.component.as_deref())?,
-            args,
-            image_id,
-        ),
-    }
+    crate::with_engine!(args.engine, |engine| run_with(engine, args, image_id))
 }
 
 /// `verify --image-id` with the scheme work done by `engine`.
@@ -115,25 +105,34 @@ pub fn properties(image: &Image) -> Result<SignatureProperties, CliError> {
     })
 }
 
-/// Verifies an image's data in Glance natively, without anchors or explanation (for
+/// Verifies an image's data in Glance with `engine`, without anchors or explanation (for
 /// `audit --verify`: whether the stored bytes still match the signature).
 ///
 /// # Errors
 /// [`CliError::Cloud`] when the download fails or the image has no data.
-pub fn verify_data(
+pub fn verify_data<E: Engine>(
+    engine: &mut E,
     session: &Session,
     image: &Image,
     properties: &SignatureProperties,
     cert: &Certificate,
 ) -> Result<Report, CliError> {
+    let cert = engine
+        .certificate(cert.der())?
+        .map_err(|detail| CliError::Malformed {
+            what: "certificate",
+            path: format!("the certificate of image {}", image.id),
+            detail,
+            fix: None,
+        })?;
     let request = VerifyRequest {
         properties: properties.clone(),
-        certificate: Some(cert),
+        certificate: Some(&cert),
         anchors: &[],
         at: 0,
         explain: false,
     };
-    Native.verify(request, &mut Download::new(session, image))
+    engine.verify(request, &mut Download::new(session, image))
 }
 
 /// An image's data in Glance, downloaded (streamed) at each pass.

@@ -1,10 +1,7 @@
 //! `glance-sig sign`.
 
-use crate::args::common::EngineKind;
 use crate::args::SignArgs;
 use crate::commands::inputs;
-use crate::engine::native::Native;
-use crate::engine::wasm::host::ComponentEngine;
 use std::path::Path;
 
 use crate::engine::{Engine, SignRefusal, SignRequest};
@@ -20,7 +17,13 @@ use crate::output::render;
 /// [`CliError`] for unreadable or malformed inputs, a key that does not match the
 /// certificate, and a refused signature.
 pub fn run(args: &SignArgs) -> Result<Outcome, CliError> {
-    // clap requires --cert-uuid for `sign`; an empty one is refused here.
+    crate::with_engine!(args.engine, |engine| run_with(engine, args))
+}
+
+/// `sign` with the scheme work done by `engine`.
+fn run_with<E: Engine>(engine: &mut E, args: &SignArgs) -> Result<Outcome, CliError> {
+    // clap requires --cert-uuid for `sign`; an empty one is refused here, before any input
+    // is read.
     let cert_uuid = args.keys.cert_uuid.as_deref().unwrap_or_default().trim();
     if cert_uuid.is_empty() {
         return Err(CliError::Usage(
@@ -28,22 +31,6 @@ pub fn run(args: &SignArgs) -> Result<Outcome, CliError> {
                 .to_owned(),
         ));
     }
-    match args.engine.engine {
-        EngineKind::Native => run_with(&mut Native, args, cert_uuid),
-        EngineKind::Component => run_with(
-            &mut ComponentEngine::locate(args.engine.component.as_deref())?,
-            args,
-            cert_uuid,
-        ),
-    }
-}
-
-/// `sign` with the scheme work done by `engine`.
-fn run_with<E: Engine>(
-    engine: &mut E,
-    args: &SignArgs,
-    cert_uuid: &str,
-) -> Result<Outcome, CliError> {
     let keys = &args.keys;
     let key = inputs::private_key(engine, &keys.key, keys.passphrase_file.as_deref())?;
     let cert = match &keys.cert {

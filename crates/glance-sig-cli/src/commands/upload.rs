@@ -9,7 +9,7 @@
 //! 1. local checks: key, certificate file, key matches certificate (nothing in the cloud yet);
 //! 2. the certificate in Barbican: found (an identical castellan-readable secret) or stored;
 //!    with `--cert-uuid`, read back and checked as castellan will read it;
-//! 3. the signing pass;
+//! 3. the signing pass, in the engine `--engine` names;
 //! 4. `POST /v2/images` with all four `img_signature*` properties in that one request, so no
 //!    image ever carries a partial set;
 //! 5. `PUT .../file` with `Content-Length`, streamed; Glance verifies while storing;
@@ -33,7 +33,7 @@ use openstack_proto::upload_plan::{Cause, Next, Step, UploadOutcome, UploadPlan}
 use openstack_proto::Request;
 use serde_json::json;
 
-use super::{inputs, sign};
+use super::sign;
 use crate::args::cloud::UploadArgs;
 use crate::cloud::certstore;
 use crate::cloud::cleanup;
@@ -76,13 +76,24 @@ impl CertificateSource {
 /// [`CliError`] for local problems (unreadable files, a key that does not match the
 /// certificate); [`CliError::Cloud`] for everything the cloud refused or failed at.
 pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
+    crate::with_engine!(args.engine, |engine| run_with(engine, args))
+}
+
+/// `upload` with the signing pass done by `engine`. The local checks and the Barbican step
+/// read the key and the certificate natively (they are this door's own work: matching,
+/// finding, storing); the engine reads them again for its signing session.
+fn run_with<E: Engine>(engine: &mut E, args: &UploadArgs) -> Result<Outcome, CliError> {
     cleanup::install();
     // 1. Local checks, before anything happens in the cloud.
-    let key = inputs::private_key(
-        &mut Native,
-        &args.keys.key,
-        args.keys.passphrase_file.as_deref(),
-    )?;
+    let key_path = &args.keys.key;
+    let (key_bytes, passphrase) =
+        input::private_key_material(key_path, args.keys.passphrase_file.as_deref())?;
+    let key = Native
+        .private_key(&key_bytes, passphrase.as_deref())?
+        .map_err(|e| input::malformed("private key", key_path, e, None))?;
+    let signing_key = engine
+        .private_key(&key_bytes, passphrase.as_deref())?
+        .map_err(|e| input::malformed("private key", key_path, e, None))?;
     let stamp = FileStamp::of(&args.image)?;
     let disk_format = match &args.disk_format {
         Some(format) => format.clone(),
@@ -126,14 +137,23 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
 
     // 3. The signing pass: the core's signing session (the key against the certificate, its
     //    dates as Nova judges them, then the signature).
+    let signing_certificate =
+        engine
+            .certificate(certificate.der())?
+            .map_err(|e| CliError::Malformed {
+                what: "certificate",
+                path: format!("Barbican secret {uuid}"),
+                detail: e,
+                fix: None,
+            })?;
     let request = SignRequest {
-        key: &key,
-        certificate: Some(&certificate),
+        key: &signing_key,
+        certificate: Some(&signing_certificate),
         hash: args.keys.hash_method,
         certificate_uuid: &uuid,
         at: now,
     };
-    let props = Native
+    let props = engine
         .sign(
             request,
             &mut |note| eprintln!("glance-sig: warning: {}", note.message),

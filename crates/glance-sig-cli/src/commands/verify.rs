@@ -4,11 +4,8 @@ use std::path::{Path, PathBuf};
 
 use glance_sig_core::Report;
 
-use crate::args::common::EngineKind;
 use crate::args::VerifyArgs;
 use crate::commands::inputs;
-use crate::engine::native::Native;
-use crate::engine::wasm::host::ComponentEngine;
 use crate::engine::{Engine, VerifyRequest};
 use crate::error::CliError;
 use crate::exit::Outcome;
@@ -22,13 +19,7 @@ use crate::output::render;
 /// [`CliError`] for unreadable or malformed inputs; a signature that does not verify is a
 /// report and [`Outcome::Rejected`], not an error.
 pub fn run(args: &VerifyArgs) -> Result<Outcome, CliError> {
-    match args.engine.engine {
-        EngineKind::Native => run_with(&mut Native, args),
-        EngineKind::Component => run_with(
-            &mut ComponentEngine::locate(args.engine.component.as_deref())?,
-            args,
-        ),
-    }
+    crate::with_engine!(args.engine, |engine| run_with(engine, args))
 }
 
 /// `verify` of a file with the scheme work done by `engine`.

@@ -12,6 +12,27 @@
 pub mod native;
 pub mod wasm;
 
+/// Evaluates `$body` with `$engine` bound to `&mut` the engine an
+/// [`EngineArgs`](crate::args::common::EngineArgs) names (`--engine`, `--component`). A macro
+/// because the body is generic over [`Engine`], which a closure cannot be.
+#[macro_export]
+macro_rules! with_engine {
+    ($args:expr, |$engine:ident| $body:expr) => {
+        match $args.engine {
+            $crate::args::common::EngineKind::Native => {
+                let $engine = &mut $crate::engine::native::Native;
+                $body
+            }
+            $crate::args::common::EngineKind::Component => {
+                let $engine = &mut $crate::engine::wasm::host::ComponentEngine::locate(
+                    $args.component.as_deref(),
+                )?;
+                $body
+            }
+        }
+    };
+}
+
 use glance_sig_core::{HashMethod, Note, Report, SignatureProperties};
 
 use crate::error::CliError;

@@ -1,8 +1,7 @@
 //! Assembling a report from the verdicts: the checks in cursive's order, the trust section.
 
 use super::{
-    CertificateSection, ChainSection, Check, CodeMessage, ErrorSection, Report, SignatureSection,
-    TrustSection,
+    CertificateSection, ChainSection, Check, CodeMessage, ErrorSection, Report, TrustSection,
 };
 use crate::certificate::Certificate;
 use crate::chain::ChainVerdict;
@@ -144,8 +143,8 @@ impl Report {
                 "the certificate chains to a trusted certificate, as Nova validates it",
             )
         }));
-        let valid = signature.valid && chain.as_ref().is_none_or(|c| c.valid);
-        let trust = trust(signature.valid, cert, chain.as_ref());
+        let valid = signature.signature.valid && chain.as_ref().is_none_or(|c| c.valid);
+        let trust = trust(signature.signature.valid, cert, chain.as_ref());
         let mut all_warnings = signature.warnings;
         all_warnings.append(&mut warnings);
         Report {
@@ -157,13 +156,7 @@ impl Report {
                 cursive_message: r.cursive_message(),
                 fix: r.fix(),
             }),
-            signature: SignatureSection {
-                valid: signature.valid,
-                key_type: signature.key_type,
-                hash_method: signature.hash_method,
-                certificate_uuid: signature.certificate_uuid,
-                pss: signature.pss,
-            },
+            signature: signature.signature,
             certificate: cert.map(|c| CertificateSection {
                 subject: c.subject(),
                 issuer: c.issuer(),

@@ -228,12 +228,11 @@ impl Engine for ComponentEngine {
         request: VerifyRequest<'_, ResourceAny>,
         image: &mut dyn ImageSource,
     ) -> Result<Report, CliError> {
-        let Self {
-            store,
-            bindings,
-            handles,
-        } = self;
-        let sessions = bindings.openstack_image_signature_sessions().verification();
+        let sessions = self
+            .bindings
+            .openstack_image_signature_sessions()
+            .verification();
+        let (store, handles) = (&mut self.store, &mut self.handles);
         let session = sessions
             .call_constructor(
                 &mut *store,
@@ -273,12 +272,8 @@ impl Engine for ComponentEngine {
         notes: &mut dyn FnMut(&Note),
         image: &mut dyn ImageSource,
     ) -> Result<Result<SignatureProperties, SignRefusal>, CliError> {
-        let Self {
-            store,
-            bindings,
-            handles,
-        } = self;
-        let signing = bindings.openstack_image_signature_sessions().signing();
+        let signing = self.bindings.openstack_image_signature_sessions().signing();
+        let (store, handles) = (&mut self.store, &mut self.handles);
         let started = signing
             .call_start(
                 &mut *store,
