@@ -18,7 +18,7 @@
 //!
 //! let mut verifier = Verifier::new(&props, &key.public_key()).expect("properties are good");
 //! verifier.update(b"image data, in chunks of any size");
-//! assert!(verifier.finish().valid);
+//! assert!(verifier.finish().signature.valid);
 //! # use rand_chacha::rand_core::SeedableRng;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
