@@ -18,7 +18,7 @@
 //!
 //! let mut verifier = Verifier::new(&props, &key.public_key()).expect("properties are good");
 //! verifier.update(b"image data, in chunks of any size");
-//! assert!(verifier.finish().valid);
+//! assert!(verifier.finish().signature.valid);
 //! # use rand_chacha::rand_core::SeedableRng;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -75,7 +75,7 @@ mod verify;
 #[cfg(feature = "crypto")]
 pub use certificate::{Certificate, CertificateInfo, Constraints, Validity};
 #[cfg(feature = "crypto")]
-pub use chain::{validate_chain_like_nova, ChainError, ChainVerdict};
+pub use chain::{validate_chain_like_nova, ChainError, ChainVerdict, UnusableIssuer};
 #[cfg(feature = "crypto")]
 pub use explain::{Diagnosis, Explainer};
 #[cfg(feature = "crypto")]
