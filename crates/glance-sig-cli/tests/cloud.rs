@@ -944,15 +944,20 @@ fn a_connection_cut_during_upload_leaves_no_image() {
 // ---------------------------------------------------------------------------------------------
 // audit: each problem reported with its fix.
 
-fn findings<'a>(report: &'a Value, id: &str) -> &'a Vec<Value> {
+/// The audit of image `id` in an audit's JSON (null when it is not there).
+fn audited(report: &Value, id: &str) -> Value {
     report["images"]
         .as_array()
-        .expect("images")
-        .iter()
-        .find(|i| i["id"] == json!(id))
-        .unwrap_or_else(|| panic!("image {id} not audited"))["findings"]
+        .and_then(|all| all.iter().find(|i| i["id"] == json!(id)))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+fn findings(report: &Value, id: &str) -> Vec<Value> {
+    audited(report, id)["findings"]
         .as_array()
-        .expect("findings")
+        .unwrap_or_else(|| panic!("image {id} not audited"))
+        .clone()
 }
 
 fn codes(report: &Value, id: &str) -> Vec<String> {
@@ -1044,14 +1049,8 @@ fn audit_reports_each_problem_with_its_fix() {
 
     let good_findings = findings(&report, &good);
     assert!(good_findings.is_empty(), "{good_findings:?}");
-    let audited = |id: &str| {
-        report["images"]
-            .as_array()
-            .and_then(|all| all.iter().find(|i| i["id"] == json!(id)))
-            .cloned()
-            .unwrap_or(Value::Null)
-    };
-    assert_eq!(audited(&good)["data_verified"], json!(true));
+    let audit_of = |id: &str| audited(&report, id);
+    assert_eq!(audit_of(&good)["data_verified"], json!(true));
     // The data pass in the WebAssembly component: the same audit of each of these images
     // (other tests' images come and go in the same project meanwhile).
     if let Some(with_component) = stack.in_component(&["audit", "--json", "--verify", "--mine"]) {
@@ -1063,16 +1062,11 @@ fn audit_reports_each_problem_with_its_fix() {
         );
         let other: Value = serde_json::from_slice(&with_component.stdout).expect("JSON");
         for id in [&good, &expired_id, &der_id, &text_id, &other_id, &partial] {
-            let in_component = other["images"]
-                .as_array()
-                .and_then(|all| all.iter().find(|i| i["id"] == json!(id)))
-                .cloned()
-                .unwrap_or(Value::Null);
-            assert_eq!(in_component, audited(id), "{id}");
+            assert_eq!(audited(&other, id), audit_of(id), "{id}");
         }
     }
     assert!(codes(&report, &expired_id).contains(&"certificate-expired".to_owned()));
-    assert_eq!(audited(&expired_id)["data_verified"], json!(true));
+    assert_eq!(audit_of(&expired_id)["data_verified"], json!(true));
     assert!(
         codes(&report, &der_id).contains(&"secret-not-pem".to_owned()),
         "{:?}",
@@ -1296,13 +1290,7 @@ fn audit_says_what_was_checked_and_names_the_cause() {
     // The same in JSON: the verdict, and the error's fix is the cause's.
     let output = stack.glance_sig(&["audit", "--mine", "--verify", "--json"], &[]);
     let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    let image = |id: &str| {
-        report["images"]
-            .as_array()
-            .and_then(|all| all.iter().find(|i| i["id"] == json!(id)))
-            .cloned()
-            .unwrap_or(Value::Null)
-    };
+    let image = |id: &str| audited(&report, id);
     assert_eq!(image(&good)["verdict"], json!("verified"));
     assert_eq!(image(&wrong_hash)["verdict"], json!("signature-fails"));
     let fixes: Vec<Value> = findings(&report, &wrong_hash)
