@@ -178,7 +178,7 @@ const UNSIGNED_FIX: &str = "upload it signed, with all four img_signature* prope
 /// upload and never again, but the properties stay editable and Nova (verify_glance_signatures)
 /// verifies the bytes it downloads at boot: properties set after the upload are checked there,
 /// so signing the stored bytes is a real fix, and deleting the image is not needed.
-const PARTIAL_FIX: &str = "sign the bytes Glance stores (download them, or use the original file if its checksum matches) with glance-sig sign and set all four img_signature* properties from its output: Glance never verifies again after the upload, but Nova with verify_glance_signatures verifies the data it downloads before boot; an image not uploaded yet takes all four in its create request (glance-sig upload), so Glance verifies it on upload too";
+const PARTIAL_FIX: &str = "sign the bytes Glance stores (download them, or use the original file if its checksum matches) with glance-sig sign and set all four img_signature* properties from its output: Glance never verifies again after the upload, but Nova with verify_glance_signatures verifies the data it downloads before boot; before any data is uploaded, put all four in the create request instead (glance-sig upload), so Glance verifies it on upload too";
 
 /// What Glance and Nova do with an image in this signing state, and the fix. `has_data`:
 /// whether Glance holds the image's data already (an active image), which changes what is
