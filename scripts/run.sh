@@ -5,43 +5,82 @@
 # Glance verifies on upload), verify it back from Glance as Nova would, audit the catalog,
 # and serve the browser portal.
 #
-#   scripts/run.sh [IMAGE]   (default: a 64 MiB qcow2 made with qemu-img, or random data)
+#   scripts/run.sh [IMAGE]   (default: a qcow2 holding 256 MiB of random data made here, or the
+#                             raw random data without qemu-img)
 # Then serves the portal on http://127.0.0.1:8080 (Ctrl-C ends it); the stack keeps running
 # afterwards (scripts/cloud/stack.sh stop ends it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-scripts/setup.sh
-scripts/cloud/stack.sh start
+# One line per step, in plain words, with the time it took.
+now() { date +%s.%N; }
+took() { python3 -c 'import sys; print(f"{float(sys.argv[2]) - float(sys.argv[1]):.1f} s")' "$1" "$(now)"; }
+done_step() { printf '==> %s (%s)\n' "$2" "$(took "$1")"; }
+
+t=$(now); scripts/setup.sh
+done_step "$t" "Set up the tools and the release builds"
+t=$(now); scripts/cloud/stack.sh start >/dev/null
+done_step "$t" "Started the local Keystone, Barbican and Glance"
 bin=target/release/glance-sig
 demo=.stack/demo
 mkdir -p "$demo"
 export OS_CLIENT_CONFIG_FILE=$PWD/.stack/clouds.yaml OS_CLOUD=glance-sig-demo
 
+t=$(now)
 if [ ! -f "$demo/signing-key.pem" ]; then
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$demo/signing-key.pem" 2>/dev/null
   openssl req -x509 -new -key "$demo/signing-key.pem" -subj "/CN=glance-sig demo signer" \
     -days 365 -addext keyUsage=critical,digitalSignature -out "$demo/signing-cert.pem"
 fi
+done_step "$t" "Made the demo signing key and its self-signed certificate ($demo)"
+
+# The demo image holds real data (random bytes, made here: nothing is downloaded), so the
+# upload and the verification stream a few hundred MB; a qcow2 when qemu-img is there. An
+# earlier run's sparse 64M qcow2 (a few hundred KB of data) is replaced.
 image=${1:-$demo/demo.qcow2}
+if [ -z "${1:-}" ] && [ -f "$image" ] && [ "$(stat -c %s "$image")" -lt 1048576 ]; then
+  rm -f "$image"
+fi
 if [ ! -f "$image" ]; then
+  t=$(now)
   if command -v qemu-img >/dev/null; then
-    qemu-img create -q -f qcow2 "$image" 64M
+    head -c 268435456 /dev/urandom > "$demo/demo.raw"
+    qemu-img convert -q -f raw -O qcow2 "$demo/demo.raw" "$image"
+    rm -f "$demo/demo.raw"
   else
-    head -c 67108864 /dev/urandom > "$image"
+    head -c 268435456 /dev/urandom > "$image"
   fi
+  done_step "$t" "Made the demo image $image ($(du -h --apparent-size "$image" | cut -f1) of random data)"
 fi
 
-step() { printf '\n==> %s\n' "$*"; }
-step "glance-sig inspect $demo/signing-cert.pem"
-$bin inspect "$demo/signing-cert.pem"
-step "glance-sig upload --image $image (sign, store the certificate, create, upload)"
-id=$($bin upload --image "$image" --key "$demo/signing-key.pem" --cert "$demo/signing-cert.pem" \
-  --name glance-sig-demo --json | tee "$demo/upload.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-cat "$demo/upload.json"
-step "glance-sig verify --image-id $id (download from Glance, certificate from Barbican)"
-$bin verify --image-id "$id"
-step "glance-sig audit"
-$bin audit || true
+printf '\n'
+t=$(now); $bin inspect "$demo/signing-cert.pem"
+done_step "$t" "Inspected the signing certificate"
+
+printf '\n'
+t=$(now)
+$bin upload --image "$image" --key "$demo/signing-key.pem" --cert "$demo/signing-cert.pem" \
+  --name glance-sig-demo --json > "$demo/upload.json"
+python3 - "$demo/upload.json" <<'PY'
+import json, sys
+u = json.load(open(sys.argv[1]))
+p = u["properties"]
+mib = (u.get("size") or 0) / 1048576
+print(f"Signed {mib:.0f} MiB with {p['img_signature_key_type']} and {p['img_signature_hash_method']}"
+      f", then streamed it to Glance as image {u['id']} ({u['disk_format']}).")
+print("The certificate " + ("was stored in" if u["certificate"]["stored"] else "was already in")
+      + f" Barbican as secret {u['certificate']['uuid']}.")
+print(f"Glance verified the signature while storing the data, and the image is {u['status']}.")
+PY
+id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$demo/upload.json")
+done_step "$t" "Signed and uploaded the image; Glance verified it"
+
+printf '\n'
+t=$(now); $bin verify --image-id "$id"
+done_step "$t" "Downloaded the image from Glance and the certificate from Barbican, and verified it as Nova does"
+
+printf '\n'
+t=$(now); $bin audit --verify || true
+done_step "$t" "Audited every image of the project, its data downloaded and checked"
 cat <<MSG
 
 The local cloud keeps running: Keystone http://127.0.0.1:5000/v3, Barbican http://127.0.0.1:9311,

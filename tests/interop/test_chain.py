@@ -289,3 +289,34 @@ def test_glance_sig_rejects_a_ca_loop(mat, gs):
     pl.check_verify_doc(doc)
     assert doc["chain"]["valid"] is False
     assert doc["chain"]["error"]["code"] == "chain-loop", doc["chain"]
+
+
+# --- the self-signed signing certificate given as the trusted certificate --------------------
+
+
+def test_self_signed_signing_certificate_as_anchor_names_the_cause(mat, gs):
+    """--trusted with the (self-signed, not a CA) signing certificate itself: cursive says only
+    that the issuer was not found; glance-sig names the cause: Nova uses a trusted certificate
+    only as an issuer, and skips this one as it is not a CA."""
+    cert = mat.cert_file("rsa2048")
+    ok, msg = pl.cursive_chain_verdict(cert, [cert])
+    assert not ok, msg
+    props = mat.props_file("self-signed-anchor",
+                           pl.props(pl.b64(mat.good_sig("rsa2048")), "SHA-256", "RSA-PSS"))
+    args = pl.verify_args(mat.image(), cert, props, "--trusted", cert)
+    r = gs(*args, "--json")
+    assert r.returncode == 1, r.describe()
+    doc = r.json()
+    assert doc["signature"]["valid"] is True, doc
+    error = doc["chain"]["error"]
+    assert error["code"] == "issuer-not-found", error
+    cause = ("the certificate itself is trusted, but Nova uses a trusted certificate only as an "
+             "issuer, which must be a CA with keyUsage keyCertSign, and skips this one (not a CA "
+             "(basicConstraints CA:FALSE))")
+    assert cause in error["message"], error
+    assert cause in doc["trust"]["message"], doc["trust"]
+    text = gs(*args)
+    assert text.returncode == 1, text.describe()
+    trust_line = next(line for line in text.out.splitlines() if "Trust:" in line)
+    assert cause in trust_line, text.out
+    assert "trust the CA that issued it" in trust_line, text.out

@@ -51,3 +51,21 @@ def test_inspect_shortens_long_values_at_a_character(mat, gs):
     r = gs("inspect", path)
     assert r.returncode == 0, r.describe()
     assert f"img_signature_certificate_uuid = {'é' * 45}{'ü' * 15}... (90 chars)" in r.out, r.out
+
+
+def test_inspect_partial_set_gives_the_one_partial_fix(mat, gs):
+    """A partial set: the fix is the core's one text (policy), the same audit prints (the cloud
+    test audit_reports_each_problem_with_its_fix compares the two): sign the stored bytes and
+    set the properties, as Nova verifies the data at boot even though Glance never re-verifies."""
+    path = pl.write_json(mat.path("props", "partial.json"), {
+        "img_signature": "c2ln", "img_signature_hash_method": "SHA-256"})
+    r = gs("inspect", path)
+    assert r.returncode == 0, r.describe()
+    fix = ("sign the bytes Glance stores (download them, or use the original file if its "
+           "checksum matches) with glance-sig sign and set all four img_signature* properties "
+           "from its output: Glance never verifies again after the upload, but Nova with "
+           "verify_glance_signatures verifies the data it downloads before boot")
+    assert fix in r.out, r.out
+    assert "missing img_signature_key_type, img_signature_certificate_uuid" in r.out, r.out
+    assert "never be verified" not in r.out, r.out
+    assert r.out.count(fix) == 1, r.out

@@ -944,15 +944,20 @@ fn a_connection_cut_during_upload_leaves_no_image() {
 // ---------------------------------------------------------------------------------------------
 // audit: each problem reported with its fix.
 
-fn findings<'a>(report: &'a Value, id: &str) -> &'a Vec<Value> {
+/// The audit of image `id` in an audit's JSON (null when it is not there).
+fn audited(report: &Value, id: &str) -> Value {
     report["images"]
         .as_array()
-        .expect("images")
-        .iter()
-        .find(|i| i["id"] == json!(id))
-        .unwrap_or_else(|| panic!("image {id} not audited"))["findings"]
+        .and_then(|all| all.iter().find(|i| i["id"] == json!(id)))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+fn findings(report: &Value, id: &str) -> Vec<Value> {
+    audited(report, id)["findings"]
         .as_array()
-        .expect("findings")
+        .unwrap_or_else(|| panic!("image {id} not audited"))
+        .clone()
 }
 
 fn codes(report: &Value, id: &str) -> Vec<String> {
@@ -1029,24 +1034,14 @@ fn audit_reports_each_problem_with_its_fix() {
     let partial = NewImage::new(&format!("gs-audit-partial-{tag}"), "raw", "bare")
         .with_property("img_signature", "MGUCMQD3")
         .with_property("img_signature_hash_method", "SHA-256");
-    let request = stack.demo.glance.create_image(&partial).expect("request");
-    let partial = stack.demo.call(&request, glance::parse_image);
-    stack.images.push(partial.id.clone());
-    stack.demo.upload(&partial.id, b"unverified data");
+    let partial = create_and_upload(&mut stack, &partial, b"unverified data");
 
     // An unsigned one.
-    let request = stack
-        .demo
-        .glance
-        .create_image(&NewImage::new(
-            &format!("gs-audit-unsigned-{tag}"),
-            "raw",
-            "bare",
-        ))
-        .expect("request");
-    let unsigned = stack.demo.call(&request, glance::parse_image);
-    stack.images.push(unsigned.id.clone());
-    stack.demo.upload(&unsigned.id, b"plain data");
+    let unsigned = create_and_upload(
+        &mut stack,
+        &NewImage::new(&format!("gs-audit-unsigned-{tag}"), "raw", "bare"),
+        b"plain data",
+    );
 
     let output = stack.glance_sig(&["audit", "--json", "--verify", "--mine"], &[]);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
@@ -1054,14 +1049,8 @@ fn audit_reports_each_problem_with_its_fix() {
 
     let good_findings = findings(&report, &good);
     assert!(good_findings.is_empty(), "{good_findings:?}");
-    let audited = |id: &str| {
-        report["images"]
-            .as_array()
-            .and_then(|all| all.iter().find(|i| i["id"] == json!(id)))
-            .cloned()
-            .unwrap_or(Value::Null)
-    };
-    assert_eq!(audited(&good)["data_verified"], json!(true));
+    let audit_of = |id: &str| audited(&report, id);
+    assert_eq!(audit_of(&good)["data_verified"], json!(true));
     // The data pass in the WebAssembly component: the same audit of each of these images
     // (other tests' images come and go in the same project meanwhile).
     if let Some(with_component) = stack.in_component(&["audit", "--json", "--verify", "--mine"]) {
@@ -1072,21 +1061,9 @@ fn audit_reports_each_problem_with_its_fix() {
             describe(&with_component)
         );
         let other: Value = serde_json::from_slice(&with_component.stdout).expect("JSON");
-        for id in [
-            &good,
-            &expired_id,
-            &der_id,
-            &text_id,
-            &other_id,
-            &partial.id,
-        ] {
-            let in_component = other["images"]
-                .as_array()
-                .and_then(|all| all.iter().find(|i| i["id"] == json!(id)))
-                .cloned()
-                .unwrap_or(Value::Null);
+        for id in [&good, &expired_id, &der_id, &text_id, &other_id, &partial] {
             // The same verdict and findings (messages carry each request's own id).
-            let native = audited(id);
+            let (in_component, native) = (audited(&other, id), audit_of(id));
             assert_eq!(
                 in_component["data_verified"], native["data_verified"],
                 "{id}"
@@ -1096,7 +1073,7 @@ fn audit_reports_each_problem_with_its_fix() {
         }
     }
     assert!(codes(&report, &expired_id).contains(&"certificate-expired".to_owned()));
-    assert_eq!(audited(&expired_id)["data_verified"], json!(true));
+    assert_eq!(audit_of(&expired_id)["data_verified"], json!(true));
     assert!(
         codes(&report, &der_id).contains(&"secret-not-pem".to_owned()),
         "{:?}",
@@ -1114,7 +1091,7 @@ fn audit_reports_each_problem_with_its_fix() {
             .any(|c| c == "certificate-forbidden" || c == "certificate-not-found"),
         "{other_codes:?}"
     );
-    let partial_findings = findings(&report, &partial.id);
+    let partial_findings = findings(&report, &partial);
     assert_eq!(partial_findings[0]["code"], json!("partially-signed"));
     let message = partial_findings[0]["message"].as_str().expect("message");
     assert!(
@@ -1122,14 +1099,14 @@ fn audit_reports_each_problem_with_its_fix() {
             && message.contains("img_signature_certificate_uuid"),
         "{message}"
     );
-    assert_eq!(codes(&report, &unsigned.id), vec!["unsigned".to_owned()]);
+    assert_eq!(codes(&report, &unsigned), vec!["unsigned".to_owned()]);
     let flawed = [
         &expired_id,
         &der_id,
         &text_id,
         &other_id,
-        &partial.id,
-        &unsigned.id,
+        &partial,
+        &unsigned,
     ];
     for id in flawed {
         for finding in findings(&report, id) {
@@ -1163,6 +1140,183 @@ fn audit_reports_each_problem_with_its_fix() {
         &[],
     );
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+}
+
+/// Creates `image` directly (no signing, so Glance verifies nothing unless all four properties
+/// are set), uploads `data` and returns its id; the image is removed at the end.
+fn create_and_upload(stack: &mut Stack, image: &NewImage, data: &[u8]) -> String {
+    let request = stack.demo.glance.create_image(image).expect("request");
+    let id = stack.demo.call(&request, glance::parse_image).id;
+    stack.images.push(id.clone());
+    stack.demo.upload(&id, data);
+    id
+}
+
+/// The row of image `id` in an audit table, and the lines under it up to the next row.
+fn audit_row<'a>(table: &'a str, id: &str) -> &'a str {
+    let start = table
+        .find(id)
+        .unwrap_or_else(|| panic!("{id} not in the table:\n{table}"));
+    let rest = &table[start..];
+    // The next row starts at a line that begins with a character other than a space.
+    let end = rest
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .find(|&i| rest[i..].chars().next().is_some_and(|c| c != ' '))
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[test]
+fn audit_says_what_was_checked_and_names_the_cause() {
+    use glance_sig_core::policy::ImageVerdict;
+
+    let mut stack = stack_or_skip!("audit-states");
+    let dir = stack.dir.clone();
+    let (key, cert) = key_and_cert(&dir, KeyKind::Rsa, &stack.tag);
+    let data = image_file(&dir, "disk.img", 1 << 20, 7);
+    let tag = stack.tag.clone();
+    let upload = |stack: &mut Stack, what: &str| -> String {
+        let name = format!("gs-states-{what}-{tag}");
+        stack.upload_ok(&data, &key, &cert, &["--name", &name])["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let good = upload(&mut stack, "good");
+    // Good data signed with SHA-256; the property then says SHA-512.
+    let wrong_hash = upload(&mut stack, "wrong-hash");
+    stack
+        .demo
+        .set_property(&wrong_hash, "img_signature_hash_method", "SHA-512");
+    // Tampered: three properties at upload (so Glance verifies nothing), other bytes stored,
+    // then the good signature added.
+    let signed = stack.demo.image(&good).expect("good image").properties;
+    let mut tampered = NewImage::new(&format!("gs-states-tampered-{tag}"), "raw", "bare");
+    for name in [
+        "img_signature_hash_method",
+        "img_signature_key_type",
+        "img_signature_certificate_uuid",
+    ] {
+        tampered = tampered.with_property(name, &signed[name]);
+    }
+    let mut other_bytes = fs::read(&data).expect("image");
+    other_bytes[1000] ^= 1;
+    let tampered = create_and_upload(&mut stack, &tampered, &other_bytes);
+    let patch = [PatchOp::Add {
+        name: "img_signature".to_owned(),
+        value: signed["img_signature"].clone(),
+    }];
+    stack.demo.call(
+        &stack.demo.glance.patch_image(&tampered, &patch),
+        glance::parse_image,
+    );
+    // Two partially signed images: their advice is said once.
+    let mut partials = Vec::new();
+    for n in 0..2 {
+        let partial = NewImage::new(&format!("gs-states-partial{n}-{tag}"), "raw", "bare")
+            .with_property("img_signature", "c2ln")
+            .with_property("img_signature_hash_method", "SHA-256");
+        partials.push(create_and_upload(&mut stack, &partial, b"unverified data"));
+    }
+
+    // Plain audit: the properties are there, the data was not checked; never "verified".
+    let output = stack.glance_sig(&["audit", "--mine"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let table = String::from_utf8_lossy(&output.stdout).into_owned();
+    for id in [&good, &wrong_hash, &tampered] {
+        let row = audit_row(&table, id);
+        assert!(row.contains("? signed, data not checked here"), "{row}");
+    }
+    assert!(!table.contains("verified here"), "{table}");
+    assert!(!table.contains("signed and usable"), "{table}");
+    for id in &partials {
+        let row = audit_row(&table, id);
+        assert!(row.contains("✘ partially signed"), "{row}");
+        assert!(row.contains("missing img_signature_key_type"), "{row}");
+    }
+    // Each kind's advice once, under the table.
+    for kind in [ImageVerdict::SignedUnchecked, ImageVerdict::PartiallySigned] {
+        let advice = kind.advice();
+        assert_eq!(
+            table.matches(advice.as_str()).count(),
+            1,
+            "{kind:?}:\n{table}"
+        );
+    }
+    assert!(table.contains("glance-sig audit --verify"), "{table}");
+
+    // The partial set's fix is the very text inspect gives for the same properties.
+    let props = dir.join("partial.json");
+    fs::write(
+        &props,
+        json!({"img_signature": "c2ln", "img_signature_hash_method": "SHA-256"}).to_string(),
+    )
+    .expect("write");
+    let inspected = stack.glance_sig(&["inspect", path_str(&props)], &[]);
+    assert_eq!(inspected.status.code(), Some(0), "{}", describe(&inspected));
+    let inspected = String::from_utf8_lossy(&inspected.stdout).into_owned();
+    let fix = inspected
+        .lines()
+        .find_map(|line| line.split_once("; fix: ").map(|(_, fix)| fix.to_owned()))
+        .unwrap_or_else(|| panic!("no fix in:\n{inspected}"));
+    assert!(fix.len() > 100, "{fix}");
+    assert_eq!(table.matches(fix.as_str()).count(), 1, "{fix}\n{table}");
+
+    // --verify: the data checked, and a failure names its cause and the cause's fix.
+    let output = stack.glance_sig(&["audit", "--mine", "--verify"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let table = String::from_utf8_lossy(&output.stdout).into_owned();
+    let row = audit_row(&table, &good);
+    assert!(row.contains("✔ verified here at 20"), "{row}");
+    let row = audit_row(&table, &tampered);
+    assert!(row.contains("✘ signature fails"), "{row}");
+    assert!(row.contains("the image changed after signing"), "{row}");
+    assert!(
+        row.contains("fix: upload the bytes that were signed, or sign the bytes stored now"),
+        "{row}"
+    );
+    let row = audit_row(&table, &wrong_hash);
+    assert!(row.contains("✘ signature fails"), "{row}");
+    assert!(
+        row.contains("the signature verifies with SHA-256, not SHA-512"),
+        "{row}"
+    );
+    assert!(
+        row.contains("fix: set img_signature_hash_method to SHA-256"),
+        "{row}"
+    );
+    assert!(!table.contains("see the diagnosis"), "{table}");
+    assert_eq!(
+        table
+            .matches(ImageVerdict::SignatureFails.advice().as_str())
+            .count(),
+        1,
+        "{table}"
+    );
+    // The same in JSON: the verdict, and the error's fix is the cause's.
+    let output = stack.glance_sig(&["audit", "--mine", "--verify", "--json"], &[]);
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let image = |id: &str| audited(&report, id);
+    assert_eq!(image(&good)["verdict"], json!("verified"));
+    assert_eq!(image(&wrong_hash)["verdict"], json!("signature-fails"));
+    let fixes: Vec<Value> = findings(&report, &wrong_hash)
+        .iter()
+        .map(|f| f["fix"].clone())
+        .collect();
+    assert!(
+        fixes.contains(&json!("set img_signature_hash_method to SHA-256")),
+        "{fixes:?}"
+    );
+
+    // verify --image-id of the tampered image: the report's fix is the cause's too.
+    let output = stack.glance_sig(&["verify", "--image-id", &tampered], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        out.contains("Fix: upload the bytes that were signed, or sign the bytes stored now"),
+        "{out}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1451,6 +1605,13 @@ fn could_not_check_has_its_own_exit_code() {
         &[],
     );
     assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+    // Nor for an id that is no UUID at all.
+    for unknown in ["no-such-image", "0"] {
+        let output = stack.glance_sig(&["verify", "--image-id", unknown], &[]);
+        assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+        let stderr = stderr_of(&output);
+        assert!(!stderr.contains("not valid"), "{stderr}");
+    }
     // Keystone refuses the password.
     let output = stack.glance_sig(
         &["audit"],

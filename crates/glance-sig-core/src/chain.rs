@@ -36,7 +36,7 @@ pub enum ChainError {
         at: i64,
     },
     /// No usable trusted certificate issued this one.
-    #[error("could not locate the signing certificate for {subject} (issuer {issuer}) in the set of trusted certificates")]
+    #[error("could not locate the signing certificate for {subject} (issuer {issuer}) in the set of trusted certificates{}", .unusable.as_ref().map(|u| format!(": {u}")).unwrap_or_default())]
     IssuerNotFound {
         /// The certificate whose issuer is missing.
         subject: String,
@@ -44,6 +44,9 @@ pub enum ChainError {
         base: bool,
         /// The issuer name it names.
         issuer: String,
+        /// When a trusted certificate would have issued it but Nova skips it as an issuer:
+        /// which one, and why (the real cause, which cursive's message hides).
+        unusable: Option<UnusableIssuer>,
     },
     /// An issuer in the chain lacks basicConstraints.
     #[error("the signing certificate {subject} has no basic constraints extension")]
@@ -107,6 +110,33 @@ impl ChainError {
     }
 }
 
+/// A trusted certificate that would issue a certificate of the chain but cannot act as an
+/// issuer (Nova skips it): typically the self-signed signing certificate itself, trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnusableIssuer {
+    /// Its subject.
+    pub subject: String,
+    /// Whether it is the very certificate whose issuer is sought (a self-signed one).
+    pub itself: bool,
+    /// Why Nova skips it ("key usage lacks keyCertSign", ...).
+    pub reason: String,
+}
+
+impl std::fmt::Display for UnusableIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = if self.itself {
+            "the certificate itself is trusted".to_owned()
+        } else {
+            format!("the trusted certificate {} would issue it", self.subject)
+        };
+        write!(
+            f,
+            "{what}, but Nova uses a trusted certificate only as an issuer, which must be a CA with keyUsage keyCertSign, and skips this one ({}); trust the CA that issued it, or make the certificate with basicConstraints CA:TRUE and keyUsage keyCertSign",
+            self.reason
+        )
+    }
+}
+
 /// The outcome of chain validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainVerdict {
@@ -147,6 +177,7 @@ pub fn validate_chain_like_nova(
         skipped_trusted: Vec::new(),
     };
     let mut issuers: Vec<&Certificate> = Vec::new();
+    let mut skipped: Vec<(&Certificate, &str)> = Vec::new();
     for t in trusted {
         let reason = if !within_dates(t, at) {
             Some("outside its valid date range")
@@ -160,10 +191,13 @@ pub fn validate_chain_like_nova(
             }
         };
         match reason {
-            Some(r) => verdict.skipped_trusted.push(SkippedTrust {
-                subject: t.subject(),
-                reason: r.to_owned(),
-            }),
+            Some(r) => {
+                verdict.skipped_trusted.push(SkippedTrust {
+                    subject: t.subject(),
+                    reason: r.to_owned(),
+                });
+                skipped.push((t, r));
+            }
             None => issuers.push(t),
         }
     }
@@ -189,10 +223,20 @@ pub fn validate_chain_like_nova(
     let mut current = cert;
     loop {
         let Some(issuer) = issuers.iter().copied().find(|c| is_issuer(c, current)) else {
+            let unusable =
+                skipped
+                    .iter()
+                    .find(|(t, _)| is_issuer(t, current))
+                    .map(|(t, reason)| UnusableIssuer {
+                        subject: t.subject(),
+                        itself: *t == current,
+                        reason: (*reason).to_owned(),
+                    });
             verdict.error = Some(ChainError::IssuerNotFound {
                 base: current == cert,
                 subject: current.subject(),
                 issuer: current.issuer(),
+                unusable,
             });
             return verdict;
         };

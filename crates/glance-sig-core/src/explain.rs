@@ -87,6 +87,30 @@ impl Diagnosis {
     }
 }
 
+impl Diagnosis {
+    /// What to change, in one sentence: the error's fix in a report when the explanation
+    /// pass found this cause.
+    pub fn fix(&self) -> String {
+        match self {
+            Diagnosis::OtherHashMethod { actual, .. } => {
+                format!("set img_signature_hash_method to {actual}")
+            }
+            Diagnosis::SignatureGoodPropertyWrong { hash, key_type } => match key_type {
+                Some(k) => format!(
+                    "keep img_signature, set img_signature_hash_method to {hash} and img_signature_key_type to {k}"
+                ),
+                None => format!("keep img_signature and set img_signature_hash_method to {hash}"),
+            },
+            Diagnosis::Pkcs1v15Padding { .. } => "re-sign with RSA-PSS (glance-sig sign, or openssl dgst -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:-2) and set img_signature to the new signature".to_owned(),
+            Diagnosis::RawEcdsaSignature { hash: Some(_) } => "store the DER form of the signature in img_signature (glance-sig sign makes DER)".to_owned(),
+            Diagnosis::RawEcdsaSignature { hash: None } => "re-sign the image with glance-sig sign, which makes a DER signature, and set img_signature to it".to_owned(),
+            Diagnosis::CertificateMismatch => "point img_signature_certificate_uuid at the certificate of the key that signed, or re-sign with this certificate's key (glance-sig sign --cert checks the pair)".to_owned(),
+            Diagnosis::DataChanged => "upload the bytes that were signed, or sign the bytes stored now and set img_signature to the new signature".to_owned(),
+            Diagnosis::DataChangedOrOtherKey => "compare the image's checksum with the signed file and the signing key with the certificate; then upload the signed bytes, or sign the stored bytes with this certificate's key and set img_signature to the new signature".to_owned(),
+        }
+    }
+}
+
 impl Serialize for Diagnosis {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         crate::note::Note::new(self.code(), self.message()).serialize(s)

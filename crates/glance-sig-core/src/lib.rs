@@ -75,7 +75,7 @@ mod verify;
 #[cfg(feature = "crypto")]
 pub use certificate::{Certificate, CertificateInfo, Constraints, Validity};
 #[cfg(feature = "crypto")]
-pub use chain::{validate_chain_like_nova, ChainError, ChainVerdict};
+pub use chain::{validate_chain_like_nova, ChainError, ChainVerdict, UnusableIssuer};
 #[cfg(feature = "crypto")]
 pub use explain::{Diagnosis, Explainer};
 #[cfg(feature = "crypto")]

@@ -171,34 +171,39 @@ pub fn image_status(status: &str) -> Option<Finding> {
     })
 }
 
+/// The fix for an unsigned image.
+const UNSIGNED_FIX: &str = "upload it signed, with all four img_signature* properties in the create request, so Glance verifies the data (glance-sig upload, or the portal)";
+
+/// The fix for a partial set, the same with or without stored data. Glance verifies only on
+/// upload and never again, but the properties stay editable and Nova (verify_glance_signatures)
+/// verifies the bytes it downloads at boot: properties set after the upload are checked there,
+/// so signing the stored bytes is a real fix, and deleting the image is not needed.
+const PARTIAL_FIX: &str = "sign the bytes Glance stores (download them, or use the original file if its checksum matches) with glance-sig sign and set all four img_signature* properties from its output: Glance never verifies again after the upload, but Nova with verify_glance_signatures verifies the data it downloads before boot; before any data is uploaded, put all four in the create request instead (glance-sig upload), so Glance verifies it on upload too";
+
 /// What Glance and Nova do with an image in this signing state, and the fix. `has_data`:
-/// whether Glance holds the image's data already (an active image), which changes the advice
-/// for a partial set: properties added later are never verified.
+/// whether Glance holds the image's data already (an active image), which changes what is
+/// said of the past (the fix is the same: [`ImageVerdict::advice`]).
 pub fn signing_state(state: &SigningState, has_data: bool) -> Finding {
     match state {
         SigningState::Unsigned => Finding::new(
             "unsigned",
             Severity::Error,
             "unsigned: Glance stores the data unverified, and Nova with verify_glance_signatures refuses to boot it".to_owned(),
-            "upload it signed, with all four img_signature* properties in the create request, so Glance verifies the data (glance-sig upload, or the portal)",
-        ),
-        SigningState::PartiallySigned { missing } if has_data => Finding::new(
-            "partially-signed",
-            Severity::Error,
-            format!(
-                "partially signed, missing {}: Glance stored the data without verifying anything, and Nova refuses to boot it",
-                missing.join(", ")
-            ),
-            "delete it and upload it again signed, with all four properties in the create request; adding the missing properties now would never be verified",
+            UNSIGNED_FIX,
         ),
         SigningState::PartiallySigned { missing } => Finding::new(
             "partially-signed",
             Severity::Error,
             format!(
-                "partially signed, missing {}: Glance skips verification silently, and Nova refuses to boot it",
-                missing.join(", ")
+                "partially signed, missing {}: {}, and Nova refuses to boot it",
+                missing.join(", "),
+                if has_data {
+                    "Glance stored the data without verifying anything"
+                } else {
+                    "Glance skips verification silently"
+                }
             ),
-            "set all four properties (glance-sig sign gives them) before any data is uploaded, or create the image again signed",
+            PARTIAL_FIX,
         ),
         SigningState::Signed => Finding::new(
             "signed",
@@ -206,6 +211,80 @@ pub fn signing_state(state: &SigningState, has_data: bool) -> Finding {
             "signed: Glance verifies the data on upload, and Nova verifies it before boot".to_owned(),
             "",
         ),
+    }
+}
+
+/// What is known of an image's signature, in the words of every door (the audit's table,
+/// the portal's catalog): the properties alone never prove that the data verifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ImageVerdict {
+    /// All four properties, and the data downloaded here verifies with the certificate.
+    Verified,
+    /// All four properties, nothing refused, the data not downloaded and checked here.
+    SignedUnchecked,
+    /// Signed, but Glance or Nova refuses it: a property value, the certificate, or the data.
+    SignatureFails,
+    /// Some of the four properties.
+    PartiallySigned,
+    /// None of the four.
+    Unsigned,
+}
+
+impl ImageVerdict {
+    /// Every kind, in the order a report lists them.
+    pub const ALL: [ImageVerdict; 5] = [
+        Self::Verified,
+        Self::SignedUnchecked,
+        Self::SignatureFails,
+        Self::PartiallySigned,
+        Self::Unsigned,
+    ];
+
+    /// The verdict of an image in `state`: `refused` when a check found something Glance or
+    /// Nova refuses, `data_verified` whether its data was downloaded and checked (`None`: not).
+    pub fn of(state: &SigningState, refused: bool, data_verified: Option<bool>) -> Self {
+        match (state, refused, data_verified) {
+            (SigningState::Unsigned, ..) => Self::Unsigned,
+            (SigningState::PartiallySigned { .. }, ..) => Self::PartiallySigned,
+            (SigningState::Signed, true, _) | (SigningState::Signed, _, Some(false)) => {
+                Self::SignatureFails
+            }
+            (SigningState::Signed, false, Some(true)) => Self::Verified,
+            (SigningState::Signed, false, None) => Self::SignedUnchecked,
+        }
+    }
+
+    /// Its name: "signed, data not checked here", "signature fails"... (a verified image also
+    /// says when: [`ImageVerdict::label_at`]).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Verified => "verified here",
+            Self::SignedUnchecked => "signed, data not checked here",
+            Self::SignatureFails => "signature fails",
+            Self::PartiallySigned => "partially signed",
+            Self::Unsigned => "unsigned",
+        }
+    }
+
+    /// Its name with the time of the check, for a verified image: "verified here at TIME".
+    pub fn label_at(self, at: i64) -> String {
+        match self {
+            Self::Verified => format!("{} at {}", self.label(), rfc3339(at)),
+            other => other.label().to_owned(),
+        }
+    }
+
+    /// What it means and what to do, said once for all the images of this kind.
+    pub fn advice(self) -> String {
+        match self {
+            Self::Verified => "the data Glance holds verifies with the certificate the image names, as Nova checks it before boot; who signed is established only against a trusted certificate (glance-sig verify --image-id ID --trusted CA)".to_owned(),
+            Self::SignedUnchecked => "all four properties are set and nothing refuses them, but having the properties is not having data that verifies: Glance checked the data only if they were there at upload, and the properties stay editable; check the data as Nova will before boot with glance-sig audit --verify (or Verify in the portal)".to_owned(),
+            Self::SignatureFails => "Glance refuses such data on upload, and Nova with verify_glance_signatures refuses to boot it: each image's findings say why and what to change".to_owned(),
+            Self::PartiallySigned => format!("Glance skips verification of a partial set silently, and Nova with verify_glance_signatures refuses to boot it; fix: {PARTIAL_FIX}"),
+            Self::Unsigned => format!("Glance stores the data unverified, and Nova with verify_glance_signatures refuses to boot it; fix: {UNSIGNED_FIX}"),
+        }
     }
 }
 
@@ -261,7 +340,7 @@ mod tests {
     }
 
     #[test]
-    fn partial_advice_depends_on_data() {
+    fn partial_advice_is_one_text() {
         let state = SigningState::PartiallySigned {
             missing: vec!["img_signature"],
         };
@@ -269,11 +348,43 @@ mod tests {
         let empty = signing_state(&state, false);
         assert_eq!(stored.code, "partially-signed");
         assert!(stored.message.contains("missing img_signature"));
-        assert!(stored.fix.contains("never be verified"));
-        assert!(!empty.fix.contains("never be verified"));
+        // One fix, with or without data: Nova verifies properties set after the upload.
+        assert_eq!(stored.fix, empty.fix);
+        assert!(stored
+            .fix
+            .contains("Nova with verify_glance_signatures verifies"));
+        assert!(ImageVerdict::PartiallySigned.advice().contains(&stored.fix));
         assert_eq!(
             signing_state(&SigningState::Signed, true).severity,
             Severity::Ok
         );
+    }
+
+    #[test]
+    fn properties_alone_are_not_verified_data() {
+        let signed = SigningState::Signed;
+        assert_eq!(
+            ImageVerdict::of(&signed, false, None),
+            ImageVerdict::SignedUnchecked
+        );
+        assert_eq!(
+            ImageVerdict::of(&signed, false, Some(true)),
+            ImageVerdict::Verified
+        );
+        assert_eq!(
+            ImageVerdict::of(&signed, false, Some(false)),
+            ImageVerdict::SignatureFails
+        );
+        assert_eq!(
+            ImageVerdict::of(&signed, true, None),
+            ImageVerdict::SignatureFails
+        );
+        assert_eq!(
+            ImageVerdict::Verified.label_at(0),
+            "verified here at 1970-01-01T00:00:00Z"
+        );
+        assert!(ImageVerdict::SignedUnchecked
+            .advice()
+            .contains("glance-sig audit --verify"));
     }
 }

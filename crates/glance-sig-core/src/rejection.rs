@@ -105,7 +105,8 @@ impl Rejection {
         )
     }
 
-    /// How to fix it, in one sentence.
+    /// How to fix it, in one sentence, knowing only the refusal (a report prefers the fix of
+    /// the cause the explanation pass found: [`crate::Diagnosis::fix`]).
     pub fn fix(&self) -> String {
         match self {
             Rejection::MissingProperty { name, .. } => format!(
@@ -134,8 +135,10 @@ impl Rejection {
             Rejection::UnsupportedCurve { .. } => {
                 "sign with a P-384 or P-521 key".to_owned()
             }
+            // Without a diagnosis (none asked for, or none found) the cause is unknown: say
+            // what makes a signature that verifies.
             Rejection::SignatureMismatch => {
-                "see the diagnosis: the data changed, or the signature was made with another key, hash or format".to_owned()
+                "sign exactly the bytes Glance stores, with the private key of the certificate img_signature_certificate_uuid names and the hash img_signature_hash_method names, and set img_signature to the new signature (glance-sig sign does all of it)".to_owned()
             }
         }
     }
@@ -292,6 +295,17 @@ mod tests {
         assert_eq!(
             GlanceRefusal::from_message("Image 8a2e could not be found."),
             None
+        );
+    }
+
+    #[test]
+    fn a_mismatch_alone_has_a_complete_fix() {
+        // Without a diagnosis there is none to point at: the fix stands on its own.
+        let fix = Rejection::SignatureMismatch.fix();
+        assert!(!fix.contains("diagnosis"), "{fix}");
+        assert!(
+            fix.starts_with("sign exactly the bytes Glance stores"),
+            "{fix}"
         );
     }
 

@@ -37,6 +37,15 @@ fn sign(
     s.finish(&mut ChaCha20Rng::seed_from_u64(1))
 }
 
+/// A fresh self-signed test identity named `subject`, valid `days` from `AT_2030`, and the
+/// properties of `IMAGE` signed with it.
+fn self_signed(seed: u64, subject: &str, days: u32) -> (Certificate, SignatureProperties) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let (k, c) = test_identity(&mut rng, subject, AT_2030, days).expect("identity");
+    let signed = sign(k, Some(&c), AT_2030).expect("signs");
+    (c, signed.properties)
+}
+
 /// Runs a session the way every door does, counting the passes it asked for.
 fn run(mut session: VerificationSession, data: &[u8]) -> (Report, Vec<Pass>) {
     let mut passes = Vec::new();
@@ -80,12 +89,10 @@ fn a_valid_signature_without_anchors_says_authenticity_is_not_established() {
 
 #[test]
 fn a_self_signed_certificate_not_among_the_anchors_is_not_trusted() {
-    let mut rng = ChaCha20Rng::seed_from_u64(3);
-    let (k, c) = test_identity(&mut rng, "Canonical Ltd", AT_2030, 30).expect("identity");
-    let signed = sign(k, Some(&c), AT_2030).expect("signs");
+    let (c, props) = self_signed(3, "Canonical Ltd", 30);
     let anchors = vec![cert("chain-root.pem")];
     let (report, _) = run(
-        VerificationSession::new(signed.properties, Some(c), anchors, AT_2030),
+        VerificationSession::new(props, Some(c), anchors, AT_2030),
         IMAGE,
     );
     assert!(report.signature.valid);
@@ -144,6 +151,15 @@ fn a_failure_worth_explaining_gets_a_second_pass_unless_told_not_to() {
     assert!(!report.valid);
     assert_eq!(report.trust.code, "signature-not-valid");
     assert!(!report.diagnosis.is_empty(), "{report:?}");
+    // The fix is the cause's, not a pointer to the diagnosis.
+    let fix = &report.error.as_ref().expect("refused").fix;
+    assert!(
+        fix.starts_with("upload the bytes that were signed")
+            || fix.starts_with("compare the image's checksum"),
+        "{fix}"
+    );
+    assert!(!fix.contains("diagnosis"), "{fix}");
+    assert!(report.text().contains(&format!("  Fix: {fix}\n")));
 
     let (report, passes) = run(
         VerificationSession::new(signed.properties, Some(c), Vec::new(), AT_2030)
@@ -152,6 +168,67 @@ fn a_failure_worth_explaining_gets_a_second_pass_unless_told_not_to() {
     );
     assert_eq!(passes, vec![Pass::Verify]);
     assert!(report.diagnosis.is_empty());
+    // No cause looked for: a plain complete sentence.
+    assert_eq!(
+        report.error.expect("refused").fix,
+        "sign exactly the bytes Glance stores, with the private key of the certificate \
+         img_signature_certificate_uuid names and the hash img_signature_hash_method names, \
+         and set img_signature to the new signature (glance-sig sign does all of it)"
+    );
+}
+
+#[test]
+fn a_wrong_hash_method_on_good_data_gets_the_hash_that_verifies_as_its_fix() {
+    let c = cert("chain-leaf.pem");
+    let mut props = sign(key("chain-leaf-key.pem"), Some(&c), AT_2030)
+        .expect("signs")
+        .properties;
+    props.hash_method = Some("SHA-512".to_owned());
+    let (report, passes) = run(
+        VerificationSession::new(props, Some(c), Vec::new(), AT_2030),
+        IMAGE,
+    );
+    assert_eq!(passes, vec![Pass::Verify, Pass::Explain]);
+    let error = report.error.as_ref().expect("refused");
+    assert_eq!(error.code, "signature-mismatch");
+    assert_eq!(error.fix, "set img_signature_hash_method to SHA-256");
+    assert_eq!(
+        report.diagnosis[0].message,
+        "the signature verifies with SHA-256, not SHA-512: set img_signature_hash_method to SHA-256"
+    );
+}
+
+#[test]
+fn the_signing_certificate_as_its_own_anchor_says_why_nova_refuses_it() {
+    // A self-signed certificate that is no CA (no basicConstraints), as most signers make.
+    let c = cert("rsa2048-cert.pem");
+    let props = sign(key("rsa2048-key.pem"), Some(&c), AT_2030)
+        .expect("signs")
+        .properties;
+    let (report, _) = run(
+        VerificationSession::new(props, Some(c.clone()), vec![c], AT_2030),
+        IMAGE,
+    );
+    assert!(report.signature.valid);
+    assert!(!report.valid);
+    let chain = report.chain.as_ref().expect("chain");
+    let error = &chain.error.as_ref().expect("refused").message;
+    assert!(
+        error.contains("the certificate itself is trusted"),
+        "{error}"
+    );
+    assert!(error.contains("only as an issuer"), "{error}");
+    let reason = &chain.skipped_trusted[0].reason;
+    assert_eq!(reason, "no basic constraints extension");
+    assert!(
+        error.contains(&format!("skips this one ({reason})")),
+        "{error}"
+    );
+    assert!(
+        report.trust.message.contains(error.as_str()),
+        "{}",
+        report.trust.message
+    );
 }
 
 #[test]
@@ -204,11 +281,9 @@ fn signing_refuses_a_key_that_is_not_the_certificates_and_an_empty_id() {
 
 #[test]
 fn the_report_round_trips_through_json_and_escapes_control_characters() {
-    let mut rng = ChaCha20Rng::seed_from_u64(5);
-    let (k, c) = test_identity(&mut rng, "evil\u{1b}[2J", AT_2030, 1).expect("identity");
-    let signed = sign(k, Some(&c), AT_2030).expect("signs");
+    let (c, props) = self_signed(5, "evil\u{1b}[2J", 1);
     let (report, _) = run(
-        VerificationSession::new(signed.properties, Some(c), Vec::new(), AT_2030),
+        VerificationSession::new(props, Some(c), Vec::new(), AT_2030),
         IMAGE,
     );
     let json = serde_json::to_string(&report).expect("serializes");

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use glance_sig_core::policy::{self, Finding, Severity};
+use glance_sig_core::policy::{self, Finding, ImageVerdict, Severity};
 use glance_sig_core::{Certificate, KeyType, SignatureProperties, SigningState, Verifier};
 use openstack_proto::barbican::SecretProblem;
 use openstack_proto::glance::{Image, ImageQuery};
@@ -27,6 +27,8 @@ use crate::io::time::rfc3339;
 use crate::output::render;
 
 const DAY: i64 = 86_400;
+/// The finding of a `--verify` download that broke.
+const DOWNLOAD_FAILED: &str = "download-failed";
 /// Images listed per request.
 const PAGE: u32 = 100;
 
@@ -64,6 +66,13 @@ pub struct ImageAudit {
     pub certificate: Option<CertificateSummary>,
     /// With `--verify`: whether the data verified (`None` when not checked).
     pub data_verified: Option<bool>,
+    /// Verified, signed with the data not checked, signature fails, partially signed,
+    /// unsigned: the properties alone never make an image "verified".
+    pub verdict: ImageVerdict,
+    /// When the data was checked, Unix seconds (left out of the JSON, so that two audits of
+    /// the same images compare equal).
+    #[serde(skip)]
+    pub checked_at: Option<i64>,
     /// Everything wrong, worst first.
     pub findings: Vec<Finding>,
 }
@@ -71,6 +80,21 @@ pub struct ImageAudit {
 impl ImageAudit {
     fn is_ok(&self) -> bool {
         !self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    fn judge(&mut self) {
+        // A download that failed decided nothing about the signature.
+        let refused = self
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Error && f.code != DOWNLOAD_FAILED);
+        self.verdict = ImageVerdict::of(&self.signing, refused, self.data_verified);
+    }
+
+    #[cfg(test)]
+    fn judged(mut self) -> Self {
+        self.judge();
+        self
     }
 }
 
@@ -85,6 +109,11 @@ struct AuditReport {
 #[derive(Debug, Default, Serialize)]
 struct Summary {
     images: usize,
+    /// Signed, data downloaded and verified.
+    verified: usize,
+    /// Signed, nothing refused, data not checked.
+    signed_unchecked: usize,
+    /// Signed and nothing refused (verified or not checked).
     signed_ok: usize,
     unsigned: usize,
     partially_signed: usize,
@@ -185,6 +214,8 @@ impl<E: Engine> Auditor<'_, E> {
             signing: SigningState::Unsigned,
             certificate: None,
             data_verified: None,
+            verdict: ImageVerdict::Unsigned,
+            checked_at: None,
             findings: Vec::new(),
         };
         let props = match remote_verify::properties(image) {
@@ -195,6 +226,7 @@ impl<E: Engine> Auditor<'_, E> {
                     e.to_string(),
                     "set the img_signature* properties again, each within Glance's limits",
                 ));
+                audit.judge();
                 return Ok(audit);
             }
         };
@@ -208,6 +240,7 @@ impl<E: Engine> Auditor<'_, E> {
         audit
             .findings
             .sort_by_key(|f| f.severity != Severity::Error);
+        audit.judge();
         Ok(audit)
     }
 
@@ -253,14 +286,20 @@ impl<E: Engine> Auditor<'_, E> {
             match remote_verify::verify_data(self.engine, session, image, props, cert) {
                 Ok(report) => {
                     audit.data_verified = Some(report.signature.valid);
+                    audit.checked_at = Some(unix_now());
                     if let Some(e) = &report.error {
+                        // The cause the explanation pass found, with its fix (the error's).
+                        let mut message = e.message.clone();
+                        for cause in &report.diagnosis {
+                            message += &format!("; likely cause: {}", cause.message);
+                        }
                         audit
                             .findings
-                            .push(Finding::error(&e.code, &e.message, &e.fix));
+                            .push(Finding::error(&e.code, message, &e.fix));
                     }
                 }
                 Err(e) => audit.findings.push(Finding::error(
-                    "download-failed",
+                    DOWNLOAD_FAILED,
                     e.to_string(),
                     e.fix().unwrap_or_else(|| "run the audit again".to_owned()),
                 )),
@@ -381,11 +420,15 @@ fn summarize(audits: &[ImageAudit]) -> Summary {
         ..Summary::default()
     };
     for audit in audits {
-        match (&audit.signing, audit.is_ok()) {
-            (SigningState::Unsigned, _) => summary.unsigned += 1,
-            (SigningState::PartiallySigned { .. }, _) => summary.partially_signed += 1,
-            (SigningState::Signed, true) => summary.signed_ok += 1,
-            (SigningState::Signed, false) => summary.signed_with_errors += 1,
+        if audit.signing.is_signed() && audit.is_ok() {
+            summary.signed_ok += 1;
+        }
+        match audit.verdict {
+            ImageVerdict::Unsigned => summary.unsigned += 1,
+            ImageVerdict::PartiallySigned => summary.partially_signed += 1,
+            ImageVerdict::Verified => summary.verified += 1,
+            ImageVerdict::SignedUnchecked => summary.signed_unchecked += 1,
+            _ => summary.signed_with_errors += 1,
         }
         if audit
             .findings
@@ -400,17 +443,25 @@ fn summarize(audits: &[ImageAudit]) -> Summary {
 
 const NAME_WIDTH: usize = 24;
 
-/// The readable table: one row per image, its findings and fixes under it.
+/// Whether a finding is the signing state's own (unsigned, partially signed): its advice is
+/// said once per kind under the table, not on every row.
+fn is_state_finding(finding: &Finding) -> bool {
+    matches!(finding.code.as_str(), "unsigned" | "partially-signed")
+}
+
+/// The readable table: one row per image with its verdict and the findings particular to it;
+/// then what each kind of verdict means and what to do, once per kind.
 fn render_table(report: &AuditReport, warning_days: u32) -> String {
     let s = &report.summary;
     let mut text = format!(
-        "Audited {} image{} visible to project {}: {} signed and usable, {} signed with \
-         errors, {} partially signed, {} unsigned ({} with warnings; expiry warnings within {} \
-         days).\n",
+        "Audited {} image{} visible to project {}: {} verified, {} signed with the data not \
+         checked, {} whose signature fails, {} partially signed, {} unsigned ({} with warnings; \
+         expiry warnings within {} days).\n",
         s.images,
         if s.images == 1 { "" } else { "s" },
         report.project.as_deref().unwrap_or("?"),
-        s.signed_ok,
+        s.verified,
+        s.signed_unchecked,
         s.signed_with_errors,
         s.partially_signed,
         s.unsigned,
@@ -421,30 +472,45 @@ fn render_table(report: &AuditReport, warning_days: u32) -> String {
         return text;
     }
     text += &format!(
-        "\n{:<36}  {:<NAME_WIDTH$}  {:<11}  {:<16}  RESULT\n",
-        "IMAGE", "NAME", "STATUS", "SIGNING"
+        "\n{:<36}  {:<NAME_WIDTH$}  {:<11}  RESULT\n",
+        "IMAGE", "NAME", "STATUS"
     );
     let indent = " ".repeat(38);
     for audit in &report.images {
-        let signing = match &audit.signing {
-            SigningState::Unsigned => "unsigned",
-            SigningState::PartiallySigned { .. } => "partial",
-            SigningState::Signed => "signed",
+        let mark = match audit.verdict {
+            ImageVerdict::Verified => "✔",
+            ImageVerdict::SignedUnchecked => "?",
+            _ => "✘",
         };
-        let result = match (audit.is_ok(), audit.findings.len(), audit.data_verified) {
-            (true, 0, Some(true)) => "✔ ok, data verified".to_owned(),
-            (true, 0, _) => "✔ ok".to_owned(),
-            (true, n, _) => format!("! {n} warning{}", if n == 1 { "" } else { "s" }),
-            (false, _, _) => "✘ fails".to_owned(),
-        };
+        let warnings = audit
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count();
         text += &format!(
-            "{:<36}  {:<NAME_WIDTH$}  {:<11}  {:<16}  {result}\n",
+            "{:<36}  {:<NAME_WIDTH$}  {:<11}  {mark} {}{}\n",
             audit.id,
             truncate(audit.name.as_deref().unwrap_or("-"), NAME_WIDTH),
             audit.status,
-            signing,
+            audit.checked_at.map_or_else(
+                || audit.verdict.label().to_owned(),
+                |at| audit.verdict.label_at(at)
+            ),
+            match warnings {
+                0 => String::new(),
+                1 => ", 1 warning".to_owned(),
+                n => format!(", {n} warnings"),
+            }
         );
-        for finding in &audit.findings {
+        if let SigningState::PartiallySigned { missing } = &audit.signing {
+            text += &format!("{indent}  missing {}\n", missing.join(", "));
+        }
+        let particular: Vec<&Finding> = audit
+            .findings
+            .iter()
+            .filter(|f| !is_state_finding(f))
+            .collect();
+        for finding in &particular {
             let mark = match finding.severity {
                 Severity::Error => "✘",
                 Severity::Warning => "!",
@@ -456,7 +522,7 @@ fn render_table(report: &AuditReport, warning_days: u32) -> String {
         if let Some(cert) = audit
             .certificate
             .as_ref()
-            .filter(|_| !audit.findings.is_empty())
+            .filter(|_| !particular.is_empty())
         {
             text += &format!(
                 "{indent}  certificate: secret {}{}\n",
@@ -467,6 +533,14 @@ fn render_table(report: &AuditReport, warning_days: u32) -> String {
                     .unwrap_or_default()
             );
         }
+    }
+    let kinds: Vec<ImageVerdict> = ImageVerdict::ALL
+        .into_iter()
+        .filter(|kind| report.images.iter().any(|a| a.verdict == *kind))
+        .collect();
+    text += "\nWhat each result means:\n";
+    for kind in kinds {
+        text += &format!("  {}: {}\n", kind.label(), kind.advice());
     }
     text
 }
@@ -494,12 +568,15 @@ mod tests {
             signing,
             certificate: None,
             data_verified: None,
+            verdict: ImageVerdict::Unsigned,
+            checked_at: None,
             findings,
         }
+        .judged()
     }
 
     #[test]
-    fn table_rows_carry_their_fixes() {
+    fn table_rows_say_what_was_checked_and_advice_comes_once() {
         let images = vec![
             audit(SigningState::Signed, Vec::new()),
             audit(
@@ -519,12 +596,23 @@ mod tests {
             images,
         };
         assert_eq!(report.summary.signed_ok, 1);
+        assert_eq!(report.summary.signed_unchecked, 1);
         assert_eq!(report.summary.partially_signed, 1);
         let text = render_table(&report, 30);
-        assert!(text.contains("1 signed and usable"), "{text}");
-        assert!(text.contains("✔ ok"), "{text}");
-        assert!(text.contains("✘ fails"), "{text}");
-        assert!(text.contains("fix: sign it"), "{text}");
+        // Properties alone are not verified data; the state's advice once, under the table,
+        // in the core's words, not per row.
+        let advice = ImageVerdict::PartiallySigned.advice();
+        for (needle, count) in [
+            ("1 signed with the data not checked", 1),
+            ("? signed, data not checked here", 1),
+            ("verified here", 0),
+            ("✘ partially signed", 1),
+            ("missing img_signature_key_type", 1),
+            ("fix: sign it", 0),
+            (advice.as_str(), 1),
+        ] {
+            assert_eq!(text.matches(needle).count(), count, "{needle}:\n{text}");
+        }
         assert!(text.contains("a very long image name …"), "{text}");
     }
 }

@@ -197,10 +197,7 @@ fn text_of(report: &Value) -> String {
         );
         s += &format!("  {:<10} {}\n", "key", key_line(&c["public_key"]));
         if let Some(bc) = c.get("basic_constraints").filter(|v| !v.is_null()) {
-            s += &format!(
-                "  {:<10} CA:{} pathlen:{}\n",
-                "basic", bc["ca"], bc["path_len"]
-            );
+            s += &format!("  {:<10} {}\n", "basic", basic_constraints_line(bc));
         }
     }
     if let Some(pk) = report.get("public_key") {
@@ -229,6 +226,22 @@ fn text_of(report: &Value) -> String {
         }
     }
     s
+}
+
+/// basicConstraints in words (the JSON keeps the raw values).
+fn basic_constraints_line(bc: &Value) -> String {
+    if bc["ca"].as_bool() != Some(true) {
+        return "not a CA (basicConstraints CA:FALSE): cannot issue certificates".to_owned();
+    }
+    match bc["path_len"].as_u64() {
+        None => "a CA (basicConstraints CA:TRUE), with no limit on the chain below it".to_owned(),
+        Some(0) => "a CA (basicConstraints CA:TRUE), issuing end certificates only (path length 0)"
+            .to_owned(),
+        Some(n) => format!(
+            "a CA (basicConstraints CA:TRUE), with at most {n} intermediate certificate{} below it",
+            if n == 1 { "" } else { "s" }
+        ),
+    }
 }
 
 fn key_line(pk: &Value) -> String {

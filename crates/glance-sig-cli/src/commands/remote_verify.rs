@@ -105,8 +105,9 @@ pub fn properties(image: &Image) -> Result<SignatureProperties, CliError> {
     })
 }
 
-/// Verifies an image's data in Glance with `engine`, without anchors or explanation (for
-/// `audit --verify`: whether the stored bytes still match the signature).
+/// Verifies an image's data in Glance with `engine`, without anchors (for `audit --verify`:
+/// whether the stored bytes still match the signature). A failure is explained, so the audit
+/// names its cause: a second download, only then.
 ///
 /// # Errors
 /// [`CliError::Cloud`] when the download fails or the image has no data.
@@ -130,7 +131,7 @@ pub fn verify_data<E: Engine>(
         certificate: Some(&cert),
         anchors: &[],
         at: 0,
-        explain: false,
+        explain: true,
     };
     engine.verify(request, &mut Download::new(session, image))
 }

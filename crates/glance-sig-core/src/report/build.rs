@@ -154,7 +154,9 @@ impl Report {
                 code: r.code().to_owned(),
                 message: r.to_string(),
                 cursive_message: r.cursive_message(),
-                fix: r.fix(),
+                // The cause's fix when the explanation pass found one: the refusal alone only
+                // knows the signature does not match.
+                fix: diagnosis.first().map_or_else(|| r.fix(), Diagnosis::fix),
             }),
             signature: signature.signature,
             certificate: cert.map(|c| CertificateSection {
