@@ -211,7 +211,10 @@ fn Header() -> Html {
         let onclick = {
             let dispatcher = state.dispatcher();
             let worker = ctx.worker.clone();
-            Callback::from(move |_: MouseEvent| spawn_local(flows::sign_out(dispatcher.clone(), worker.clone())))
+            let revoke = state.auth_url.clone().map(|url| (url, scoped.token.clone()));
+            Callback::from(move |_: MouseEvent| {
+                spawn_local(flows::sign_out(dispatcher.clone(), worker.clone(), revoke.clone()))
+            })
         };
         html! {
             <span class="session">

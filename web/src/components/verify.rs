@@ -8,9 +8,9 @@ use glance_sig_core::{Note, Report};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::{input_text, use_ctx, ProgressBar};
+use super::{input_text, select_value, use_ctx, ProgressBar};
 use crate::flows;
-use crate::state::Verify;
+use crate::state::{Catalog, Verify};
 
 /// The verify screen.
 #[function_component]
@@ -28,9 +28,46 @@ pub fn VerifyScreen() -> Html {
         .as_ref()
         .map(|config| config.trust_anchors())
         .unwrap_or_default();
+    // The picker lists the catalog's images: loaded here when the catalog has not been.
+    {
+        let (dispatcher, scoped) = (state.dispatcher(), state.scoped().cloned());
+        let needs = state.catalog == Catalog::NotLoaded;
+        use_effect_with(needs, move |needs| {
+            if *needs {
+                if let Some(scoped) = scoped {
+                    spawn_local(flows::load_catalog(dispatcher, scoped));
+                }
+            }
+        });
+    }
     let oninput = {
         let image_id = image_id.clone();
         Callback::from(move |event: InputEvent| image_id.set(input_text(&event)))
+    };
+    let onpick = {
+        let image_id = image_id.clone();
+        Callback::from(move |event: Event| {
+            let picked = select_value(&event);
+            if !picked.is_empty() {
+                image_id.set(picked);
+            }
+        })
+    };
+    let picker = match &state.catalog {
+        Catalog::Loaded(rows) => html! {
+            <select id="verify-pick" onchange={onpick}>
+                <option value="" selected={true}>{ format!("Choose one of {} images…", rows.len()) }</option>
+                { for rows.iter().map(|row| {
+                    let image = &row.image;
+                    let label = format!("{} · {} · {}", image.name.as_deref().unwrap_or("(no name)"), image.id, image.status);
+                    html! { <option value={image.id.clone()} selected={*image_id == image.id}>{ label }</option> }
+                }) }
+            </select>
+        },
+        Catalog::Failed(message) => {
+            html! { <span class="bad">{ format!("The image list failed: {message}") }</span> }
+        }
+        _ => html! { <span class="muted">{ "Listing images…" }</span> },
     };
     let onsubmit = {
         let (dispatcher, worker, scoped, image_id, anchors) = (
@@ -96,7 +133,8 @@ pub fn VerifyScreen() -> Html {
             <p class="muted">{ "Downloads the image data and checks its signature here, exactly as Glance, Nova and Cinder do (the certificate comes from Barbican)." }</p>
             { trust_config }
             <form {onsubmit}>
-                <label>{ "Image id" }<input id="verify-image-id" value={(*image_id).clone()} {oninput} /></label>
+                <label>{ "Image" }{ picker }</label>
+                <label>{ "or its id" }<input id="verify-image-id" placeholder="a uuid, e.g. 6f0c2a4e-1b5d-4c3e-9a7f-0d8e2b1c4a5f" value={(*image_id).clone()} {oninput} /></label>
                 <button id="verify-run" type="submit" disabled={running}>{ "Verify" }</button>
             </form>
             { result }
@@ -143,8 +181,10 @@ fn Verdict(props: &VerdictProps) -> Html {
             data-trust-code={report.trust.code.clone()}
             data-error-code={report.error.as_ref().map(|e| e.code.clone()).unwrap_or_default()}>
             <h3 id="verdict-headline">{ headline }</h3>
+            { signer_view(report) }
             { trust_view(&report.trust) }
             { for report.error.as_ref().map(refusal_view) }
+            { notes_view("verdict-diagnosis", "Cause and fix", &report.diagnosis) }
             { for report.certificate.as_ref().map(certificate_view) }
             <section id="verdict-checks">
                 <h4>{ "Checks performed" }</h4>
@@ -156,18 +196,53 @@ fn Verdict(props: &VerdictProps) -> Html {
                     }) }
                 </ul>
             </section>
-            { for pss.map(|(pss, salt)| html! {
-                <p id="verdict-pss" data-salt={salt.to_string()}>{ format!("RSA-PSS salt length: {salt} bytes (maximum {}): {}", pss.max_salt_length,
-                    if pss.accepted_by_older_clouds { "every cloud accepts it" } else { "clouds on cryptography <= 41 refuse it" }) }</p>
-            }) }
+            { salt_view(report, pss) }
             { for report.chain.as_ref().map(|chain| chain_view(chain, &report.at)) }
-            { notes_view("verdict-diagnosis", "Likely cause", &report.diagnosis) }
             { notes_view("verdict-warnings", "Warnings", &report.warnings) }
             <details id="verdict-text">
                 <summary>{ "As glance-sig verify prints it" }</summary>
                 <pre>{ report.text() }</pre>
             </details>
         </div>
+    }
+}
+
+/// The signer: the certificate's subject and validity, and whether a trusted certificate
+/// vouches for it.
+fn signer_view(report: &Report) -> Html {
+    let Some(c) = &report.certificate else {
+        return html! { <p id="verdict-signer" class="muted">{ "Signer: none (the image names no certificate)" }</p> };
+    };
+    let trust = if report.trust.established {
+        "trusted"
+    } else {
+        "not trusted"
+    };
+    html! {
+        <p id="verdict-signer" data-trusted={report.trust.established.to_string()}>
+            <strong>{ "Signed by: " }</strong>{ &c.subject }
+            { format!(" · certificate valid {} to {} · {trust}", c.not_before, c.not_after) }
+        </p>
+    }
+}
+
+/// The RSA-PSS salt report, or why there is none.
+fn salt_view(report: &Report, pss: Option<(&glance_sig_core::report::PssReport, usize)>) -> Html {
+    match pss {
+        Some((pss, salt)) => html! {
+            <p id="verdict-pss" data-salt={salt.to_string()}>{ format!("RSA-PSS salt length: {salt} bytes (maximum {}): {}", pss.max_salt_length,
+                if pss.accepted_by_older_clouds { "every cloud accepts it" } else { "clouds on cryptography <= 41 refuse it" }) }</p>
+        },
+        None => {
+            let why = match report.signature.key_type {
+                Some(key_type) if key_type.name() != "RSA-PSS" => {
+                    format!("none: {} signatures have no salt", key_type.name())
+                }
+                Some(_) => "not found: the signature did not verify".to_owned(),
+                None => return html! {},
+            };
+            html! { <p id="verdict-pss" data-salt="">{ format!("RSA-PSS salt length: {why}") }</p> }
+        }
     }
 }
 
