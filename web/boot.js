@@ -14,4 +14,9 @@ if (/(^|&)token=/.test(fragment)) {
 const script = document.querySelector("script[data-wasm][data-js]");
 const base = document.baseURI;
 const { default: init } = await import(new URL(script.dataset.js, base).href);
-await init({ module_or_path: new URL(script.dataset.wasm, base).href });
+// Trunk preloads the wasm with an integrity hash: the fetch that uses the preload must ask for
+// the same integrity (else Chromium warns that the preload went unused and fetches it again),
+// and the browser then checks the hash.
+const wasm = new URL(script.dataset.wasm, base).href;
+const preload = [...document.querySelectorAll('link[rel="preload"][as="fetch"]')].find((link) => link.href === wasm);
+await init({ module_or_path: fetch(wasm, preload ? { integrity: preload.integrity } : {}) });

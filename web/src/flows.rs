@@ -9,6 +9,7 @@ use glance_sig_core::{Report, IMG_SIGNATURE_CERTIFICATE_UUID, SIGNATURE_PROPERTY
 use js_sys::Uint8Array;
 use js_sys::{Array, Reflect};
 use openstack_proto::barbican::{self, Barbican};
+use openstack_proto::cert_reuse::{certificate_secret_name, pem_certificate_body, Reuse};
 use openstack_proto::diskformat;
 use openstack_proto::glance::{self, Glance, ImageQuery, NewImage, Visibility};
 use openstack_proto::image_pager::ImagePager;
@@ -361,30 +362,32 @@ fn cert_entry(secret: barbican::SecretMetadata) -> Option<CertEntry> {
     })
 }
 
-/// Lists the project's certificate secrets.
-pub async fn list_certificates(dispatch: Dispatch, scoped: Scoped) {
+/// Every certificate secret of the project, page by page.
+async fn certificate_secrets(scoped: &Scoped) -> Result<Vec<barbican::SecretMetadata>, String> {
     let barbican = Barbican::new(&scoped.barbican, &scoped.token);
-    let mut entries = Vec::new();
+    let mut secrets = Vec::new();
     let mut offset = 0;
     for _ in 0..20 {
-        let page = match call(&barbican.list_certificates(100, offset)).await {
-            Ok(response) => barbican::parse_secret_list(&response).map_err(err_text),
-            Err(message) => Err(message),
-        };
-        match page {
-            Ok(page) => {
-                let next = page.next_offset();
-                entries.extend(page.secrets.into_iter().filter_map(cert_entry));
-                match next {
-                    Some(next) if next > offset => offset = next,
-                    _ => break,
-                }
-            }
-            Err(message) => return dispatch.dispatch(Action::CertificatesListed(Err(message))),
+        let response = call(&barbican.list_certificates(100, offset)).await?;
+        let page = barbican::parse_secret_list(&response).map_err(err_text)?;
+        let next = page.next_offset();
+        secrets.extend(page.secrets);
+        match next {
+            Some(next) if next > offset => offset = next,
+            _ => break,
         }
     }
-    entries.sort_by(|a, b| b.created.cmp(&a.created));
-    dispatch.dispatch(Action::CertificatesListed(Ok(entries)));
+    Ok(secrets)
+}
+
+/// Lists the project's certificate secrets.
+pub async fn list_certificates(dispatch: Dispatch, scoped: Scoped) {
+    let listed = certificate_secrets(&scoped).await.map(|secrets| {
+        let mut entries: Vec<CertEntry> = secrets.into_iter().filter_map(cert_entry).collect();
+        entries.sort_by(|a, b| b.created.cmp(&a.created));
+        entries
+    });
+    dispatch.dispatch(Action::CertificatesListed(listed));
 }
 
 async fn load_cert_in_worker(
@@ -439,10 +442,25 @@ pub async fn choose_certificate(
     }
 }
 
-async fn store_pem(scoped: &Scoped, name: &str, pem: &str) -> Result<String, String> {
+/// The id of a stored secret holding this certificate, else of a new one (stored in the form
+/// castellan reads): choosing the same file twice stores it once, as `glance-sig upload` does.
+async fn find_or_store(scoped: &Scoped, summary: &CertSummary) -> Result<String, String> {
     let barbican = Barbican::new(&scoped.barbican, &scoped.token);
+    let name = certificate_secret_name(&summary.subject, &summary.fingerprint);
+    let body = pem_certificate_body(summary.pem.as_bytes());
+    let mut reuse = Reuse::new(certificate_secrets(scoped).await?, &name, now_seconds());
+    while let Some((uuid, request)) = reuse.next(&barbican) {
+        let Ok(response) = call(&request).await else {
+            continue;
+        };
+        if reuse.answer(&response, |payload| {
+            body.is_some() && pem_certificate_body(payload) == body
+        }) {
+            return Ok(uuid);
+        }
+    }
     let request = barbican
-        .store_certificate(name, pem.as_bytes(), None)
+        .store_certificate(&name, summary.pem.as_bytes(), None)
         .map_err(err_text)?;
     let response = call(&request).await?;
     // The answer's `secret_ref`, reduced to the uuid Glance needs.
@@ -450,7 +468,7 @@ async fn store_pem(scoped: &Scoped, name: &str, pem: &str) -> Result<String, Str
 }
 
 /// Stores a certificate from a PEM file in Barbican, in the form castellan reads, and
-/// chooses it.
+/// chooses it; an identical certificate already stored is chosen instead.
 pub async fn store_certificate_file(
     dispatch: Dispatch,
     worker: SigWorker,
@@ -458,13 +476,12 @@ pub async fn store_certificate_file(
     file: File,
 ) {
     dispatch.dispatch(Action::CertificateLoading);
-    let name = format!("glance-sig: {}", file.name());
     let result = async {
         let bytes = api::read_small(&file, CERT_FILE_LIMIT).await?;
         // Parsed first: only a certificate goes to Barbican, as the PEM the component
         // re-encodes (one certificate, no private key that may sit in the same file).
         let (summary, matches) = load_cert_in_worker(&worker, &bytes).await?;
-        let uuid = store_pem(&scoped, &name, &summary.pem).await?;
+        let uuid = find_or_store(&scoped, &summary).await?;
         Ok::<_, String>((uuid, summary, matches))
     }
     .await;
@@ -514,7 +531,7 @@ pub async fn generate_key(dispatch: Dispatch, worker: SigWorker, scoped: Scoped)
         summary: summary.clone(),
         matches: Some(true),
     });
-    match store_pem(&scoped, &common_name, &summary.pem).await {
+    match find_or_store(&scoped, &summary).await {
         Ok(uuid) => {
             dispatch.dispatch(Action::CertificateLoaded {
                 uuid: Some(uuid),

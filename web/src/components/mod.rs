@@ -311,3 +311,36 @@ pub fn ProgressBar(props: &ProgressProps) -> Html {
         </div>
     }
 }
+
+/// A file input that shows the chosen file's name itself: the browser's own "No file chosen"
+/// comes back whenever the page re-renders the input, so the native text is hidden (the input
+/// stays in the page, for the keyboard and for tests) and the state's name is shown.
+#[derive(Properties, PartialEq)]
+pub struct FileBoxProps {
+    /// The input's id; the name shown has the id `<id>-chosen`.
+    pub id: AttrValue,
+    /// What to choose.
+    pub label: AttrValue,
+    /// File types offered.
+    #[prop_or_default]
+    pub accept: AttrValue,
+    /// The chosen file's name, once there is one.
+    pub chosen: Option<AttrValue>,
+    /// The input's `change`.
+    pub onchange: Callback<Event>,
+}
+
+/// A labelled file input with the chosen name beside it.
+#[function_component]
+pub fn FileBox(props: &FileBoxProps) -> Html {
+    html! {
+        <label class="file-box">
+            <span class="file-label">{ props.label.clone() }</span>
+            <input id={props.id.clone()} class="file-input" type="file" accept={props.accept.clone()} onchange={props.onchange.clone()} />
+            <span class="file-button">{ "Choose a file…" }</span>
+            <span id={format!("{}-chosen", props.id)} class={classes!("file-chosen", props.chosen.is_none().then_some("muted"))}>
+                { props.chosen.clone().unwrap_or_else(|| "no file chosen yet".into()) }
+            </span>
+        </label>
+    }
+}
