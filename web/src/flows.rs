@@ -509,7 +509,7 @@ pub async fn generate_key(dispatch: Dispatch, worker: SigWorker, scoped: Scoped)
         js_sys::Date::new_0().to_iso_string()
     );
     let request = Op::GenerateKey {
-        common_name: common_name.clone(),
+        common_name,
         days: 365,
         now: now_seconds(),
     };

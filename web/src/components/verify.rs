@@ -110,7 +110,7 @@ pub fn VerifyScreen() -> Html {
             html! { <ProgressBar id="verify-progress" {label} progress={*progress} /> }
         }
         Verify::Failed { image_id, message } => html! {
-            <div id="verdict" data-valid="error" class="outcome bad">
+            <div id="verdict" data-valid="error" data-image-id={image_id.clone()} class="outcome bad">
                 <h3>{ format!("Could not verify {image_id}") }</h3><p>{ message }</p>
             </div>
         },
@@ -175,6 +175,7 @@ fn Verdict(props: &VerdictProps) -> Html {
         .and_then(|pss| pss.salt_length.map(|salt| (pss, salt)));
     html! {
         <div id="verdict" class={classes!("outcome", class)}
+            data-image-id={image_id.clone()}
             data-valid={report.valid.to_string()}
             data-signature-valid={report.signature.valid.to_string()}
             data-trust={if report.trust.established { "established" } else { "not-established" }}
