@@ -9,25 +9,8 @@ import assert from "node:assert/strict";
 import { basename, join } from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import {
-  AUTH_URL,
-  RUN,
-  chooseImage,
-  cleanupImages,
-  glance,
-  keyPair,
-  launch,
-  loadKey,
-  openPortal,
-  randomFile,
-  signAndUpload,
-  signIn,
-  storeCertificate,
-  storeCertificateSecret,
-  token,
-  waitFor,
-  workDir,
-} from "./lib.mjs";
+import { AUTH_URL, RUN, chooseImage, cleanupImages, glance, keyPair, loadKey, openPortal, randomFile } from "./lib.mjs";
+import { signAndUpload, signIn, storeCertificate, storeCertificateSecret, token, tracked, waitFor, workDir } from "./lib.mjs";
 
 const repo = new URL("../../", import.meta.url).pathname;
 const dir = workDir();
@@ -43,11 +26,7 @@ let api;
 let certUuid;
 let images;
 const browsers = [];
-async function browser() {
-  const b = await launch();
-  browsers.push(b);
-  return b;
-}
+const browser = tracked(browsers);
 
 /** RSA-PSS (maximum salt) over `file` with SHA-256, base64, as Glance reads it. */
 function pssSignature(key, file) {

@@ -25,6 +25,7 @@ import {
   imagesNamed,
   keyPair,
   launch,
+  tracked,
   loadKey,
   openPortal,
   randomFile,
@@ -54,11 +55,7 @@ const fixtures = [rsa, ec, wrong];
 let api;
 // Every browser of every test: their captured requests are checked for key material at the end.
 const browsers = [];
-async function browser() {
-  const b = await launch();
-  browsers.push(b);
-  return b;
-}
+const browser = tracked(browsers);
 
 before(async () => {
   api = await token();

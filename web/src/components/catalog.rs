@@ -5,7 +5,7 @@
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::use_ctx;
+use super::{use_catalog_loaded, use_ctx};
 use crate::flows;
 use crate::format::bytes;
 use crate::state::{advice_kinds, Action, Catalog, CatalogRow, Checked, SignClass, VerifyAll};
@@ -15,17 +15,7 @@ use crate::state::{advice_kinds, Action, Catalog, CatalogRow, Checked, SignClass
 pub fn CatalogScreen() -> Html {
     let ctx = use_ctx();
     let state = &ctx.state;
-    {
-        let (dispatcher, scoped) = (state.dispatcher(), state.scoped().cloned());
-        let needs = state.catalog == Catalog::NotLoaded;
-        use_effect_with(needs, move |needs| {
-            if *needs {
-                if let Some(scoped) = scoped {
-                    spawn_local(flows::load_catalog(dispatcher, scoped));
-                }
-            }
-        });
-    }
+    use_catalog_loaded();
     let refresh = {
         let (dispatcher, scoped) = (state.dispatcher(), state.scoped().cloned());
         Callback::from(move |_: MouseEvent| {

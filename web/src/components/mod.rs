@@ -58,6 +58,23 @@ pub fn use_ctx() -> Ctx {
     use_context::<Ctx>().expect("components are rendered inside App's ContextProvider")
 }
 
+/// Lists the catalog's images once, when a screen that shows them appears and they are not
+/// loaded yet (the catalog, and the verify view's picker).
+#[hook]
+pub fn use_catalog_loaded() {
+    let ctx = use_ctx();
+    let state = &ctx.state;
+    let (dispatcher, scoped) = (state.dispatcher(), state.scoped().cloned());
+    let needs = state.catalog == crate::state::Catalog::NotLoaded;
+    use_effect_with(needs, move |needs| {
+        if *needs {
+            if let Some(scoped) = scoped {
+                spawn_local(flows::load_catalog(dispatcher, scoped));
+            }
+        }
+    });
+}
+
 /// The text of an input's `input` event.
 pub fn input_text(event: &InputEvent) -> String {
     event.target_unchecked_into::<HtmlInputElement>().value()

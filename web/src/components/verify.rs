@@ -8,7 +8,7 @@ use glance_sig_core::{Note, Report};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::{input_text, select_value, use_ctx, ProgressBar};
+use super::{input_text, select_value, use_catalog_loaded, use_ctx, ProgressBar};
 use crate::flows;
 use crate::state::{Catalog, Verify};
 
@@ -28,18 +28,8 @@ pub fn VerifyScreen() -> Html {
         .as_ref()
         .map(|config| config.trust_anchors())
         .unwrap_or_default();
-    // The picker lists the catalog's images: loaded here when the catalog has not been.
-    {
-        let (dispatcher, scoped) = (state.dispatcher(), state.scoped().cloned());
-        let needs = state.catalog == Catalog::NotLoaded;
-        use_effect_with(needs, move |needs| {
-            if *needs {
-                if let Some(scoped) = scoped {
-                    spawn_local(flows::load_catalog(dispatcher, scoped));
-                }
-            }
-        });
-    }
+    // The picker lists the catalog's images.
+    use_catalog_loaded();
     let oninput = {
         let image_id = image_id.clone();
         Callback::from(move |event: InputEvent| image_id.set(input_text(&event)))
