@@ -13,10 +13,9 @@ if (/(^|&)token=/.test(fragment)) {
 
 const script = document.querySelector("script[data-wasm][data-js]");
 const base = document.baseURI;
+// The wasm is fetched first, with the hash scripts/portal/build.sh took from trunk's preload
+// (Chromium ignores integrity on a fetch preload): the browser checks it.
+const integrity = script.dataset.wasmIntegrity;
+const wasm = fetch(new URL(script.dataset.wasm, base).href, integrity ? { integrity } : {});
 const { default: init } = await import(new URL(script.dataset.js, base).href);
-// Trunk preloads the wasm with an integrity hash: the fetch that uses the preload must ask for
-// the same integrity (else Chromium warns that the preload went unused and fetches it again),
-// and the browser then checks the hash.
-const wasm = new URL(script.dataset.wasm, base).href;
-const preload = [...document.querySelectorAll('link[rel="preload"][as="fetch"]')].find((link) => link.href === wasm);
-await init({ module_or_path: fetch(wasm, preload ? { integrity: preload.integrity } : {}) });
+await init({ module_or_path: wasm });
