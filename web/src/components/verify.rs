@@ -174,7 +174,7 @@ fn Verdict(props: &VerdictProps) -> Html {
             <h3 id="verdict-headline">{ headline }</h3>
             { signer_view(report) }
             { trust_view(&report.trust) }
-            { for report.error.as_ref().map(refusal_view) }
+            { for report.error.as_ref().map(|error| refusal_view(error, report.diagnosis.is_empty())) }
             { notes_view("verdict-diagnosis", "Cause and fix", &report.diagnosis) }
             { for report.certificate.as_ref().map(certificate_view) }
             <section id="verdict-checks">
@@ -256,13 +256,16 @@ fn trust_view(trust: &TrustSection) -> Html {
     }
 }
 
-/// Why the signature is refused, what Glance and Nova answer, and the fix.
-fn refusal_view(error: &ErrorSection) -> Html {
+/// Why the signature is refused, what Glance and Nova answer, and the fix: the error's own,
+/// unless the report's diagnosis (shown next, as "Cause and fix") says more precisely.
+fn refusal_view(error: &ErrorSection, own_fix: bool) -> Html {
     html! {
         <section id="verdict-error" data-code={error.code.clone()}>
             <p>{ &error.message }</p>
             <p>{ "Glance/Nova would answer: " }<q id="verdict-cursive">{ &error.cursive_message }</q></p>
-            <p id="verdict-fix">{ format!("Fix: {}", error.fix) }</p>
+            if own_fix {
+                <p id="verdict-fix">{ format!("Fix: {}", error.fix) }</p>
+            }
         </section>
     }
 }
