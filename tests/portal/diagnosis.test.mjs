@@ -160,6 +160,10 @@ describe("portal: causes, catalog states, forms", () => {
       assert.equal(await row(id).getAttribute("data-state"), "not-checked");
       assert.match(await row(id).innerText(), /signed, data not checked here/);
     }
+    // The signer column, before any verification: the certificate read from Barbican.
+    await page.waitForSelector(`#catalog-table tr[data-image-id="${images.good}"] .signer-trust`);
+    const unverified = await row(images.good).locator("td.signer").innerText();
+    assert.match(unverified, new RegExp(`${RUN} diag[\\s\\S]*expires \\d{4}-[\\s\\S]*trust: verify to check`));
     await page.click("#catalog-verify-all");
     await page.waitForSelector('#catalog-verify-progress[data-ended="true"]', { timeout: 300_000 });
     assert.equal(await row(images.tampered).getAttribute("data-state"), "fails");

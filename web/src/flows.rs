@@ -27,7 +27,7 @@ use crate::api;
 use crate::config::{DebugFlags, Handover, PortalConfig, TrustAnchors};
 use crate::state::{
     Action, Cancel, CertEntry, CertSummary, Checked, ImageForm, ImageMeta, KeyInfo, Outcome,
-    Progress, Scoped, Signed, State, KEY_MISMATCH,
+    Progress, Scoped, Signed, Signer, State, KEY_MISMATCH,
 };
 use crate::worker::Request as Op;
 use crate::worker::{
@@ -914,6 +914,27 @@ pub async fn load_catalog(dispatch: Dispatch, scoped: Scoped) {
         }
     }
     dispatch.dispatch(Action::CatalogLoaded(images));
+}
+
+/// Reads the certificates the catalog's signed images name, for its signer column: each
+/// from Barbican, described by the worker (which keeps nothing).
+pub async fn read_signers(
+    dispatch: Dispatch,
+    worker: SigWorker,
+    scoped: Scoped,
+    uuids: Vec<String>,
+) {
+    for uuid in uuids {
+        let read = match fetch_certificate(&scoped, &uuid).await {
+            Ok(pem) => worker
+                .call::<CertAnswer>(&Op::DescribeCert { pem: Bytes(pem) }, None, None)
+                .await
+                .map(|answer| Signer::of_certificate(&cert_summary(answer.certificate)))
+                .map_err(|error| error.message),
+            Err(message) => Err(message),
+        };
+        dispatch.dispatch(Action::SignerRead { uuid, read });
+    }
 }
 
 /// The image's `img_signature*` properties as Glance holds them (absent ones absent).

@@ -394,8 +394,19 @@ pub struct Signer {
     pub name: String,
     /// The end of its validity.
     pub not_after: String,
-    /// Whether a trusted certificate vouches for it.
-    pub trusted: bool,
+    /// Whether a trusted certificate vouches for it; `None` until a verification here said.
+    pub trusted: Option<bool>,
+}
+
+impl Signer {
+    /// The certificate an image names, read from Barbican before any verification.
+    pub fn of_certificate(summary: &CertSummary) -> Self {
+        Self {
+            name: common_name(&summary.subject).to_owned(),
+            not_after: glance_sig_core::time::rfc3339(summary.not_after),
+            trusted: None,
+        }
+    }
 }
 
 impl Checked {
@@ -404,7 +415,7 @@ impl Checked {
         let signer = report.certificate.as_ref().map(|c| Signer {
             name: common_name(&c.subject).to_owned(),
             not_after: c.not_after.clone(),
-            trusted: report.trust.established,
+            trusted: Some(report.trust.established),
         });
         let mut advice: Vec<String> = report
             .diagnosis
@@ -475,6 +486,34 @@ impl RowState {
 }
 
 impl CatalogRow {
+    /// Who signed: the verification's signer, else the certificate read for the signer column
+    /// (`Err`: why it could not be read).
+    pub fn signer<'a>(&'a self, signers: &'a Signers) -> Option<Result<&'a Signer, &'a str>> {
+        if let Some(Checked::Report {
+            signer: Some(signer),
+            ..
+        }) = &self.checked
+        {
+            return Some(Ok(signer));
+        }
+        let uuid = self.certificate_uuid()?;
+        signers
+            .get(uuid)
+            .map(|read| read.as_ref().map_err(String::as_str))
+    }
+
+    /// The Barbican id of the certificate the image names, for a signed image.
+    pub fn certificate_uuid(&self) -> Option<&str> {
+        (self.class == SignClass::Signed)
+            .then(|| {
+                self.image
+                    .properties
+                    .get(glance_sig_core::IMG_SIGNATURE_CERTIFICATE_UUID)
+            })
+            .flatten()
+            .map(String::as_str)
+    }
+
     /// Where the image stands.
     pub fn state(&self) -> RowState {
         match (self.class, &self.checked) {
@@ -519,6 +558,9 @@ impl CatalogRow {
         }
     }
 }
+
+/// The certificates read for the catalog's signer column, by Barbican id.
+pub type Signers = std::collections::BTreeMap<String, Result<Signer, String>>;
 
 /// One piece of advice and the images it is for: the catalog says each once.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -773,6 +815,8 @@ pub struct State {
     pub verify: Verify,
     /// The catalog's "Verify all" run, once started.
     pub verify_all: Option<VerifyAll>,
+    /// The certificates of the catalog's signed images, read for the signer column.
+    pub signers: Signers,
 }
 
 /// Everything that can happen.
@@ -900,6 +944,13 @@ pub enum Action {
     VerifyAllCancel,
     /// The run is over.
     VerifyAllEnded,
+    /// A certificate for the signer column was read (or could not be).
+    SignerRead {
+        /// Its Barbican id.
+        uuid: String,
+        /// What it says, or why it could not be read.
+        read: Result<Signer, String>,
+    },
 }
 
 impl State {
@@ -1157,6 +1208,9 @@ impl State {
                 if let Some(run) = &self.verify_all {
                     run.cancel.0.set(true);
                 }
+            }
+            Action::SignerRead { uuid, read } => {
+                self.signers.insert(uuid, read);
             }
             Action::VerifyAllEnded => {
                 if let Some(run) = &mut self.verify_all {
@@ -1655,7 +1709,7 @@ mod tests {
             panic!("no signer")
         };
         assert_eq!(signer.name, "glance-sig portal fixture");
-        assert!(!signer.trusted);
+        assert_eq!(signer.trusted, Some(false));
         assert_eq!(bad.state(), Fails);
         assert_eq!(bad.state_label(), "signature fails");
         // A failing image's advice is the report's diagnosis: cause and fix.
@@ -1665,6 +1719,31 @@ mod tests {
             bad.advice()
         );
         assert_eq!(tampered.state(), NotChecked);
+
+        // Before any verification, the signer column shows the certificate read from Barbican.
+        let summary = CertSummary {
+            subject: "CN=release, O=example".into(),
+            not_after: 0,
+            ..cert_summary()
+        };
+        let state = state.reduce(Action::SignerRead {
+            uuid: "c1".into(),
+            read: Ok(Signer::of_certificate(&summary)),
+        });
+        let [_, bad, tampered, ..] = rows(&state) else {
+            panic!("rows")
+        };
+        let read = tampered
+            .signer(&state.signers)
+            .expect("a signer")
+            .expect("read");
+        assert_eq!(
+            (read.name.as_str(), read.not_after.as_str(), read.trusted),
+            ("release", "1970-01-01T00:00:00Z", None)
+        );
+        // A verified image's signer is its report's.
+        let verified = bad.signer(&state.signers).expect("a signer").expect("read");
+        assert_eq!(verified.name, "glance-sig portal fixture");
 
         // A refresh keeps what was verified.
         let images = rows(&state).iter().map(|row| row.image.clone()).collect();

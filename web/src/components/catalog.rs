@@ -8,7 +8,7 @@ use yew::prelude::*;
 use super::{use_catalog_loaded, use_ctx};
 use crate::flows;
 use crate::format::bytes;
-use crate::state::{advice_kinds, Action, Catalog, CatalogRow, Checked, SignClass, VerifyAll};
+use crate::state::{advice_kinds, Action, Catalog, CatalogRow, SignClass, Signers, VerifyAll};
 
 /// The catalog screen.
 #[function_component]
@@ -16,6 +16,38 @@ pub fn CatalogScreen() -> Html {
     let ctx = use_ctx();
     let state = &ctx.state;
     use_catalog_loaded();
+    // The signer column: the certificates of the signed images, each read once.
+    {
+        let unread: Vec<String> = match &state.catalog {
+            Catalog::Loaded(rows) => {
+                let mut uuids: Vec<String> = rows
+                    .iter()
+                    .filter_map(CatalogRow::certificate_uuid)
+                    .filter(|uuid| !state.signers.contains_key(*uuid))
+                    .map(str::to_owned)
+                    .collect();
+                uuids.sort();
+                uuids.dedup();
+                uuids
+            }
+            _ => Vec::new(),
+        };
+        let (dispatcher, worker, scoped) = (
+            state.dispatcher(),
+            ctx.worker.clone(),
+            state.scoped().cloned(),
+        );
+        use_effect_with(unread, move |unread| {
+            if let (Some(worker), Some(scoped), false) = (worker, scoped, unread.is_empty()) {
+                spawn_local(flows::read_signers(
+                    dispatcher,
+                    worker,
+                    scoped,
+                    unread.clone(),
+                ));
+            }
+        });
+    }
     let refresh = {
         let (dispatcher, scoped) = (state.dispatcher(), state.scoped().cloned());
         Callback::from(move |_: MouseEvent| {
@@ -79,7 +111,7 @@ pub fn CatalogScreen() -> Html {
                                 });
                                 html! { <button class="verify" {onclick} disabled={running}>{ "Verify in browser" }</button> }
                             };
-                            html! { <Row row={row.clone()} {verify} /> }
+                            html! { <Row row={row.clone()} signers={state.signers.clone()} {verify} /> }
                         }) }
                         </tbody>
                     </table>
@@ -156,6 +188,7 @@ fn RunProgress(props: &RunProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct RowProps {
     row: CatalogRow,
+    signers: Signers,
     verify: Html,
 }
 
@@ -170,25 +203,25 @@ fn Row(props: &RowProps) -> Html {
         SignClass::Unsigned => "unsigned",
     };
     let state = row.state().code();
-    let signer = match &row.checked {
-        Some(Checked::Report {
-            signer: Some(signer),
-            ..
-        }) => html! {
+    let signer = match row.signer(&props.signers) {
+        Some(Ok(signer)) => html! {
             <>
                 <span class="signer-name">{ &signer.name }</span><br />
                 <span class="muted">{ format!("expires {}", signer.not_after) }</span><br />
-                { if signer.trusted {
-                    html! { <span class="ok signer-trust" data-trusted="true">{ "trusted" }</span> }
-                } else {
-                    html! { <span class="warn signer-trust" data-trusted="false">{ "not trusted" }</span> }
+                { match signer.trusted {
+                    Some(true) => html! { <span class="ok signer-trust" data-trusted="true">{ "trusted" }</span> },
+                    Some(false) => html! { <span class="warn signer-trust" data-trusted="false">{ "not trusted" }</span> },
+                    None => html! { <span class="muted signer-trust" data-trusted="">{ "trust: verify to check" }</span> },
                 } }
             </>
         },
-        _ if row.class == SignClass::Signed => {
-            html! { <span class="muted">{ "not read yet: verify to see" }</span> }
+        Some(Err(message)) => {
+            html! { <span class="bad">{ format!("certificate unreadable: {message}") }</span> }
         }
-        _ => html! {},
+        None if row.class == SignClass::Signed => {
+            html! { <span class="muted">{ "reading the certificate…" }</span> }
+        }
+        None => html! {},
     };
     html! {
         <tr data-image-id={image.id.clone()} data-class={class} data-state={state}>
