@@ -101,18 +101,7 @@ pub fn CatalogScreen() -> Html {
                     <table id="catalog-table">
                         <thead><tr><th>{ "Image" }</th><th>{ "Status" }</th><th>{ "Size" }</th><th>{ "Signature" }</th><th>{ "Signer" }</th><th></th></tr></thead>
                         <tbody>
-                        { for rows.iter().map(|row| {
-                            // Every image: the verification session reports unsigned and
-                            // partially signed ones too, as glance-sig verify does.
-                            let verify = {
-                                let (scoped, anchors, id) = (state.scoped().cloned(), anchors.clone(), row.image.id.clone());
-                                let onclick = ctx.flow(move |_: MouseEvent, dispatch, worker| {
-                                    Some(flows::verify_image(dispatch, worker, scoped.clone()?, anchors.clone(), id.clone()))
-                                });
-                                html! { <button class="verify" {onclick} disabled={running}>{ "Verify in browser" }</button> }
-                            };
-                            html! { <Row row={row.clone()} signers={state.signers.clone()} {verify} /> }
-                        }) }
+                        { for rows.iter().map(|row| html! { <Row row={row.clone()} signers={state.signers.clone()} /> }) }
                         </tbody>
                     </table>
                     <section id="catalog-advice">
@@ -189,14 +178,40 @@ fn RunProgress(props: &RunProps) -> Html {
 struct RowProps {
     row: CatalogRow,
     signers: Signers,
-    verify: Html,
 }
 
-/// One image: where it stands and who signed it (once verified here).
+/// One image: where it stands, who signed it, and "Verify in browser" (every image: the
+/// verification session reports unsigned and partially signed ones too, as glance-sig verify
+/// does).
 #[function_component]
 fn Row(props: &RowProps) -> Html {
+    let ctx = use_ctx();
     let row = &props.row;
     let image = &row.image;
+    let verify = {
+        let (scoped, id) = (ctx.state.scoped().cloned(), image.id.clone());
+        let anchors = ctx
+            .state
+            .config
+            .as_ref()
+            .map(|config| config.trust_anchors())
+            .unwrap_or_default();
+        let onclick = ctx.flow(move |_: MouseEvent, dispatch, worker| {
+            Some(flows::verify_image(
+                dispatch,
+                worker,
+                scoped.clone()?,
+                anchors.clone(),
+                id.clone(),
+            ))
+        });
+        let running = ctx
+            .state
+            .verify_all
+            .as_ref()
+            .is_some_and(VerifyAll::is_running);
+        html! { <button class="verify" {onclick} disabled={running}>{ "Verify in browser" }</button> }
+    };
     let class = match row.class {
         SignClass::Signed => "signed",
         SignClass::Partial => "partial",
@@ -232,7 +247,7 @@ fn Row(props: &RowProps) -> Html {
                 { for (!row.missing.is_empty()).then(|| html! { <><br /><span class="muted">{ format!("missing {}", row.missing.join(", ")) }</span></> }) }
             </td>
             <td class="signer">{ signer }</td>
-            <td>{ props.verify.clone() }</td>
+            <td>{ verify }</td>
         </tr>
     }
 }
