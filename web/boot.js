@@ -13,5 +13,9 @@ if (/(^|&)token=/.test(fragment)) {
 
 const script = document.querySelector("script[data-wasm][data-js]");
 const base = document.baseURI;
+// The wasm is fetched first, with the hash scripts/portal/build.sh took from trunk's preload
+// (Chromium ignores integrity on a fetch preload): the browser checks it.
+const integrity = script.dataset.wasmIntegrity;
+const wasm = fetch(new URL(script.dataset.wasm, base).href, integrity ? { integrity } : {});
 const { default: init } = await import(new URL(script.dataset.js, base).href);
-await init({ module_or_path: new URL(script.dataset.wasm, base).href });
+await init({ module_or_path: wasm });

@@ -61,6 +61,16 @@ start=$SECONDS
 (cd "$repo" && trunk build --release --config Trunk.toml --dist "$dist" ${features:+--features "$features"})
 say "trunk build --release${features:+ --features $features} -> $dist: $((SECONDS - start)) s"
 
+# Chromium ignores the integrity of a fetch preload, and warns about it on every load: the
+# wasm's hash moves to the boot script (web/boot.js fetches the wasm with it, so the browser
+# still checks it, and starts that fetch before loading the JavaScript), and the preload goes.
+html=$dist/index.html
+wasm_integrity=$(grep -o '<link rel="preload"[^>]*as="fetch"[^>]*>' "$html" | grep -o 'integrity="[^"]*"' | head -1 | cut -d'"' -f2 || true)
+[ -n "$wasm_integrity" ] || die "no integrity on trunk's wasm preload in $html: has trunk's output changed?"
+sed -i -E 's#<link rel="preload"[^>]*as="fetch"[^>]*>##' "$html"
+sed -i "s#<script type=\"module\" src=\"\./boot\.js\"#& data-wasm-integrity=\"$wasm_integrity\"#" "$html"
+grep -q "data-wasm-integrity=\"sha384-" "$html" || die "the wasm's integrity did not reach the boot script in $html"
+
 cp "$config" "$dist/config.json"
 # The Content-Security-Policy from the deployed config.json: connect-src lists only the
 # cloud endpoints there.

@@ -54,6 +54,15 @@ export async function launch({ viewport = { width: 1200, height: 900 }, args = [
   return { context, page, requests, consoleLines, userDataDir };
 }
 
+/** A `launch` that adds each browser to `list` (for the checks and the closing at the end). */
+export function tracked(list) {
+  return async (options) => {
+    const b = await launch(options);
+    list.push(b);
+    return b;
+  };
+}
+
 /** Waits for `selector`; on timeout, the error says what the page shows instead. */
 export async function waitFor(page, selector, { timeout = 30_000, explain = [] } = {}) {
   try {

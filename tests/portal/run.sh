@@ -3,6 +3,7 @@
 #
 #   tests/portal/run.sh [node --test options, e.g. --test-name-pattern=tamper]
 #   tests/portal/run.sh --screenshots      retakes docs/portal/*.png instead
+#   PORTAL_SCREENSHOTS=1 tests/portal/run.sh [...]   the tests, then the screenshots
 #
 # Builds the portal twice through scripts/portal/build.sh: the one to ship (dist/, checked to
 # hold no test hook) and the test build with the cargo feature test-hooks (?debug=tamper) in
@@ -96,5 +97,9 @@ cd "$repo"
 if [ "${1:-}" = --screenshots ]; then
   node "$here/screenshots.mjs"
 else
-  node --test --test-concurrency=1 --test-timeout=600000 "$@" "$here"/*.test.mjs
+  status=0
+  node --test --test-concurrency=1 --test-timeout=600000 "$@" "$here"/*.test.mjs || status=$?
+  # PORTAL_SCREENSHOTS=1: the screenshots too, on the same build and servers (one build less).
+  if [ "${PORTAL_SCREENSHOTS:-0}" = 1 ]; then node "$here/screenshots.mjs" || status=$?; fi
+  exit "$status"
 fi

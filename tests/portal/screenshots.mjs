@@ -65,14 +65,32 @@ try {
   await lib.waitFor(page, "#outcome", { timeout: 120_000 });
   await shot(page, "07-refused-by-glance", "#sign-panel");
 
-  // Verify in the browser.
+  // Verify in the browser, the image chosen in the picker.
   await page.click("#tab-verify");
-  await page.fill("#verify-image-id", verifiedId);
+  await page.waitForSelector(`#verify-pick option[value="${verifiedId}"]`, { state: "attached" });
+  await page.selectOption("#verify-pick", verifiedId);
   await page.click("#verify-run");
   await page.waitForFunction(() => Number(document.querySelector("#verify-progress")?.dataset.done || 0) > 100e6, null, { timeout: 120_000 }).catch(() => {});
   await shot(page, "08-verify-progress", "#verify-panel");
   await lib.waitFor(page, "#verdict", { timeout: 300_000 });
   await shot(page, "09-verify-valid");
+
+  // An image whose data changed after signing: the verified image's properties on other
+  // bytes, stored unverified (created without its hash method, which is added after the data).
+  const source = (await lib.glance(api, "GET", `/v2/images/${verifiedId}`)).json;
+  const created = await lib.glance(api, "POST", "/v2/images",
+    JSON.stringify({ name: `${lib.RUN}-debian-13-converted`, disk_format: "raw", container_format: "bare",
+      ...Object.fromEntries(lib.SIGNATURE_PROPERTIES.filter((k) => k !== "img_signature_hash_method").map((k) => [k, source[k]])) }),
+    { "Content-Type": "application/json" });
+  const { readFileSync } = await import("node:fs");
+  await lib.glance(api, "PUT", `/v2/images/${created.json.id}/file`, readFileSync(small), { "Content-Type": "application/octet-stream" });
+  await lib.glance(api, "PATCH", `/v2/images/${created.json.id}`,
+    JSON.stringify([{ op: "add", path: "/img_signature_hash_method", value: source.img_signature_hash_method }]),
+    { "Content-Type": "application/openstack-images-v2.1-json-patch" });
+  await page.fill("#verify-image-id", created.json.id);
+  await page.click("#verify-run");
+  await lib.waitFor(page, `#verdict[data-image-id="${created.json.id}"]`, { timeout: 300_000 });
+  await shot(page, "12-verify-fails");
 
   // Catalog: one of each kind.
   await lib.glance(api, "POST", "/v2/images",
@@ -87,6 +105,10 @@ try {
   await lib.waitFor(page, "#catalog-table");
   await page.waitForTimeout(500);
   await shot(page, "10-catalog");
+  // Verify all: the signed images' data checked here, the failing one told apart.
+  await page.click("#catalog-verify-all");
+  await lib.waitFor(page, '#catalog-verify-progress[data-ended="true"]', { timeout: 600_000 });
+  await shot(page, "13-catalog-verified");
 
   // Embedded in a dashboard (the test host page), signed in by the token it handed over.
   const tok = await lib.unscopedToken();

@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use glance_sig_core::{IMG_SIGNATURE_CERTIFICATE_UUID, SIGNATURE_PROPERTY_NAMES};
+use glance_sig_core::{Report, IMG_SIGNATURE_CERTIFICATE_UUID, SIGNATURE_PROPERTY_NAMES};
 #[cfg(feature = "test-hooks")]
 use js_sys::Uint8Array;
 use js_sys::{Array, Reflect};
 use openstack_proto::barbican::{self, Barbican};
+use openstack_proto::cert_reuse::{certificate_secret_name, pem_certificate_body, Reuse};
 use openstack_proto::diskformat;
 use openstack_proto::glance::{self, Glance, ImageQuery, NewImage, Visibility};
 use openstack_proto::image_pager::ImagePager;
@@ -17,7 +18,7 @@ use openstack_proto::keystone::{
 };
 use openstack_proto::signature::SignatureProperties;
 use openstack_proto::upload_plan::{Cleanup, Next, Phase, UploadOutcome, UploadPlan};
-use openstack_proto::{ApiError, Method, Request, Secret, AUTH_TOKEN_HEADER};
+use openstack_proto::{ApiError, Method, Request, Secret};
 use wasm_bindgen::JsValue;
 use web_sys::{Blob, File, ReadableStream};
 use yew::UseReducerDispatcher;
@@ -25,8 +26,8 @@ use yew::UseReducerDispatcher;
 use crate::api;
 use crate::config::{DebugFlags, Handover, PortalConfig, TrustAnchors};
 use crate::state::{
-    Action, CertEntry, CertSummary, ImageForm, ImageMeta, KeyInfo, Outcome, Progress, Scoped,
-    Signed, State, KEY_MISMATCH,
+    Action, Cancel, CertEntry, CertSummary, Checked, ImageForm, ImageMeta, KeyInfo, Outcome,
+    Progress, Scoped, Signed, Signer, State, KEY_MISMATCH,
 };
 use crate::worker::Request as Op;
 use crate::worker::{
@@ -130,13 +131,24 @@ async fn authenticate(auth_url: &str, auth: &Auth) -> Result<Token, String> {
     let response = call(&Keystone::new(auth_url).authenticate(auth)).await?;
     keystone::parse_token(&response).map_err(|error| {
         if error.is_unauthorized() {
-            "Keystone refused the credentials (wrong name, password or secret, or the token \
-             expired)"
-                .to_owned()
+            refused_credentials(auth).to_owned()
         } else {
             err_text(error)
         }
     })
+}
+
+/// Keystone's 401, in the words of what was sent.
+fn refused_credentials(auth: &Auth) -> &'static str {
+    match auth {
+        Auth::Password { .. } => {
+            "Keystone refused the user name, domain or password: check them and sign in again"
+        }
+        Auth::ApplicationCredential(_) => {
+            "Keystone refused the application credential: check its id and secret (it may have expired or been deleted)"
+        }
+        Auth::Token { .. } => "Keystone refused the token (it expired or was revoked): sign in again",
+    }
 }
 
 /// After an unscoped token: list the projects; with exactly one, scope to it at once.
@@ -221,13 +233,7 @@ pub async fn sign_in_handover(dispatch: Dispatch, config: PortalConfig, handover
     let auth_url = effective_auth_url(&config, handover.auth_url.as_deref());
     dispatch.dispatch(Action::AuthStarted(auth_url.clone()));
     let token = Secret::new(handover.token);
-    let request = Request::new(
-        Method::Get,
-        format!("{}/auth/tokens", Keystone::new(&auth_url).base_url()),
-    )
-    .with_header("Accept", "application/json")
-    .with_header(AUTH_TOKEN_HEADER, token.expose())
-    .with_header(openstack_proto::SUBJECT_TOKEN_HEADER, token.expose());
+    let request = Keystone::new(&auth_url).validate_token(&token);
     let parsed = match call(&request).await {
         Ok(response) => keystone::parse_token(&response).map_err(|error| {
             if error.is_unauthorized() || error.is_not_found() {
@@ -324,8 +330,17 @@ pub async fn forget_key(dispatch: Dispatch, worker: SigWorker) {
     dispatch.dispatch(Action::KeyForgotten);
 }
 
-/// Signs out: forgets the key and the token.
-pub async fn sign_out(dispatch: Dispatch, worker: Option<SigWorker>) {
+/// Signs out: revokes the token at Keystone (a copy of it is then worth nothing), forgets the
+/// key and the token. The session ends even when Keystone cannot be reached: the token is
+/// forgotten here, and it expires on its own.
+pub async fn sign_out(
+    dispatch: Dispatch,
+    worker: Option<SigWorker>,
+    revoke: Option<(String, Secret)>,
+) {
+    if let Some((auth_url, token)) = revoke {
+        let _ = call(&Keystone::new(&auth_url).revoke_token(&token)).await;
+    }
     if let Some(worker) = worker {
         let _ = worker
             .call::<serde::de::IgnoredAny>(&Op::ForgetKey, None, None)
@@ -347,30 +362,32 @@ fn cert_entry(secret: barbican::SecretMetadata) -> Option<CertEntry> {
     })
 }
 
-/// Lists the project's certificate secrets.
-pub async fn list_certificates(dispatch: Dispatch, scoped: Scoped) {
+/// Every certificate secret of the project, page by page.
+async fn certificate_secrets(scoped: &Scoped) -> Result<Vec<barbican::SecretMetadata>, String> {
     let barbican = Barbican::new(&scoped.barbican, &scoped.token);
-    let mut entries = Vec::new();
+    let mut secrets = Vec::new();
     let mut offset = 0;
     for _ in 0..20 {
-        let page = match call(&barbican.list_certificates(100, offset)).await {
-            Ok(response) => barbican::parse_secret_list(&response).map_err(err_text),
-            Err(message) => Err(message),
-        };
-        match page {
-            Ok(page) => {
-                let next = page.next_offset();
-                entries.extend(page.secrets.into_iter().filter_map(cert_entry));
-                match next {
-                    Some(next) if next > offset => offset = next,
-                    _ => break,
-                }
-            }
-            Err(message) => return dispatch.dispatch(Action::CertificatesListed(Err(message))),
+        let response = call(&barbican.list_certificates(100, offset)).await?;
+        let page = barbican::parse_secret_list(&response).map_err(err_text)?;
+        let next = page.next_offset();
+        secrets.extend(page.secrets);
+        match next {
+            Some(next) if next > offset => offset = next,
+            _ => break,
         }
     }
-    entries.sort_by(|a, b| b.created.cmp(&a.created));
-    dispatch.dispatch(Action::CertificatesListed(Ok(entries)));
+    Ok(secrets)
+}
+
+/// Lists the project's certificate secrets.
+pub async fn list_certificates(dispatch: Dispatch, scoped: Scoped) {
+    let listed = certificate_secrets(&scoped).await.map(|secrets| {
+        let mut entries: Vec<CertEntry> = secrets.into_iter().filter_map(cert_entry).collect();
+        entries.sort_by(|a, b| b.created.cmp(&a.created));
+        entries
+    });
+    dispatch.dispatch(Action::CertificatesListed(listed));
 }
 
 async fn load_cert_in_worker(
@@ -425,10 +442,25 @@ pub async fn choose_certificate(
     }
 }
 
-async fn store_pem(scoped: &Scoped, name: &str, pem: &str) -> Result<String, String> {
+/// The id of a stored secret holding this certificate, else of a new one (stored in the form
+/// castellan reads): choosing the same file twice stores it once, as `glance-sig upload` does.
+async fn find_or_store(scoped: &Scoped, summary: &CertSummary) -> Result<String, String> {
     let barbican = Barbican::new(&scoped.barbican, &scoped.token);
+    let name = certificate_secret_name(&summary.subject, &summary.fingerprint);
+    let body = pem_certificate_body(summary.pem.as_bytes());
+    let mut reuse = Reuse::new(certificate_secrets(scoped).await?, &name, now_seconds());
+    while let Some((uuid, request)) = reuse.next(&barbican) {
+        let Ok(response) = call(&request).await else {
+            continue;
+        };
+        if reuse.answer(&response, |payload| {
+            body.is_some() && pem_certificate_body(payload) == body
+        }) {
+            return Ok(uuid);
+        }
+    }
     let request = barbican
-        .store_certificate(name, pem.as_bytes(), None)
+        .store_certificate(&name, summary.pem.as_bytes(), None)
         .map_err(err_text)?;
     let response = call(&request).await?;
     // The answer's `secret_ref`, reduced to the uuid Glance needs.
@@ -436,7 +468,7 @@ async fn store_pem(scoped: &Scoped, name: &str, pem: &str) -> Result<String, Str
 }
 
 /// Stores a certificate from a PEM file in Barbican, in the form castellan reads, and
-/// chooses it.
+/// chooses it; an identical certificate already stored is chosen instead.
 pub async fn store_certificate_file(
     dispatch: Dispatch,
     worker: SigWorker,
@@ -444,13 +476,12 @@ pub async fn store_certificate_file(
     file: File,
 ) {
     dispatch.dispatch(Action::CertificateLoading);
-    let name = format!("glance-sig: {}", file.name());
     let result = async {
         let bytes = api::read_small(&file, CERT_FILE_LIMIT).await?;
         // Parsed first: only a certificate goes to Barbican, as the PEM the component
         // re-encodes (one certificate, no private key that may sit in the same file).
         let (summary, matches) = load_cert_in_worker(&worker, &bytes).await?;
-        let uuid = store_pem(&scoped, &name, &summary.pem).await?;
+        let uuid = find_or_store(&scoped, &summary).await?;
         Ok::<_, String>((uuid, summary, matches))
     }
     .await;
@@ -478,7 +509,7 @@ pub async fn generate_key(dispatch: Dispatch, worker: SigWorker, scoped: Scoped)
         js_sys::Date::new_0().to_iso_string()
     );
     let request = Op::GenerateKey {
-        common_name: common_name.clone(),
+        common_name,
         days: 365,
         now: now_seconds(),
     };
@@ -500,7 +531,7 @@ pub async fn generate_key(dispatch: Dispatch, worker: SigWorker, scoped: Scoped)
         summary: summary.clone(),
         matches: Some(true),
     });
-    match store_pem(&scoped, &common_name, &summary.pem).await {
+    match find_or_store(&scoped, &summary).await {
         Ok(uuid) => {
             dispatch.dispatch(Action::CertificateLoaded {
                 uuid: Some(uuid),
@@ -543,6 +574,8 @@ pub struct SignJob {
     pub form: ImageForm,
     /// The certificate's Barbican id.
     pub certificate_uuid: String,
+    /// The certificate (PEM), to explain a refusal by verifying what was sent.
+    pub certificate_pem: String,
     /// Whether the key matches (checked again in the worker).
     pub key_matches: Option<bool>,
     /// Test hooks.
@@ -671,7 +704,62 @@ pub async fn sign_and_upload(dispatch: Dispatch, worker: SigWorker, job: SignJob
         Err(error) => return dispatch.dispatch(fail_early("creating the image", err_text(error))),
     };
     let outcome = drive_upload(&dispatch, plan, create, &job).await;
-    dispatch.dispatch(Action::Finished(portal_outcome(outcome, properties)));
+    let mut outcome = portal_outcome(outcome, properties.clone());
+    if let Outcome::Refused { causes, .. } = &mut outcome {
+        *causes = refusal_causes(&worker, &job, &properties).await;
+    }
+    dispatch.dispatch(Action::Finished(outcome));
+}
+
+/// Why Glance refused: the data sent, verified here against the properties and the
+/// certificate (as Glance did), gives the report's causes and fixes. Empty when that cannot
+/// run: the refusal is then shown with Glance's words alone.
+async fn refusal_causes(worker: &SigWorker, job: &SignJob, properties: &Signed) -> Vec<String> {
+    let Ok(body) = upload_body(job).await else {
+        return Vec::new();
+    };
+    let request = Op::Verify(VerifyRequest {
+        properties: BTreeMap::from([
+            (
+                glance_sig_core::IMG_SIGNATURE.to_owned(),
+                properties.signature.clone(),
+            ),
+            (
+                glance_sig_core::IMG_SIGNATURE_HASH_METHOD.to_owned(),
+                properties.hash_method.clone(),
+            ),
+            (
+                glance_sig_core::IMG_SIGNATURE_KEY_TYPE.to_owned(),
+                properties.key_type.clone(),
+            ),
+            (
+                IMG_SIGNATURE_CERTIFICATE_UUID.to_owned(),
+                properties.certificate_uuid.clone(),
+            ),
+        ]),
+        certificate: Some(Bytes(job.certificate_pem.as_bytes().to_vec())),
+        trusted: Vec::new(),
+        at: now_seconds(),
+        explain: true,
+        require_trust: false,
+        data: body.into(),
+        total: 0,
+    });
+    match worker
+        .call::<VerifyAnswer>(&request, None, None)
+        .await
+        .and_then(VerifyAnswer::step)
+    {
+        Ok(VerifyStep::Report(report)) => match Checked::of(&report) {
+            Checked::Report {
+                advice,
+                valid: false,
+                ..
+            } => advice,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
 }
 
 /// A version 4 uuid from the browser's CSPRNG, for the image id chosen before the create.
@@ -779,6 +867,7 @@ fn portal_outcome(outcome: UploadOutcome<String>, properties: Signed) -> Outcome
             message: error.server_message().unwrap_or_default().to_owned(),
             hint: refusal.hint().to_owned(),
             deleted: cleanup.nothing_left(),
+            causes: Vec::new(),
         },
         UploadOutcome::Failed {
             image_id,
@@ -825,6 +914,27 @@ pub async fn load_catalog(dispatch: Dispatch, scoped: Scoped) {
         }
     }
     dispatch.dispatch(Action::CatalogLoaded(images));
+}
+
+/// Reads the certificates the catalog's signed images name, for its signer column: each
+/// from Barbican, described by the worker (which keeps nothing).
+pub async fn read_signers(
+    dispatch: Dispatch,
+    worker: SigWorker,
+    scoped: Scoped,
+    uuids: Vec<String>,
+) {
+    for uuid in uuids {
+        let read = match fetch_certificate(&scoped, &uuid).await {
+            Ok(pem) => worker
+                .call::<CertAnswer>(&Op::DescribeCert { pem: Bytes(pem) }, None, None)
+                .await
+                .map(|answer| Signer::of_certificate(&cert_summary(answer.certificate)))
+                .map_err(|error| error.message),
+            Err(message) => Err(message),
+        };
+        dispatch.dispatch(Action::SignerRead { uuid, read });
+    }
 }
 
 /// The image's `img_signature*` properties as Glance holds them (absent ones absent).
@@ -930,36 +1040,77 @@ pub async fn verify_image(
 ) {
     let image_id = image_id.trim().to_owned();
     dispatch.dispatch(Action::VerifyStarted(image_id.clone()));
-    let fail = |message: String| Action::VerifyFailed {
-        image_id: image_id.clone(),
-        message,
+    let steps = dispatch.clone();
+    let on_step = move |step: Step| {
+        steps.dispatch(match step {
+            Step::Progress(progress) => Action::VerifyProgress(progress),
+            Step::Explaining => Action::VerifyExplaining,
+        })
     };
+    match verification(&worker, &scoped, &anchors, &image_id, on_step).await {
+        Ok((name, report)) => dispatch.dispatch(Action::VerifyDone {
+            image_id,
+            name,
+            report,
+        }),
+        Err(message) => dispatch.dispatch(Action::VerifyFailed { image_id, message }),
+    }
+}
+
+/// "Verify all": the images, one after another, each recorded in its catalog row, until done
+/// or cancelled (checked between images).
+pub async fn verify_all(
+    dispatch: Dispatch,
+    worker: SigWorker,
+    scoped: Scoped,
+    anchors: TrustAnchors,
+    image_ids: Vec<String>,
+) {
+    let cancel = Cancel::default();
+    dispatch.dispatch(Action::VerifyAllStarted(image_ids.len(), cancel.clone()));
+    for image_id in image_ids {
+        if cancel.is_cancelled() {
+            break;
+        }
+        dispatch.dispatch(Action::VerifyAllNext(image_id.clone()));
+        let checked = match verification(&worker, &scoped, &anchors, &image_id, |_| {}).await {
+            Ok((_, report)) => Checked::of(&report),
+            Err(message) => Checked::Failed(message),
+        };
+        dispatch.dispatch(Action::CatalogChecked { image_id, checked });
+    }
+    dispatch.dispatch(Action::VerifyAllEnded);
+}
+
+/// What a verification reports on its way.
+enum Step {
+    Progress(Progress),
+    Explaining,
+}
+
+/// One verification: the image's name and the session's report, or why it could not run.
+async fn verification(
+    worker: &SigWorker,
+    scoped: &Scoped,
+    anchors: &TrustAnchors,
+    image_id: &str,
+    on_step: impl Fn(Step) + Clone + 'static,
+) -> Result<(String, Box<Report>), String> {
+    // Glance ids are UUIDs: anything else is refused here, not sent to come back as a 404.
+    glance::check_image_id(image_id)?;
     let glance = Glance::new(&scoped.glance, &scoped.token);
-    let image = match call(&glance.show_image(&image_id)).await {
-        Ok(response) => glance::parse_image(&response).map_err(err_text),
-        Err(message) => Err(message),
-    };
-    let image = match image {
-        Ok(image) => image,
-        Err(message) => return dispatch.dispatch(fail(message)),
-    };
+    let response = call(&glance.show_image(image_id)).await?;
+    let image = glance::parse_image(&response).map_err(err_text)?;
+    let name = image.name.clone().unwrap_or_default();
     let properties = signature_properties(&image);
     let certificate_uuid = properties.get(IMG_SIGNATURE_CERTIFICATE_UUID).cloned();
     let certificate = match &certificate_uuid {
-        Some(uuid) => match fetch_certificate(&scoped, uuid).await {
-            Ok(pem) => Some(Bytes(pem)),
-            Err(message) => {
-                return dispatch.dispatch(fail(format!(
-                    "the image's certificate {uuid} cannot be read: {message}"
-                )))
-            }
-        },
+        Some(uuid) => Some(Bytes(fetch_certificate(scoped, uuid).await.map_err(
+            |message| format!("the image's certificate {uuid} cannot be read: {message}"),
+        )?)),
         None => None,
     };
-    let trusted = match trusted_certificates(&scoped, &anchors).await {
-        Ok(trusted) => trusted,
-        Err(message) => return dispatch.dispatch(fail(message)),
-    };
+    let trusted = trusted_certificates(scoped, anchors).await?;
     // No data yet: the session says whether it wants any (properties refused before any data
     // want none, as Glance answers at once).
     let request = Op::Verify(VerifyRequest {
@@ -975,23 +1126,13 @@ pub async fn verify_image(
     let mut answer = worker.call::<VerifyAnswer>(&request, None, None).await;
     // A verification pass and an explanation pass at most.
     for _ in 0..3 {
-        let step = answer.and_then(VerifyAnswer::step);
-        let (pass, session) = match step {
-            Ok(VerifyStep::Report(report)) => {
-                return dispatch.dispatch(Action::VerifyDone {
-                    image_id: image_id.clone(),
-                    name: image.name.clone().unwrap_or_default(),
-                    report,
-                })
-            }
+        let (pass, session) = match answer.and_then(VerifyAnswer::step) {
+            Ok(VerifyStep::Report(report)) => return Ok((name, report)),
             Ok(VerifyStep::Wants { pass, session }) => (pass, session),
-            Err(error) => {
-                let message = refused_input(&error, certificate_uuid.as_ref(), &anchors);
-                return dispatch.dispatch(fail(message));
-            }
+            Err(error) => return Err(refused_input(&error, certificate_uuid.as_ref(), anchors)),
         };
         if pass == Pass::Explain {
-            dispatch.dispatch(Action::VerifyExplaining);
+            on_step(Step::Explaining);
         }
         let (stream, total) = match open_download(&glance, &image).await {
             Ok(opened) => opened,
@@ -1000,11 +1141,11 @@ pub async fn verify_image(
                 let _ = worker
                     .call::<serde::de::IgnoredAny>(&Op::VerifyCancel { session }, None, None)
                     .await;
-                return dispatch.dispatch(fail(message));
+                return Err(message);
             }
         };
         let transfer = Array::of1(&stream);
-        let progress_dispatch = dispatch.clone();
+        let progress = on_step.clone();
         answer = worker
             .call::<VerifyAnswer>(
                 &Op::VerifyMore {
@@ -1013,15 +1154,11 @@ pub async fn verify_image(
                     total,
                 },
                 Some(&transfer),
-                Some(Box::new(move |progress: Progress| {
-                    progress_dispatch.dispatch(Action::VerifyProgress(progress))
-                })),
+                Some(Box::new(move |p: Progress| progress(Step::Progress(p)))),
             )
             .await;
     }
-    dispatch.dispatch(fail(
-        "the verification asked for the image's data more than twice; it was stopped".into(),
-    ));
+    Err("the verification asked for the image's data more than twice; it was stopped".into())
 }
 
 #[cfg(test)]
@@ -1038,6 +1175,18 @@ mod tests {
             "s".into()
         )));
         assert!(!asks_unscoped(&project_auth(Secret::new("t"), "p1".into())));
+    }
+
+    #[test]
+    fn a_refused_sign_in_names_what_was_sent() {
+        let password =
+            refused_credentials(&password_auth("u".into(), "Default".into(), "p".into()));
+        assert!(
+            password.contains("password") && !password.contains("token"),
+            "{password}"
+        );
+        let token = refused_credentials(&project_auth(Secret::new("t"), "p1".into()));
+        assert!(token.contains("token"), "{token}");
     }
 
     #[test]

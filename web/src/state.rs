@@ -5,6 +5,7 @@
 //! Nothing here touches the browser, so `cargo test -p glance-sig-portal` runs it natively.
 //! The token lives here, in memory only: never in `localStorage`, `sessionStorage` or a cookie.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use glance_sig_core::policy::{self, Finding};
@@ -295,6 +296,9 @@ pub enum Outcome {
         hint: String,
         /// Whether the portal deleted the image.
         deleted: bool,
+        /// Why, from verifying what was sent here: the report's diagnosis (its causes and
+        /// fixes), else its error; empty when that could not run.
+        causes: Vec<String>,
     },
     /// Something else failed.
     Failed {
@@ -305,6 +309,15 @@ pub enum Outcome {
         /// The image created before the failure, and whether it was deleted.
         image: Option<(String, bool)>,
     },
+}
+
+/// How long the last run's steps took, and how much they moved.
+#[derive(Clone, Copy, PartialEq, Debug, Default)]
+pub struct Timings {
+    /// Hashing and signing.
+    pub sign: Option<Progress>,
+    /// The upload.
+    pub upload: Option<Progress>,
 }
 
 /// The sign-and-upload job.
@@ -349,8 +362,278 @@ pub struct CatalogRow {
     pub class: SignClass,
     /// The missing properties, for a partial set.
     pub missing: Vec<String>,
-    /// What to do about it.
+    /// What to do about it (the same words for every image of its kind).
     pub advice: String,
+    /// What verifying its data here found, once it was verified.
+    pub checked: Option<Checked>,
+}
+
+/// What verifying an image's data in this page found.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Checked {
+    /// The verification session's verdict.
+    Report {
+        /// When (the report's time).
+        at: String,
+        /// The signature verifies (and the chain, with trusted certificates).
+        valid: bool,
+        /// Who signed, when the report names a certificate.
+        signer: Option<Signer>,
+        /// Why it fails and how to fix it (the report's diagnosis, else its error and fix);
+        /// for a valid signature, why the signer is not established, if it is not.
+        advice: Vec<String>,
+    },
+    /// The verification could not run.
+    Failed(String),
+}
+
+/// The certificate of a verified image, as a catalog column.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Signer {
+    /// Its subject's common name (or the whole subject when it has none).
+    pub name: String,
+    /// The end of its validity.
+    pub not_after: String,
+    /// Whether a trusted certificate vouches for it; `None` until a verification here said.
+    pub trusted: Option<bool>,
+}
+
+impl Signer {
+    /// The certificate an image names, read from Barbican before any verification.
+    pub fn of_certificate(summary: &CertSummary) -> Self {
+        Self {
+            name: common_name(&summary.subject).to_owned(),
+            not_after: glance_sig_core::time::rfc3339(summary.not_after),
+            trusted: None,
+        }
+    }
+}
+
+impl Checked {
+    /// The catalog's summary of a report.
+    pub fn of(report: &Report) -> Self {
+        let signer = report.certificate.as_ref().map(|c| Signer {
+            name: common_name(&c.subject).to_owned(),
+            not_after: c.not_after.clone(),
+            trusted: Some(report.trust.established),
+        });
+        let mut advice: Vec<String> = report
+            .diagnosis
+            .iter()
+            .map(|note| capitalized(&note.message))
+            .collect();
+        if advice.is_empty() {
+            if let Some(error) = &report.error {
+                advice.push(format!(
+                    "{}. Fix: {}.",
+                    capitalized(&error.message),
+                    error.fix
+                ));
+            }
+        }
+        if let Some(error) = report.chain.as_ref().and_then(|c| c.error.as_ref()) {
+            advice.push(capitalized(&error.message));
+        }
+        if report.valid && !report.trust.established {
+            advice.push(capitalized(&report.trust.message));
+        }
+        Self::Report {
+            at: report.at.clone(),
+            valid: report.valid,
+            signer,
+            advice,
+        }
+    }
+}
+
+/// The `CN=` of a subject as the core writes it (`CN=a, O=b`), else the whole subject.
+fn common_name(subject: &str) -> &str {
+    subject
+        .split(", ")
+        .find_map(|part| part.strip_prefix("CN="))
+        .unwrap_or(subject)
+}
+
+/// Where an image stands, as the catalog tells it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RowState {
+    /// No signature properties.
+    Unsigned,
+    /// Some of the four.
+    Partial,
+    /// All four; the data was not verified here.
+    NotChecked,
+    /// Verified here.
+    Verified,
+    /// Verified here, and the signature (or chain) fails.
+    Fails,
+    /// The verification could not run.
+    CouldNotCheck,
+}
+
+impl RowState {
+    /// For CSS classes and the tests.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Unsigned => "unsigned",
+            Self::Partial => "partial",
+            Self::NotChecked => "not-checked",
+            Self::Verified => "verified",
+            Self::Fails => "fails",
+            Self::CouldNotCheck => "could-not-check",
+        }
+    }
+}
+
+impl CatalogRow {
+    /// Who signed: the verification's signer, else the certificate read for the signer column
+    /// (`Err`: why it could not be read).
+    pub fn signer<'a>(&'a self, signers: &'a Signers) -> Option<Result<&'a Signer, &'a str>> {
+        if let Some(Checked::Report {
+            signer: Some(signer),
+            ..
+        }) = &self.checked
+        {
+            return Some(Ok(signer));
+        }
+        let uuid = self.certificate_uuid()?;
+        signers
+            .get(uuid)
+            .map(|read| read.as_ref().map_err(String::as_str))
+    }
+
+    /// The Barbican id of the certificate the image names, for a signed image.
+    pub fn certificate_uuid(&self) -> Option<&str> {
+        (self.class == SignClass::Signed)
+            .then(|| {
+                self.image
+                    .properties
+                    .get(glance_sig_core::IMG_SIGNATURE_CERTIFICATE_UUID)
+            })
+            .flatten()
+            .map(String::as_str)
+    }
+
+    /// Where the image stands.
+    pub fn state(&self) -> RowState {
+        match (self.class, &self.checked) {
+            (SignClass::Unsigned, _) => RowState::Unsigned,
+            (SignClass::Partial, _) => RowState::Partial,
+            (SignClass::Signed, None) => RowState::NotChecked,
+            (SignClass::Signed, Some(Checked::Report { valid: true, .. })) => RowState::Verified,
+            (SignClass::Signed, Some(Checked::Report { valid: false, .. })) => RowState::Fails,
+            (SignClass::Signed, Some(Checked::Failed(_))) => RowState::CouldNotCheck,
+        }
+    }
+
+    /// The state in words: "verified here at TIME" names the report's time.
+    pub fn state_label(&self) -> String {
+        match (self.state(), &self.checked) {
+            (RowState::Verified, Some(Checked::Report { at, .. })) => {
+                format!("verified here at {at}")
+            }
+            (RowState::Unsigned, _) => "unsigned".to_owned(),
+            (RowState::Partial, _) => "partially signed".to_owned(),
+            (RowState::NotChecked, _) => "signed, data not checked here".to_owned(),
+            (RowState::Fails, _) => "signature fails".to_owned(),
+            _ => "signed, could not be verified here".to_owned(),
+        }
+    }
+
+    /// What to do about this image: its verification's advice once it was verified, else its
+    /// signing state's.
+    pub fn advice(&self) -> Vec<String> {
+        match &self.checked {
+            Some(Checked::Report { advice, .. }) if self.class == SignClass::Signed => {
+                advice.clone()
+            }
+            Some(Checked::Failed(message)) if self.class == SignClass::Signed => {
+                vec![capitalized(message)]
+            }
+            _ if self.state() == RowState::NotChecked && self.image.status == "active" => vec![format!(
+                "{} Its data has not been verified here: Verify all (or Verify in browser) downloads and checks it.",
+                self.advice
+            )],
+            _ => vec![self.advice.clone()],
+        }
+    }
+}
+
+/// The certificates read for the catalog's signer column, by Barbican id.
+pub type Signers = std::collections::BTreeMap<String, Result<Signer, String>>;
+
+/// One piece of advice and the images it is for: the catalog says each once.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AdviceKind {
+    /// The state of the images it is for.
+    pub state: RowState,
+    /// The advice.
+    pub text: String,
+    /// The images' names (or ids).
+    pub images: Vec<String>,
+}
+
+/// The rows' advice, each distinct text once, in the order of the rows.
+pub fn advice_kinds(rows: &[CatalogRow]) -> Vec<AdviceKind> {
+    let mut kinds: Vec<AdviceKind> = Vec::new();
+    for row in rows {
+        let name = row
+            .image
+            .name
+            .clone()
+            .unwrap_or_else(|| row.image.id.clone());
+        for text in row.advice() {
+            match kinds.iter_mut().find(|kind| kind.text == text) {
+                Some(kind) => kind.images.push(name.clone()),
+                None => kinds.push(AdviceKind {
+                    state: row.state(),
+                    text,
+                    images: vec![name.clone()],
+                }),
+            }
+        }
+    }
+    kinds
+}
+
+/// Stops a run between two steps; shared by the state (which sets it) and the flow that
+/// checks it.
+#[derive(Clone, Default, Debug)]
+pub struct Cancel(Rc<Cell<bool>>);
+
+impl Cancel {
+    /// Whether the run was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.get()
+    }
+}
+
+impl PartialEq for Cancel {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// "Verify all": the catalog's signed images verified one after another.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct VerifyAll {
+    /// Images to verify.
+    pub total: usize,
+    /// Verified so far.
+    pub done: usize,
+    /// The image being verified now.
+    pub current: Option<String>,
+    /// Stops the run after the current image.
+    pub cancel: Cancel,
+    /// The run is over (all done, or cancelled).
+    pub ended: bool,
+}
+
+impl VerifyAll {
+    /// Whether images are still being verified.
+    pub fn is_running(&self) -> bool {
+        !self.ended
+    }
 }
 
 /// How signed an image is.
@@ -424,6 +707,7 @@ impl CatalogRow {
             class,
             missing,
             advice,
+            checked: None,
         }
     }
 }
@@ -522,10 +806,17 @@ pub struct State {
     pub job: Job,
     /// Remarks from the last signing (the certificate's dates as Nova judges them).
     pub sign_notes: Vec<Note>,
+    /// The last run's signing and upload, as last reported: kept for the result, which
+    /// shows the time and the average rate once the progress bars are gone.
+    pub timings: Timings,
     /// The catalog view.
     pub catalog: Catalog,
     /// The verify view.
     pub verify: Verify,
+    /// The catalog's "Verify all" run, once started.
+    pub verify_all: Option<VerifyAll>,
+    /// The certificates of the catalog's signed images, read for the signer column.
+    pub signers: Signers,
 }
 
 /// Everything that can happen.
@@ -638,6 +929,28 @@ pub enum Action {
         /// Why.
         message: String,
     },
+    /// "Verify all" started over this many images; `Cancel` stops it.
+    VerifyAllStarted(usize, Cancel),
+    /// It verifies this image now.
+    VerifyAllNext(String),
+    /// An image of the run is verified (or could not be).
+    CatalogChecked {
+        /// The image id.
+        image_id: String,
+        /// What was found.
+        checked: Checked,
+    },
+    /// Stop the run after the current image.
+    VerifyAllCancel,
+    /// The run is over.
+    VerifyAllEnded,
+    /// A certificate for the signer column was read (or could not be).
+    SignerRead {
+        /// Its Barbican id.
+        uuid: String,
+        /// What it says, or why it could not be read.
+        read: Result<Signer, String>,
+    },
 }
 
 impl State {
@@ -697,6 +1010,9 @@ impl State {
                 }
             }
             Action::SignOut => {
+                if let Some(run) = &self.verify_all {
+                    run.cancel.0.set(true);
+                }
                 // Keep the configuration and the worker; drop everything tied to the cloud.
                 // The key stays in the worker until forgotten: it belongs to the user, not the
                 // session; the flow that signs out also asks the worker to forget it.
@@ -764,6 +1080,7 @@ impl State {
             },
             Action::SignStarted => {
                 self.sign_notes.clear();
+                self.timings = Timings::default();
                 let total = self.image.as_ref().map_or(0, |image| image.size);
                 self.job = Job::Signing(Progress {
                     total,
@@ -773,6 +1090,7 @@ impl State {
             Action::SignProgress(progress) => {
                 if let Job::Signing(current) = &mut self.job {
                     *current = progress;
+                    self.timings.sign = Some(progress);
                 }
             }
             Action::SignNotes(notes) => self.sign_notes = notes,
@@ -790,6 +1108,7 @@ impl State {
             Action::UploadProgress(progress) => {
                 if let Job::Uploading { progress: p, .. } = &mut self.job {
                     *p = progress;
+                    self.timings.upload = Some(progress);
                 }
             }
             Action::CleaningUp(image_id) => self.job = Job::CleaningUp { image_id },
@@ -808,7 +1127,23 @@ impl State {
             }
             Action::CatalogLoading => self.catalog = Catalog::Loading,
             Action::CatalogLoaded(images) => {
-                self.catalog = Catalog::Loaded(images.into_iter().map(CatalogRow::of).collect());
+                // A refresh keeps what was verified here, for images whose signature is unchanged.
+                let before = match std::mem::take(&mut self.catalog) {
+                    Catalog::Loaded(rows) => rows,
+                    _ => Vec::new(),
+                };
+                let rows = images.into_iter().map(|image| {
+                    let mut row = CatalogRow::of(image);
+                    row.checked = before
+                        .iter()
+                        .find(|old| {
+                            old.image.id == row.image.id
+                                && old.image.properties == row.image.properties
+                        })
+                        .and_then(|old| old.checked.clone());
+                    row
+                });
+                self.catalog = Catalog::Loaded(rows.collect());
             }
             Action::CatalogFailed(message) => self.catalog = Catalog::Failed(message),
             Action::VerifyStarted(image_id) => {
@@ -840,6 +1175,7 @@ impl State {
                 name,
                 report,
             } => {
+                self.mark_checked(&image_id, Checked::of(&report));
                 self.verify = Verify::Done {
                     image_id,
                     name,
@@ -849,8 +1185,50 @@ impl State {
             Action::VerifyFailed { image_id, message } => {
                 self.verify = Verify::Failed { image_id, message }
             }
+            Action::VerifyAllStarted(total, cancel) => {
+                self.verify_all = Some(VerifyAll {
+                    total,
+                    cancel,
+                    ..VerifyAll::default()
+                })
+            }
+            Action::VerifyAllNext(image_id) => {
+                if let Some(run) = &mut self.verify_all {
+                    run.current = Some(image_id);
+                }
+            }
+            Action::CatalogChecked { image_id, checked } => {
+                self.mark_checked(&image_id, checked);
+                if let Some(run) = &mut self.verify_all {
+                    run.done += 1;
+                    run.current = None;
+                }
+            }
+            Action::VerifyAllCancel => {
+                if let Some(run) = &self.verify_all {
+                    run.cancel.0.set(true);
+                }
+            }
+            Action::SignerRead { uuid, read } => {
+                self.signers.insert(uuid, read);
+            }
+            Action::VerifyAllEnded => {
+                if let Some(run) = &mut self.verify_all {
+                    run.ended = true;
+                    run.current = None;
+                }
+            }
         }
         self
+    }
+
+    /// Records a verification in the catalog's row for the image, if it is listed.
+    fn mark_checked(&mut self, image_id: &str, checked: Checked) {
+        if let Catalog::Loaded(rows) = &mut self.catalog {
+            if let Some(row) = rows.iter_mut().find(|row| row.image.id == image_id) {
+                row.checked = Some(checked);
+            }
+        }
     }
 
     /// The scoped session, when signed in to a project.
@@ -1129,8 +1507,11 @@ mod tests {
                 message: "Signature verification failed".into(),
                 hint: String::new(),
                 deleted: true,
+                causes: vec!["the image changed after signing".into()],
             }));
         assert!(!state.job.is_running());
+        // The result keeps the time and rate the progress bars showed.
+        assert_eq!(state.timings.upload, Some(step));
         let state = state.reduce(Action::ResetJob);
         assert_eq!(state.job, Job::Idle);
     }
@@ -1222,6 +1603,164 @@ mod tests {
             vec!["img_signature_key_type", "img_signature_certificate_uuid"]
         );
         assert_eq!(rows[3].class.label(), "unsigned");
+    }
+
+    fn signed_catalog() -> State {
+        let all = [
+            ("img_signature", "c2ln"),
+            ("img_signature_hash_method", "SHA-256"),
+            ("img_signature_key_type", "RSA-PSS"),
+            ("img_signature_certificate_uuid", "c1"),
+        ];
+        let with_id = |id: &str, properties: &[(&str, &str)]| {
+            let mut image = image_with(properties, "active");
+            image.id = id.into();
+            image.name = Some(format!("image {id}"));
+            image
+        };
+        ready().reduce(Action::CatalogLoaded(vec![
+            with_id("good", &all),
+            with_id("bad", &all),
+            with_id("tampered", &all),
+            with_id("partial1", &all[..2]),
+            with_id("partial2", &all[..2]),
+            with_id("plain", &[]),
+        ]))
+    }
+
+    fn rows(state: &State) -> &[CatalogRow] {
+        match &state.catalog {
+            Catalog::Loaded(rows) => rows,
+            _ => panic!("not loaded"),
+        }
+    }
+
+    #[test]
+    fn the_catalog_tells_checked_from_not_checked_and_says_each_advice_once() {
+        let state = signed_catalog();
+        let states: Vec<_> = rows(&state).iter().map(CatalogRow::state).collect();
+        use RowState::*;
+        assert_eq!(
+            states,
+            [NotChecked, NotChecked, NotChecked, Partial, Partial, Unsigned]
+        );
+        assert_eq!(
+            rows(&state)[0].state_label(),
+            "signed, data not checked here"
+        );
+        // Three not checked, two partial sets alike, one unsigned: three pieces of advice.
+        let kinds = advice_kinds(rows(&state));
+        assert_eq!(kinds.len(), 3, "{kinds:?}");
+        assert_eq!(
+            kinds[0].images,
+            ["image good", "image bad", "image tampered"]
+        );
+        assert!(
+            kinds[0].text.contains("not been verified here"),
+            "{}",
+            kinds[0].text
+        );
+        // The partial set's advice is the core's, word for word.
+        let partial = policy::signing_state(
+            &SigningState::PartiallySigned {
+                missing: vec!["img_signature_key_type", "img_signature_certificate_uuid"],
+            },
+            true,
+        );
+        assert!(
+            kinds[1].text.contains(&partial.message[1..]),
+            "{}",
+            kinds[1].text
+        );
+        assert!(kinds[1].text.contains(&partial.fix), "{}", kinds[1].text);
+        assert_eq!(kinds[1].images.len(), 2);
+
+        let cancel = Cancel::default();
+        let valid = report(include_str!("../tests/data/report-valid.json"));
+        let invalid = report(include_str!("../tests/data/report-invalid.json"));
+        let state = state
+            .reduce(Action::VerifyAllStarted(3, cancel.clone()))
+            .reduce(Action::VerifyAllNext("good".into()))
+            .reduce(Action::CatalogChecked {
+                image_id: "good".into(),
+                checked: Checked::of(&valid),
+            })
+            .reduce(Action::CatalogChecked {
+                image_id: "bad".into(),
+                checked: Checked::of(&invalid),
+            });
+        let run = state.verify_all.clone().expect("a run");
+        assert_eq!((run.done, run.total, run.is_running()), (2, 3, true));
+        let state = state.reduce(Action::VerifyAllCancel);
+        assert!(cancel.is_cancelled(), "the flow sees the cancel");
+        let state = state.reduce(Action::VerifyAllEnded);
+        assert!(!state.verify_all.as_ref().expect("a run").is_running());
+
+        let [good, bad, tampered, ..] = rows(&state) else {
+            panic!("rows")
+        };
+        assert_eq!(good.state(), Verified);
+        assert_eq!(good.state_label(), format!("verified here at {}", valid.at));
+        let Some(Checked::Report {
+            signer: Some(signer),
+            ..
+        }) = &good.checked
+        else {
+            panic!("no signer")
+        };
+        assert_eq!(signer.name, "glance-sig portal fixture");
+        assert_eq!(signer.trusted, Some(false));
+        assert_eq!(bad.state(), Fails);
+        assert_eq!(bad.state_label(), "signature fails");
+        // A failing image's advice is the report's diagnosis: cause and fix.
+        assert!(
+            bad.advice()[0].starts_with("The certificate's key made this signature"),
+            "{:?}",
+            bad.advice()
+        );
+        assert_eq!(tampered.state(), NotChecked);
+
+        // Before any verification, the signer column shows the certificate read from Barbican.
+        let summary = CertSummary {
+            subject: "CN=release, O=example".into(),
+            not_after: 0,
+            ..cert_summary()
+        };
+        let state = state.reduce(Action::SignerRead {
+            uuid: "c1".into(),
+            read: Ok(Signer::of_certificate(&summary)),
+        });
+        let [_, bad, tampered, ..] = rows(&state) else {
+            panic!("rows")
+        };
+        let read = tampered
+            .signer(&state.signers)
+            .expect("a signer")
+            .expect("read");
+        assert_eq!(
+            (read.name.as_str(), read.not_after.as_str(), read.trusted),
+            ("release", "1970-01-01T00:00:00Z", None)
+        );
+        // A verified image's signer is its report's.
+        let verified = bad.signer(&state.signers).expect("a signer").expect("read");
+        assert_eq!(verified.name, "glance-sig portal fixture");
+
+        // A refresh keeps what was verified.
+        let images = rows(&state).iter().map(|row| row.image.clone()).collect();
+        let state = state.reduce(Action::CatalogLoaded(images));
+        assert_eq!(rows(&state)[1].state(), Fails);
+    }
+
+    #[test]
+    fn a_single_verification_marks_its_catalog_row() {
+        let state = signed_catalog()
+            .reduce(Action::VerifyStarted("bad".into()))
+            .reduce(Action::VerifyDone {
+                image_id: "bad".into(),
+                name: "image bad".into(),
+                report: report(include_str!("../tests/data/report-invalid.json")),
+            });
+        assert_eq!(rows(&state)[1].state(), RowState::Fails);
     }
 
     fn report(json: &str) -> Box<Report> {

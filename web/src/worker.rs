@@ -51,6 +51,11 @@ pub enum Request {
         /// The start of validity, Unix seconds.
         now: i64,
     },
+    /// Parses a certificate and says what it says, keeping nothing (the catalog's signers).
+    DescribeCert {
+        /// PEM or DER.
+        pem: Bytes,
+    },
     /// Parses a certificate into a slot of the worker.
     LoadCert {
         /// Which slot.
@@ -592,6 +597,12 @@ mod tests {
                 pem: Bytes(vec![1, 2]),
             }),
             json!({"op": "load-cert", "slot": "signing", "pem": [1, 2]})
+        );
+        assert_eq!(
+            shape(&Request::DescribeCert {
+                pem: Bytes(vec![1])
+            }),
+            json!({"op": "describe-cert", "pem": [1]})
         );
         let load = shape(&Request::LoadKey {
             file: JsValue::NULL,

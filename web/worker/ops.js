@@ -352,6 +352,16 @@ export const ops = {
     return { key: describeKey(key), origin: keyOrigin, certificate: certSummary(cert), matches: true };
   },
 
+  // What a certificate says, for the catalog's signer column: parsed, described, dropped.
+  async "describe-cert"({ pem }) {
+    const cert = parseCertificate(await bytesOf(pem, "a certificate"));
+    try {
+      return { certificate: certSummary(cert), matches: null };
+    } finally {
+      dispose(cert);
+    }
+  },
+
   async "load-cert"({ slot, pem }) {
     const cert = parseCertificate(await bytesOf(pem, "a certificate"));
     dispose(certs.get(slot));

@@ -166,7 +166,7 @@ pub fn parse_secret_ref(response: &Response) -> Result<String, ApiError> {
 }
 
 /// A secret's metadata (`GET /v1/secrets/{uuid}`).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Deserialize)]
 pub struct SecretMetadata {
     /// `http://h:9311/v1/secrets/<uuid>`.
     pub secret_ref: String,

@@ -65,6 +65,30 @@ pub fn image_id_from_random(mut random: [u8; 16]) -> String {
     )
 }
 
+/// Checks that `id` has the form of a Glance image id (a uuid, `8-4-4-4-12` hex digits), so
+/// that anything else is refused before a request rather than coming back as a 404.
+///
+/// # Errors
+/// What is wrong with the id, and what an id looks like.
+pub fn check_image_id(id: &str) -> Result<(), String> {
+    let groups: Vec<&str> = id.split('-').collect();
+    let shaped = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
+    if shaped {
+        return Ok(());
+    }
+    let shown: String = id.chars().take(60).collect();
+    Err(if id.is_empty() {
+        "no image id: paste one, or choose the image in the list".to_owned()
+    } else {
+        format!(
+            "\"{shown}\" is not a Glance image id: ids are uuids such as 6f0c2a4e-1b5d-4c3e-9a7f-0d8e2b1c4a5f (openstack image list shows them)"
+        )
+    })
+}
+
 /// Builds Glance v2 requests for one endpoint and token: `Glance::new(endpoint, token)`, then
 /// the methods below. Every request says `Accept: application/json`.
 pub type Glance = Client<ImageApi>;
@@ -565,6 +589,24 @@ mod tests {
 
     fn ok(status: u16, body: &str) -> Response {
         response(status, &[], body)
+    }
+
+    #[test]
+    fn image_ids_are_checked_before_any_request() {
+        assert_eq!(
+            check_image_id("6f0c2a4e-1b5d-4c3e-9a7f-0d8e2b1c4a5F"),
+            Ok(())
+        );
+        for bad in [
+            "",
+            "6f0c2a4e",
+            "6f0c2a4e-1b5d-4c3e-9a7f-0d8e2b1c4a5",
+            "6f0c2a4e-1b5d-4c3e-9a7f-0d8e2b1c4a5g",
+            "../x",
+        ] {
+            let error = check_image_id(bad).expect_err(bad);
+            assert!(error.contains("image id"), "{error}");
+        }
     }
 
     #[test]

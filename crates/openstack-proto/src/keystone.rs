@@ -217,6 +217,23 @@ impl Keystone {
             .with_json(JSON, &auth.to_json())
     }
 
+    /// `GET /v3/auth/tokens` for `token`, with itself as the caller's: whether it is still
+    /// valid (404 when revoked or expired), and its scope and catalog ([`parse_token`]).
+    pub fn validate_token(&self, token: &Secret) -> Request {
+        Request::new(Method::Get, format!("{}/v3/auth/tokens", self.root))
+            .with_header("Accept", JSON)
+            .with_header(AUTH_TOKEN_HEADER, token.expose())
+            .with_header(SUBJECT_TOKEN_HEADER, token.expose())
+    }
+
+    /// `DELETE /v3/auth/tokens` for `token`, with itself as the caller's: revokes it at
+    /// sign-out (204), so that a copy of it is worth nothing afterwards.
+    pub fn revoke_token(&self, token: &Secret) -> Request {
+        Request::new(Method::Delete, format!("{}/v3/auth/tokens", self.root))
+            .with_header(AUTH_TOKEN_HEADER, token.expose())
+            .with_header(SUBJECT_TOKEN_HEADER, token.expose())
+    }
+
     /// `GET /v3/auth/projects`: the projects the token's user may scope to. Works with an
     /// unscoped token. The answer goes to [`parse_projects`].
     pub fn list_projects(&self, token: &Secret) -> Request {
@@ -790,6 +807,21 @@ mod tests {
         let error = parse_token(&response).expect_err("401");
         assert!(error.is_unauthorized());
         assert_eq!(error.service(), Some(Service::Identity));
+    }
+
+    #[test]
+    fn a_token_validates_and_revokes_itself() {
+        let keystone = Keystone::new("http://127.0.0.1:5000/v3");
+        let token = Secret::new("tok");
+        for (request, method) in [
+            (keystone.validate_token(&token), Method::Get),
+            (keystone.revoke_token(&token), Method::Delete),
+        ] {
+            assert_eq!(request.method, method);
+            assert_eq!(request.url, "http://127.0.0.1:5000/v3/auth/tokens");
+            assert_eq!(request.header("x-auth-token"), Some("tok"));
+            assert_eq!(request.header("x-subject-token"), Some("tok"));
+        }
     }
 
     #[test]

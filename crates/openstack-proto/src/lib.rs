@@ -36,6 +36,7 @@
 mod named_enum;
 
 pub mod barbican;
+pub mod cert_reuse;
 pub mod client;
 pub mod config;
 mod config_error;

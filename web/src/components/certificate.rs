@@ -4,7 +4,7 @@
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::{chosen_file, select_value, use_ctx};
+use super::{chosen_file, select_value, use_ctx, FileBox};
 use crate::flows;
 use crate::state::{CertSlot, KEY_MISMATCH};
 
@@ -14,6 +14,8 @@ pub fn CertPanel() -> Html {
     let ctx = use_ctx();
     let state = &ctx.state;
     let scoped = state.scoped().cloned();
+    // The chosen file's name, for the file box (the state keeps the certificate, not the file).
+    let cert_file = use_state(|| None::<AttrValue>);
 
     {
         let (dispatcher, scoped) = (state.dispatcher(), scoped.clone());
@@ -39,9 +41,10 @@ pub fn CertPanel() -> Html {
         })
     };
     let on_file = {
-        let scoped = scoped.clone();
+        let (scoped, cert_file) = (scoped.clone(), cert_file.clone());
         ctx.flow(move |event: Event, dispatch, worker| {
             let file = chosen_file(&event)?;
+            cert_file.set(Some(file.name().into()));
             Some(flows::store_certificate_file(
                 dispatch,
                 worker,
@@ -120,9 +123,8 @@ pub fn CertPanel() -> Html {
             <h2>{ "2. Signing certificate" }</h2>
             { list }
             <button id="cert-refresh" onclick={on_refresh}>{ "Refresh list" }</button>
-            <label>{ "Or store a PEM certificate in Barbican (secret type certificate, as castellan reads it)" }
-                <input id="cert-file" type="file" accept=".pem,.crt,.cer" onchange={on_file} />
-            </label>
+            <FileBox id="cert-file" label="Or store a PEM certificate in Barbican (secret type certificate, as castellan reads it; an identical one already there is reused)"
+                accept=".pem,.crt,.cer" chosen={(*cert_file).clone()} onchange={on_file} />
             { status }
             { matching }
         </section>

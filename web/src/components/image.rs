@@ -4,7 +4,7 @@ use openstack_proto::diskformat::GLANCE_DISK_FORMATS as DISK_FORMATS;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::{chosen_file, input_text, select_value, use_ctx};
+use super::{chosen_file, input_text, select_value, use_ctx, FileBox};
 use crate::flows;
 use crate::format::bytes;
 use crate::state::{Action, FormField};
@@ -69,9 +69,8 @@ pub fn ImagePanel() -> Html {
         <section class="card" id="image-panel">
             <h2>{ "3. Image file" }</h2>
             <div id="drop-zone" class={classes!("drop", (*dragging).then_some("over"))} {ondragover} {ondragleave} {ondrop}>
-                <p>{ "Drop the image file here, or " }
-                    <input id="image-file" type="file" {onchange} />
-                </p>
+                <p>{ "Drop the image file here, or choose it:" }</p>
+                <FileBox id="image-file" label="Image file" chosen={state.image.as_ref().map(|image| AttrValue::from(image.file_name.clone()))} {onchange} />
                 <p class="muted">{ "The file is read in slices while it is signed and streamed to Glance from disk: any size works." }</p>
             </div>
             { for state.image.as_ref().map(|image| html! {

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use super::{chosen_file, input_text, use_ctx};
+use super::{chosen_file, input_text, use_ctx, FileBox};
 use crate::flows;
 use crate::state::KeySlot;
 
@@ -64,7 +64,8 @@ pub fn KeyPanel() -> Html {
         KeySlot::NeedsPassphrase { file_name, error } => html! {
             <form id="key-passphrase-form" onsubmit={on_unlock}>
                 <p id="key-status" data-status="passphrase">{ format!("{file_name} is encrypted: enter its passphrase.") }</p>
-                <input id="key-passphrase" type="password" autocomplete="off" value={(*passphrase).clone()} oninput={on_passphrase} />
+                <label for="key-passphrase">{ format!("Passphrase of {file_name}") }</label>
+                <input id="key-passphrase" type="password" autocomplete="off" placeholder="the key file's passphrase" value={(*passphrase).clone()} oninput={on_passphrase} />
                 <button id="key-unlock" type="submit">{ "Unlock" }</button>
                 { for error.as_ref().map(|e| html! { <p class="bad">{ e }</p> }) }
             </form>
@@ -84,9 +85,8 @@ pub fn KeyPanel() -> Html {
         <section class="card" id="key-panel">
             <h2>{ "1. Private key" }</h2>
             <p class="muted">{ "The key is read by the signing worker in this tab. It is never uploaded, never stored, and forgotten when you sign out or close the tab." }</p>
-            <label>{ "PEM key file (PKCS#8, PKCS#1, SEC1; encrypted or not)" }
-                <input id="key-file" type="file" accept=".pem,.key,.der,.p8" {onchange} />
-            </label>
+            <FileBox id="key-file" label="PEM key file (PKCS#8, PKCS#1, SEC1; encrypted or not)" accept=".pem,.key,.der,.p8"
+                chosen={key_file.as_ref().map(|file| AttrValue::from(file.name()))} {onchange} />
             <p class="muted">{ "Or, for a test cloud: " }
                 <button id="generate-key" onclick={on_generate}>{ "Generate an ECDSA P-384 key and self-signed certificate" }</button>
                 { " (the certificate is stored in Barbican; the key lives only in this tab)." }

@@ -58,6 +58,23 @@ pub fn use_ctx() -> Ctx {
     use_context::<Ctx>().expect("components are rendered inside App's ContextProvider")
 }
 
+/// Lists the catalog's images once, when a screen that shows them appears and they are not
+/// loaded yet (the catalog, and the verify view's picker).
+#[hook]
+pub fn use_catalog_loaded() {
+    let ctx = use_ctx();
+    let state = &ctx.state;
+    let (dispatcher, scoped) = (state.dispatcher(), state.scoped().cloned());
+    let needs = state.catalog == crate::state::Catalog::NotLoaded;
+    use_effect_with(needs, move |needs| {
+        if *needs {
+            if let Some(scoped) = scoped {
+                spawn_local(flows::load_catalog(dispatcher, scoped));
+            }
+        }
+    });
+}
+
 /// The text of an input's `input` event.
 pub fn input_text(event: &InputEvent) -> String {
     event.target_unchecked_into::<HtmlInputElement>().value()
@@ -211,7 +228,10 @@ fn Header() -> Html {
         let onclick = {
             let dispatcher = state.dispatcher();
             let worker = ctx.worker.clone();
-            Callback::from(move |_: MouseEvent| spawn_local(flows::sign_out(dispatcher.clone(), worker.clone())))
+            let revoke = state.auth_url.clone().map(|url| (url, scoped.token.clone()));
+            Callback::from(move |_: MouseEvent| {
+                spawn_local(flows::sign_out(dispatcher.clone(), worker.clone(), revoke.clone()))
+            })
         };
         html! {
             <span class="session">
@@ -306,5 +326,38 @@ pub fn ProgressBar(props: &ProgressProps) -> Html {
                 { for left.map(|left| format!(" · {left}")) }
             </span>
         </div>
+    }
+}
+
+/// A file input that shows the chosen file's name itself: the browser's own "No file chosen"
+/// comes back whenever the page re-renders the input, so the native text is hidden (the input
+/// stays in the page, for the keyboard and for tests) and the state's name is shown.
+#[derive(Properties, PartialEq)]
+pub struct FileBoxProps {
+    /// The input's id; the name shown has the id `<id>-chosen`.
+    pub id: AttrValue,
+    /// What to choose.
+    pub label: AttrValue,
+    /// File types offered.
+    #[prop_or_default]
+    pub accept: AttrValue,
+    /// The chosen file's name, once there is one.
+    pub chosen: Option<AttrValue>,
+    /// The input's `change`.
+    pub onchange: Callback<Event>,
+}
+
+/// A labelled file input with the chosen name beside it.
+#[function_component]
+pub fn FileBox(props: &FileBoxProps) -> Html {
+    html! {
+        <label class="file-box">
+            <span class="file-label">{ props.label.clone() }</span>
+            <input id={props.id.clone()} class="file-input" type="file" accept={props.accept.clone()} onchange={props.onchange.clone()} />
+            <span class="file-button">{ "Choose a file…" }</span>
+            <span id={format!("{}-chosen", props.id)} class={classes!("file-chosen", props.chosen.is_none().then_some("muted"))}>
+                { props.chosen.clone().unwrap_or_else(|| "no file chosen yet".into()) }
+            </span>
+        </label>
     }
 }

@@ -7,7 +7,7 @@ use super::image::ImagePanel;
 use super::key::KeyPanel;
 use super::{use_ctx, ProgressBar};
 use crate::flows::{self, SignJob};
-use crate::state::{Action, CertSlot, Job, Outcome};
+use crate::state::{Action, CertSlot, Job, Outcome, Progress, Timings};
 
 /// The whole sign flow.
 #[function_component]
@@ -33,13 +33,15 @@ fn SignPanel() -> Html {
                 Some(scoped),
                 Some(file),
                 CertSlot::Loaded {
-                    uuid: Some(uuid), ..
+                    uuid: Some(uuid),
+                    summary,
                 },
             ) => Some(SignJob {
                 scoped: (*scoped).clone(),
                 file: file.0.clone(),
                 form: state.form.clone(),
                 certificate_uuid: uuid.clone(),
+                certificate_pem: summary.pem.clone(),
                 key_matches: state.key_matches,
                 debug: state.debug,
             }),
@@ -75,9 +77,13 @@ fn SignPanel() -> Html {
         Job::CleaningUp { image_id } => {
             html! { <p id="job-phase" data-phase="cleanup">{ format!("Deleting image {image_id}…") }</p> }
         }
-        Job::Done(outcome) => {
-            html! { <>{ outcome_view(outcome) }<button id="sign-again" onclick={reset}>{ "Done" }</button></> }
-        }
+        Job::Done(outcome) => html! {
+            <>
+                { outcome_view(outcome) }
+                { timings_view(&state.timings) }
+                <button id="sign-again" onclick={reset}>{ "Done" }</button>
+            </>
+        },
     };
     html! {
         <section class="card" id="sign-panel">
@@ -112,6 +118,26 @@ fn test_hooks_warning(_state: &crate::state::State) -> Html {
     html! {}
 }
 
+/// The time each step took and its average rate, kept after the progress bars are gone.
+fn timings_view(timings: &Timings) -> Html {
+    let line = |what: &str, p: &Progress| {
+        let (rate, _) = crate::format::rate(p.done, p.total, p.elapsed_ms);
+        format!(
+            "{what} {} in {:.1} s, {rate} on average",
+            crate::format::bytes(p.done),
+            p.elapsed_ms / 1000.0
+        )
+    };
+    let lines: Vec<String> = [("Signed", timings.sign), ("Uploaded", timings.upload)]
+        .into_iter()
+        .filter_map(|(what, p)| p.map(|p| line(what, &p)))
+        .collect();
+    if lines.is_empty() {
+        return html! {};
+    }
+    html! { <p id="outcome-timings" class="muted">{ lines.join(" · ") }</p> }
+}
+
 fn outcome_view(outcome: &Outcome) -> Html {
     match outcome {
         Outcome::Verified {
@@ -136,12 +162,20 @@ fn outcome_view(outcome: &Outcome) -> Html {
             message,
             hint,
             deleted,
+            causes,
         } => html! {
             <div id="outcome" data-outcome="refused" data-image-id={image_id.clone()} data-deleted={deleted.to_string()} class="outcome bad">
                 <h3>{ "Refused by Glance" }</h3>
                 <p>{ "Glance checked the signature while storing the data and refused it:" }</p>
                 <blockquote id="glance-message">{ message }</blockquote>
-                <p>{ format!("What to do: {hint}.") }</p>
+                if causes.is_empty() {
+                    <p>{ format!("What to do: {hint}.") }</p>
+                } else {
+                    <section id="outcome-diagnosis">
+                        <h4>{ "Cause and fix (the data sent, verified here)" }</h4>
+                        <ul>{ for causes.iter().map(|cause| html! { <li>{ cause }</li> }) }</ul>
+                    </section>
+                }
                 <p>{ if *deleted { format!("The image {image_id} was deleted: nothing was left behind.") } else { format!("The image {image_id} could not be deleted: delete it with `openstack image delete {image_id}`.") } }</p>
             </div>
         },

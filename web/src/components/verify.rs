@@ -8,9 +8,9 @@ use glance_sig_core::{Note, Report};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::{input_text, use_ctx, ProgressBar};
+use super::{input_text, select_value, use_catalog_loaded, use_ctx, ProgressBar};
 use crate::flows;
-use crate::state::Verify;
+use crate::state::{Catalog, Verify};
 
 /// The verify screen.
 #[function_component]
@@ -28,9 +28,36 @@ pub fn VerifyScreen() -> Html {
         .as_ref()
         .map(|config| config.trust_anchors())
         .unwrap_or_default();
+    // The picker lists the catalog's images.
+    use_catalog_loaded();
     let oninput = {
         let image_id = image_id.clone();
         Callback::from(move |event: InputEvent| image_id.set(input_text(&event)))
+    };
+    let onpick = {
+        let image_id = image_id.clone();
+        Callback::from(move |event: Event| {
+            let picked = select_value(&event);
+            if !picked.is_empty() {
+                image_id.set(picked);
+            }
+        })
+    };
+    let picker = match &state.catalog {
+        Catalog::Loaded(rows) => html! {
+            <select id="verify-pick" onchange={onpick}>
+                <option value="" selected={true}>{ format!("Choose one of {} images…", rows.len()) }</option>
+                { for rows.iter().map(|row| {
+                    let image = &row.image;
+                    let label = format!("{} · {} · {}", image.name.as_deref().unwrap_or("(no name)"), image.id, image.status);
+                    html! { <option value={image.id.clone()} selected={*image_id == image.id}>{ label }</option> }
+                }) }
+            </select>
+        },
+        Catalog::Failed(message) => {
+            html! { <span class="bad">{ format!("The image list failed: {message}") }</span> }
+        }
+        _ => html! { <span class="muted">{ "Listing images…" }</span> },
     };
     let onsubmit = {
         let (dispatcher, worker, scoped, image_id, anchors) = (
@@ -73,7 +100,7 @@ pub fn VerifyScreen() -> Html {
             html! { <ProgressBar id="verify-progress" {label} progress={*progress} /> }
         }
         Verify::Failed { image_id, message } => html! {
-            <div id="verdict" data-valid="error" class="outcome bad">
+            <div id="verdict" data-valid="error" data-image-id={image_id.clone()} class="outcome bad">
                 <h3>{ format!("Could not verify {image_id}") }</h3><p>{ message }</p>
             </div>
         },
@@ -96,7 +123,8 @@ pub fn VerifyScreen() -> Html {
             <p class="muted">{ "Downloads the image data and checks its signature here, exactly as Glance, Nova and Cinder do (the certificate comes from Barbican)." }</p>
             { trust_config }
             <form {onsubmit}>
-                <label>{ "Image id" }<input id="verify-image-id" value={(*image_id).clone()} {oninput} /></label>
+                <label>{ "Image" }{ picker }</label>
+                <label>{ "or its id" }<input id="verify-image-id" placeholder="a uuid, e.g. 6f0c2a4e-1b5d-4c3e-9a7f-0d8e2b1c4a5f" value={(*image_id).clone()} {oninput} /></label>
                 <button id="verify-run" type="submit" disabled={running}>{ "Verify" }</button>
             </form>
             { result }
@@ -137,14 +165,17 @@ fn Verdict(props: &VerdictProps) -> Html {
         .and_then(|pss| pss.salt_length.map(|salt| (pss, salt)));
     html! {
         <div id="verdict" class={classes!("outcome", class)}
+            data-image-id={image_id.clone()}
             data-valid={report.valid.to_string()}
             data-signature-valid={report.signature.valid.to_string()}
             data-trust={if report.trust.established { "established" } else { "not-established" }}
             data-trust-code={report.trust.code.clone()}
             data-error-code={report.error.as_ref().map(|e| e.code.clone()).unwrap_or_default()}>
             <h3 id="verdict-headline">{ headline }</h3>
+            { signer_view(report) }
             { trust_view(&report.trust) }
-            { for report.error.as_ref().map(refusal_view) }
+            { for report.error.as_ref().map(|error| refusal_view(error, report.diagnosis.is_empty())) }
+            { notes_view("verdict-diagnosis", "Cause and fix", &report.diagnosis) }
             { for report.certificate.as_ref().map(certificate_view) }
             <section id="verdict-checks">
                 <h4>{ "Checks performed" }</h4>
@@ -156,18 +187,53 @@ fn Verdict(props: &VerdictProps) -> Html {
                     }) }
                 </ul>
             </section>
-            { for pss.map(|(pss, salt)| html! {
-                <p id="verdict-pss" data-salt={salt.to_string()}>{ format!("RSA-PSS salt length: {salt} bytes (maximum {}): {}", pss.max_salt_length,
-                    if pss.accepted_by_older_clouds { "every cloud accepts it" } else { "clouds on cryptography <= 41 refuse it" }) }</p>
-            }) }
+            { salt_view(report, pss) }
             { for report.chain.as_ref().map(|chain| chain_view(chain, &report.at)) }
-            { notes_view("verdict-diagnosis", "Likely cause", &report.diagnosis) }
             { notes_view("verdict-warnings", "Warnings", &report.warnings) }
             <details id="verdict-text">
                 <summary>{ "As glance-sig verify prints it" }</summary>
                 <pre>{ report.text() }</pre>
             </details>
         </div>
+    }
+}
+
+/// The signer: the certificate's subject and validity, and whether a trusted certificate
+/// vouches for it.
+fn signer_view(report: &Report) -> Html {
+    let Some(c) = &report.certificate else {
+        return html! { <p id="verdict-signer" class="muted">{ "Signer: none (the image names no certificate)" }</p> };
+    };
+    let trust = if report.trust.established {
+        "trusted"
+    } else {
+        "not trusted"
+    };
+    html! {
+        <p id="verdict-signer" data-trusted={report.trust.established.to_string()}>
+            <strong>{ "Signed by: " }</strong>{ &c.subject }
+            { format!(" · certificate valid {} to {} · {trust}", c.not_before, c.not_after) }
+        </p>
+    }
+}
+
+/// The RSA-PSS salt report, or why there is none.
+fn salt_view(report: &Report, pss: Option<(&glance_sig_core::report::PssReport, usize)>) -> Html {
+    match pss {
+        Some((pss, salt)) => html! {
+            <p id="verdict-pss" data-salt={salt.to_string()}>{ format!("RSA-PSS salt length: {salt} bytes (maximum {}): {}", pss.max_salt_length,
+                if pss.accepted_by_older_clouds { "every cloud accepts it" } else { "clouds on cryptography <= 41 refuse it" }) }</p>
+        },
+        None => {
+            let why = match report.signature.key_type {
+                Some(key_type) if key_type.name() != "RSA-PSS" => {
+                    format!("none: {} signatures have no salt", key_type.name())
+                }
+                Some(_) => "not found: the signature did not verify".to_owned(),
+                None => return html! {},
+            };
+            html! { <p id="verdict-pss" data-salt="">{ format!("RSA-PSS salt length: {why}") }</p> }
+        }
     }
 }
 
@@ -190,13 +256,16 @@ fn trust_view(trust: &TrustSection) -> Html {
     }
 }
 
-/// Why the signature is refused, what Glance and Nova answer, and the fix.
-fn refusal_view(error: &ErrorSection) -> Html {
+/// Why the signature is refused, what Glance and Nova answer, and the fix: the error's own,
+/// unless the report's diagnosis (shown next, as "Cause and fix") says more precisely.
+fn refusal_view(error: &ErrorSection, own_fix: bool) -> Html {
     html! {
         <section id="verdict-error" data-code={error.code.clone()}>
             <p>{ &error.message }</p>
             <p>{ "Glance/Nova would answer: " }<q id="verdict-cursive">{ &error.cursive_message }</q></p>
-            <p id="verdict-fix">{ format!("Fix: {}", error.fix) }</p>
+            if own_fix {
+                <p id="verdict-fix">{ format!("Fix: {}", error.fix) }</p>
+            }
         </section>
     }
 }
