@@ -1572,12 +1572,16 @@ mod tests {
                 &["The image is queued and holds no data yet"],
                 &[],
             ),
-            // Data already stored: adding the properties now would never be verified.
+            // Data already stored: Glance never verifies it again, but Nova verifies the data
+            // it downloads once all four are set, so signing the stored bytes is the fix.
             (
                 SignClass::Partial,
                 "Partially signed, missing img_signature_key_type, img_signature_certificate_uuid",
+                &[
+                    "sign the bytes Glance stores",
+                    "Nova with verify_glance_signatures verifies",
+                ],
                 &["never be verified"],
-                &[],
             ),
             (SignClass::Unsigned, "", &["verify_glance_signatures"], &[]),
             (
