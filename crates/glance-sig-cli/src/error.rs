@@ -45,6 +45,15 @@ pub enum CliError {
     /// Signing failed (the engine's message).
     #[error("{0}")]
     Sign(String),
+    /// A signer outside this process (a PKCS#11 token, an external command) failed, or what
+    /// it returned is not a signature by the certificate's key.
+    #[error("{signer}: {detail}")]
+    Signer {
+        /// The token's URI (without the PIN) or the command.
+        signer: String,
+        detail: String,
+        fix: Option<String>,
+    },
     /// `--engine component` and no component file.
     #[error("no WebAssembly component for --engine component (looked for {})", tried.join(", "))]
     ComponentMissing { tried: Vec<String> },
@@ -66,7 +75,7 @@ impl CliError {
     /// How to fix it, when there is more to say.
     pub fn fix(&self) -> Option<String> {
         match self {
-            CliError::Malformed { fix, .. } => fix.clone(),
+            CliError::Malformed { fix, .. } | CliError::Signer { fix, .. } => fix.clone(),
             CliError::KeyMismatch { .. } => Some("pass the certificate that holds this key's public half (openssl x509 -noout -pubkey shows it), or the key the certificate was made for".to_owned()),
             CliError::ComponentMissing { .. } => Some("build it with scripts/component/build.sh, or give its path with --component or GLANCE_SIG_COMPONENT".to_owned()),
             CliError::Cloud(e) => e.fix(),

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 
 use glance_sig_cli::engine::native::Native;
 use glance_sig_cli::engine::wasm::host::ComponentEngine;
-use glance_sig_cli::engine::{Engine, SignRequest, VerifyRequest};
+use glance_sig_cli::engine::{Engine, SignRequest, SigningKey, VerifyRequest};
 use glance_sig_cli::error::CliError;
 use glance_sig_cli::io::image::{ImageData, ImageSource};
 use glance_sig_core::{HashMethod, Report, SignatureProperties};
@@ -518,7 +518,7 @@ fn engines_verify_image_data_from_any_source() {
         .expect("engine")
         .expect("key parses");
     let request = SignRequest {
-        key: &key,
+        key: SigningKey::Parsed(&key),
         certificate: None,
         hash: HashMethod::Sha256,
         certificate_uuid: CERT_UUID,
@@ -527,7 +527,8 @@ fn engines_verify_image_data_from_any_source() {
     let props = Native
         .sign(request, &mut |_| {}, &mut Memory::new(&image))
         .expect("engine")
-        .expect("signs");
+        .expect("signs")
+        .properties;
 
     let mut tampered = image.clone();
     tampered[1000] ^= 1;

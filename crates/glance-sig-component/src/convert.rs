@@ -137,6 +137,8 @@ pub fn sign_error(e: core_sig::SignError) -> sessions::SignError {
         S::Crypto { .. } => sessions::SignError::Crypto(m),
         S::KeyMismatch { .. } => sessions::SignError::KeyMismatch(m),
         S::NoCertificateId => sessions::SignError::NoCertificateId(m),
+        S::InvalidSignature { .. } => sessions::SignError::InvalidSignature(m),
+        S::NoKeyType { .. } => sessions::SignError::NoKeyType(m),
         _ => sessions::SignError::Other(m),
     }
 }

@@ -271,6 +271,22 @@ impl sessions::GuestSigning for SigningRes {
         .map_err(convert::sign_error)
     }
 
+    fn start_outside(
+        certificate: sessions::CertificateBorrow<'_>,
+        hash_method: types::HashMethod,
+        certificate_uuid: String,
+        at: i64,
+    ) -> Result<sessions::Signing, sessions::SignError> {
+        core_sig::SigningSession::outside(
+            &certificate_of(&certificate),
+            convert::hash_method_in(hash_method),
+            &certificate_uuid,
+            at,
+        )
+        .map(|s| sessions::Signing::new(SigningRes(RefCell::new(Some(s)))))
+        .map_err(convert::sign_error)
+    }
+
     fn notes(&self) -> Vec<types::Note> {
         self.0
             .borrow()
@@ -287,14 +303,37 @@ impl sessions::GuestSigning for SigningRes {
 
     fn finish(&self) -> Result<sessions::Signed, sessions::SignError> {
         let session = self.0.take().ok_or(sessions::SignError::AlreadyFinished)?;
-        let signed = session
+        session
             .finish(&mut rng::WasiRandom)
-            .map_err(convert::sign_error)?;
-        Ok(sessions::Signed {
-            json: properties_json(&signed.properties),
-            properties: convert::properties_out(signed.properties),
-            notes: signed.notes.into_iter().map(convert::note).collect(),
-        })
+            .map(signed_out)
+            .map_err(convert::sign_error)
+    }
+
+    fn digest(&self) -> Vec<u8> {
+        self.0
+            .borrow()
+            .as_ref()
+            .map(|s| s.digest().as_bytes().to_vec())
+            .unwrap_or_default()
+    }
+
+    fn finish_with(&self, signature: Vec<u8>) -> Result<sessions::Signed, sessions::SignError> {
+        let session = self.0.take().ok_or(sessions::SignError::AlreadyFinished)?;
+        session
+            .finish_with(signature)
+            .map(signed_out)
+            .map_err(convert::sign_error)
+    }
+}
+
+fn signed_out(signed: core_sig::Signed) -> sessions::Signed {
+    sessions::Signed {
+        json: properties_json(&signed.properties),
+        properties: convert::properties_out(signed.properties),
+        notes: signed.notes.into_iter().map(convert::note).collect(),
+        pss_salt_length: signed
+            .pss_salt_length
+            .and_then(|s| u32::try_from(s).ok()),
     }
 }
 

@@ -140,6 +140,25 @@ pub enum SignError {
         /// The certificate's key.
         certificate_key: String,
     },
+    /// The signer (a token, a KMS, an external command) failed.
+    #[error("the signer failed: {detail}")]
+    Signer {
+        /// What it said.
+        detail: String,
+    },
+    /// What the signer returned is not a signature that verifies under the key: nothing is
+    /// emitted.
+    #[error("the signer's signature does not verify, so no properties were made: {detail}")]
+    InvalidSignature {
+        /// Why, and what the signer must do instead.
+        detail: String,
+    },
+    /// The certificate's key has no Glance key type (a P-256 or Ed25519 key, say).
+    #[error("the certificate holds {key}, which no Glance key type names (RSA-PSS, DSA, ECC_SECP384R1, ECC_SECP521R1): no cloud would verify its signatures")]
+    NoKeyType {
+        /// The key, described.
+        key: String,
+    },
     /// No Barbican secret id for the certificate.
     #[error("the certificate id is empty: give the Barbican secret id of the certificate (img_signature_certificate_uuid)")]
     NoCertificateId,

@@ -56,6 +56,8 @@ mod hasher;
 #[cfg(feature = "crypto")]
 mod identity;
 #[cfg(feature = "crypto")]
+mod normalize;
+#[cfg(feature = "crypto")]
 mod oid;
 #[cfg(feature = "crypto")]
 mod pem;
@@ -82,6 +84,8 @@ pub use explain::{Diagnosis, Explainer};
 pub use hasher::{AllDigestsHasher, ImageDigest, ImageHasher};
 #[cfg(feature = "crypto")]
 pub use identity::{test_identity, TEST_ORGANIZATION};
+#[cfg(feature = "crypto")]
+pub use normalize::{normalize, CheckedSignature};
 #[cfg(feature = "crypto")]
 pub use private_key::{is_encrypted, PrivateKey, MAX_RSA_SIGN_BITS};
 #[cfg(feature = "crypto")]

@@ -122,6 +122,48 @@ impl PublicKey {
         Self::from_spki(&spki)
     }
 
+    /// An RSA key from its modulus and public exponent, big-endian (a token's CKA_MODULUS
+    /// and CKA_PUBLIC_EXPONENT).
+    ///
+    /// # Errors
+    /// [`KeyError::Malformed`] for a zero or oversized modulus or exponent.
+    pub fn from_rsa_parts(modulus: &[u8], exponent: &[u8]) -> Result<Self, KeyError> {
+        let n = BigUint::from_bytes_be(modulus);
+        let e = BigUint::from_bytes_be(exponent);
+        RsaPublicKey::new_with_max_size(n, e, MAX_RSA_VERIFY_BITS)
+            .map(PublicKey::Rsa)
+            .map_err(|e| malformed("RSA public key", e))
+    }
+
+    /// An EC key from DER ECParameters (a named curve) and its point, either as SEC 1 bytes
+    /// or wrapped in a DER OCTET STRING (PKCS#11's CKA_EC_PARAMS and CKA_EC_POINT; tokens
+    /// differ in the wrapping).
+    ///
+    /// # Errors
+    /// [`KeyError::Malformed`], [`KeyError::UnsupportedCurve`].
+    pub fn from_ec_parts(params: &[u8], point: &[u8]) -> Result<Self, KeyError> {
+        let curve = der::asn1::ObjectIdentifier::from_der(params)
+            .map_err(|e| malformed("EC parameters (a named curve)", e))?;
+        let wrapped = der::asn1::OctetStringRef::from_der(point).ok();
+        let candidates = wrapped.map(|o| o.as_bytes()).into_iter().chain([point]);
+        let mut last = None;
+        for sec1 in candidates {
+            let spki = spki::SubjectPublicKeyInfoRef {
+                algorithm: spki::AlgorithmIdentifierRef {
+                    oid: oid::EC_PUBLIC_KEY,
+                    parameters: Some(der::asn1::AnyRef::from(&curve)),
+                },
+                subject_public_key: der::asn1::BitStringRef::from_bytes(sec1)
+                    .map_err(|e| malformed("EC point", e))?,
+            };
+            match Self::from_spki(&spki) {
+                Ok(key) => return Ok(key),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| malformed("EC point", "empty")))
+    }
+
     pub(crate) fn from_spki(spki: &SubjectPublicKeyInfoRef<'_>) -> Result<Self, KeyError> {
         let bits = spki.subject_public_key.raw_bytes();
         match spki.algorithm.oid {

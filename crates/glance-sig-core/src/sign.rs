@@ -8,7 +8,6 @@ use crate::error::SignError;
 use crate::hasher::ImageHasher;
 use crate::private_key::PrivateKey;
 use crate::properties::{HashMethod, SignatureProperties};
-use crate::signer::DigestSigner;
 
 /// Signs image data fed in chunks of any size, in constant memory.
 ///
@@ -40,8 +39,9 @@ impl<'k> Signer<'k> {
     /// # Errors
     /// [`SignError::Crypto`] when the primitive refuses (e.g. an RSA key too small for the
     /// hash).
-    pub fn finish(self, mut rng: &mut dyn CryptoRngCore) -> Result<Vec<u8>, SignError> {
-        self.key.sign_digest(&self.hasher.finalize(), &mut rng)
+    pub fn finish(self, rng: &mut dyn CryptoRngCore) -> Result<Vec<u8>, SignError> {
+        let digest = self.hasher.finalize();
+        Ok(crate::normalize::sign_checked(&*self.key, &digest, rng)?.bytes)
     }
 
     /// The four properties for an image whose certificate is stored under

@@ -9,10 +9,24 @@ use glance_sig_core::HashMethod;
 /// The signing key and its certificate. `sign` requires `--cert-uuid`; `upload` requires one
 /// of `--cert-uuid` and `--cert` (each sets that on its own command).
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("signer").required(true).args(["key", "signer_command"])))]
 pub struct KeyArgs {
-    /// The private key: PEM or DER; PKCS#8 (optionally encrypted), PKCS#1, SEC1 or OpenSSL DSA.
-    #[arg(long)]
-    pub key: PathBuf,
+    /// The private key: a file (PEM or DER; PKCS#8, optionally encrypted, PKCS#1, SEC1 or
+    /// OpenSSL DSA), or a key in a PKCS#11 token or HSM named by an RFC 7512 URI:
+    /// 'pkcs11:token=LABEL;object=KEY?pin-source=file:PIN_FILE'.
+    #[arg(long, value_name = "FILE|PKCS11_URI")]
+    pub key: Option<PathBuf>,
+    /// Sign with an external command (a KMS, Vault): it gets the digest and prints the
+    /// signature (docs/signers.md). Needs the certificate (--cert or --cert-uuid).
+    #[arg(long, value_name = "CMD")]
+    pub signer_command: Option<String>,
+    /// How long --signer-command may take, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub signer_timeout: u64,
+    /// The PKCS#11 module for a pkcs11: key without module-path= (SoftHSM2:
+    /// /usr/lib/softhsm/libsofthsm2.so).
+    #[arg(long, value_name = "PATH", env = "GLANCE_SIG_PKCS11_MODULE")]
+    pub pkcs11_module: Option<PathBuf>,
     /// A file whose first line is the key's passphrase (else a prompt on a terminal).
     #[arg(long)]
     pub passphrase_file: Option<PathBuf>,
@@ -22,8 +36,9 @@ pub struct KeyArgs {
     /// The Barbican secret id of the signing certificate (img_signature_certificate_uuid).
     #[arg(long, value_name = "ID")]
     pub cert_uuid: Option<String>,
-    /// The signing certificate, PEM or DER.
-    #[arg(long, value_name = "PATH")]
+    /// The signing certificate: a file (PEM or DER), or a pkcs11: URI of a certificate on the
+    /// token.
+    #[arg(long, value_name = "PATH|PKCS11_URI")]
     pub cert: Option<PathBuf>,
 }
 

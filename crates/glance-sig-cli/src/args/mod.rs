@@ -168,7 +168,7 @@ mod tests {
             panic!("both parse");
         };
         for keys in [&sign.keys, &upload.keys] {
-            assert_eq!(keys.key, PathBuf::from("k.pem"));
+            assert_eq!(keys.key, Some(PathBuf::from("k.pem")));
             assert_eq!(keys.passphrase_file, Some(PathBuf::from("p.txt")));
             assert_eq!(keys.hash_method, HashMethod::Sha384);
             assert_eq!(keys.cert, Some(PathBuf::from("c.pem")));
@@ -190,6 +190,22 @@ mod tests {
         );
         assert_eq!(
             missing(&["upload", "--image", "i", "--key", "k", "--cert-uuid", "u"]),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_key_or_a_signer_command_signs_never_both() {
+        let kind = |args: &[&str]| parse(args).map(|_| ()).map_err(|e| e.kind());
+        let base = ["sign", "--image", "i", "--cert-uuid", "u", "--cert", "c"];
+        assert_eq!(kind(&base), Err(ErrorKind::MissingRequiredArgument));
+        assert_eq!(
+            kind(&[&base[..], &["--key", "k", "--signer-command", "kms"]].concat()),
+            Err(ErrorKind::ArgumentConflict)
+        );
+        assert_eq!(kind(&[&base[..], &["--signer-command", "kms"]].concat()), Ok(()));
+        assert_eq!(
+            kind(&[&base[..], &["--key", "pkcs11:token=t;object=k"]].concat()),
             Ok(())
         );
     }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use glance_sig_cli::args::common::{parse_hash, EngineArgs, EngineKind};
 use glance_sig_cli::commands::inputs;
-use glance_sig_cli::engine::{Engine, SignRequest};
+use glance_sig_cli::engine::{Engine, SignRequest, SigningKey};
 use glance_sig_cli::error::CliError;
 use glance_sig_cli::io::image::{ImageData, ImageSource};
 use glance_sig_cli::output::render;
@@ -75,7 +75,7 @@ fn measure<E: Engine>(engine: &mut E, args: &BenchArgs) -> Result<(), CliError> 
     let start = Instant::now();
     let signed = engine.sign(
         SignRequest {
-            key: &key,
+            key: SigningKey::Parsed(&key),
             certificate: None,
             hash: args.hash_method,
             certificate_uuid: "bench",

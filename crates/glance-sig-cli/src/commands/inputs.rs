@@ -30,10 +30,21 @@ pub fn properties<E: Engine>(engine: &mut E, path: &Path) -> Result<SignaturePro
 /// # Errors
 /// [`CliError::Read`], [`CliError::Malformed`].
 pub fn certificate<E: Engine>(engine: &mut E, path: &Path) -> Result<E::Cert, CliError> {
-    let bytes = read_small("certificate", path)?;
+    certificate_from(engine, &read_small("certificate", path)?, &path.display().to_string())
+}
+
+/// A certificate already read, from `place` (a file, a token, a Barbican secret).
+///
+/// # Errors
+/// [`CliError::Malformed`].
+pub fn certificate_from<E: Engine>(
+    engine: &mut E,
+    bytes: &[u8],
+    place: &str,
+) -> Result<E::Cert, CliError> {
     engine
-        .certificate(&bytes)?
-        .map_err(|e| malformed("certificate", path, e, None))
+        .certificate(bytes)?
+        .map_err(|e| malformed("certificate", Path::new(place), e, None))
 }
 
 /// Reads a Barbican secret's certificate bytes by id.

@@ -6,7 +6,8 @@
 //! buffering the data instead would cost the image's size in memory or on disk.
 //!
 //! The steps, and what a failure leaves behind:
-//! 1. local checks: key, certificate file, key matches certificate (nothing in the cloud yet);
+//! 1. local checks: key (a file, a token's key, or a signer command), certificate (a file or
+//!    a token's), key matches certificate (nothing in the cloud yet);
 //! 2. the certificate in Barbican: found (an identical castellan-readable secret) or stored;
 //!    with `--cert-uuid`, read back and checked as castellan will read it;
 //! 3. the signing pass, in the engine `--engine` names;
@@ -26,7 +27,7 @@ use std::path::Path;
 use std::thread;
 use std::time::SystemTime;
 
-use glance_sig_core::{Certificate, PrivateKey};
+use glance_sig_core::{Certificate, PrivateKey, PublicKey};
 use openstack_proto::diskformat;
 use openstack_proto::glance::{self, Image, NewImage};
 use openstack_proto::upload_plan::{Cause, Next, Step, UploadOutcome, UploadPlan};
@@ -41,7 +42,9 @@ use crate::cloud::error::{Cleanup, CloudError};
 use crate::cloud::session::{unix_now, Session};
 use crate::cloud::transport::TransportError;
 use crate::engine::native::Native;
-use crate::engine::{Engine, SignRequest};
+use crate::engine::{Engine, SignRequest, SigningKey};
+use crate::keys::{self, KeySource, Outside};
+use super::sign::PreparedOutside;
 use crate::error::CliError;
 use crate::exit::Outcome;
 use crate::io::image::ImageFile;
@@ -85,15 +88,30 @@ pub fn run(args: &UploadArgs) -> Result<Outcome, CliError> {
 fn run_with<E: Engine>(engine: &mut E, args: &UploadArgs) -> Result<Outcome, CliError> {
     cleanup::install();
     // 1. Local checks, before anything happens in the cloud.
-    let key_path = &args.keys.key;
-    let (key_bytes, passphrase) =
-        input::private_key_material(key_path, args.keys.passphrase_file.as_deref())?;
-    let key = Native
-        .private_key(&key_bytes, passphrase.as_deref())?
-        .map_err(|e| input::malformed("private key", key_path, e, None))?;
-    let signing_key = engine
-        .private_key(&key_bytes, passphrase.as_deref())?
-        .map_err(|e| input::malformed("private key", key_path, e, None))?;
+    let keys = &args.keys;
+    let source = KeySource::of(keys)?;
+    let key_name = source.describe();
+    let outside = Outside::open(&source, keys)?;
+    let (native_key, signing_key) = match &source {
+        KeySource::File(key_path) => {
+            let (key_bytes, passphrase) =
+                input::private_key_material(key_path, keys.passphrase_file.as_deref())?;
+            let key = Native
+                .private_key(&key_bytes, passphrase.as_deref())?
+                .map_err(|e| input::malformed("private key", key_path, e, None))?;
+            let signing_key = engine
+                .private_key(&key_bytes, passphrase.as_deref())?
+                .map_err(|e| input::malformed("private key", key_path, e, None))?;
+            (Some(key), Some(signing_key))
+        }
+        _ => (None, None),
+    };
+    // The key's public half for the checks before the cloud: a token tells it, a signer
+    // command does not (its signature is verified under the certificate instead).
+    let public = native_key
+        .as_ref()
+        .map(PrivateKey::public_key)
+        .or_else(|| outside.as_ref().and_then(|o| o.public_key().cloned()));
     let stamp = FileStamp::of(&args.image)?;
     let disk_format = match &args.disk_format {
         Some(format) => format.clone(),
@@ -105,12 +123,12 @@ fn run_with<E: Engine>(engine: &mut E, args: &UploadArgs) -> Result<Outcome, Cli
         Some(name) => name.clone(),
         None => default_name(&args.image),
     };
-    let local_cert = match &args.keys.cert {
+    let local_cert = match &keys.cert {
         Some(path) => {
-            let bytes = input::read_small("certificate", path)?;
+            let (bytes, place) = keys::certificate_bytes(path, keys)?;
             let cert = Certificate::from_pem_or_der(&bytes)
-                .map_err(|e| input::malformed("certificate", path, e, None))?;
-            check_key(&key, &cert, &args.keys.key, &path.display().to_string())?;
+                .map_err(|e| input::malformed("certificate", Path::new(&place), e, None))?;
+            check_key(public.as_ref(), &cert, &key_name, &place)?;
             Some(cert)
         }
         None => None,
@@ -122,7 +140,7 @@ fn run_with<E: Engine>(engine: &mut E, args: &UploadArgs) -> Result<Outcome, Cli
     let now = unix_now();
     let mut session = Session::connect(&args.cloud)?;
     let (uuid, certificate, source) =
-        certificate_in_barbican(&session, args, &key, local_cert, now)?;
+        certificate_in_barbican(&session, args, public.as_ref(), &key_name, local_cert, now)?;
 
     // The create request is checked now (property names), not after a long signing pass.
     let mut new_image = NewImage::new(&name, &disk_format, &args.container_format);
@@ -146,23 +164,33 @@ fn run_with<E: Engine>(engine: &mut E, args: &UploadArgs) -> Result<Outcome, Cli
                 detail: e,
                 fix: None,
             })?;
+    let outside = outside.map(|signer| PreparedOutside::new(signer, certificate.clone()));
+    let mut sign_digest =
+        |digest: &[u8]| sign::outside_sign(outside.as_ref(), digest, keys.hash_method);
+    let key = match &signing_key {
+        Some(key) => SigningKey::Parsed(key),
+        None => SigningKey::Outside(&mut sign_digest),
+    };
     let request = SignRequest {
-        key: &signing_key,
+        key,
         certificate: Some(&signing_certificate),
         hash: args.keys.hash_method,
         certificate_uuid: &uuid,
         at: now,
     };
-    let props = engine
+    let signed = engine
         .sign(
             request,
             &mut |note| eprintln!("glance-sig: warning: {}", note.message),
             &mut ImageFile::new(&args.image),
         )?
-        .map_err(|refusal| sign::refused(refusal, &args.keys.key, args.keys.cert.as_deref()))?;
+        .map_err(|refusal| {
+            sign::refused(refusal, &key_name, Some(&format!("Barbican secret {uuid}")))
+        })?;
+    sign::told(&signed, outside.is_some().then_some(key_name.as_str()));
     stamp.check_unchanged(&args.image)?;
     // The plan refuses a set without all four: no image is ever created half-signed.
-    let signature = props;
+    let signature = signed.properties;
 
     // 4-6. The plan: the image record with all four properties in its one create request,
     //    under an id chosen here (from now on, whatever happens, this id is what gets cleaned
@@ -307,7 +335,8 @@ fn new_image_id() -> Result<String, CliError> {
 fn certificate_in_barbican(
     session: &Session,
     args: &UploadArgs,
-    key: &PrivateKey,
+    key: Option<&PublicKey>,
+    key_name: &str,
     local_cert: Option<Certificate>,
     now: i64,
 ) -> Result<(String, Certificate, CertificateSource), CliError> {
@@ -316,7 +345,7 @@ fn certificate_in_barbican(
             let uuid = uuid.trim().to_owned();
             let cert = certstore::load_usable(session, &uuid, now)?;
             let place = format!("in Barbican secret {uuid}");
-            check_key(key, &cert, &args.keys.key, &place)?;
+            check_key(key, &cert, key_name, &place)?;
             Ok((uuid, cert, CertificateSource::Given))
         }
         (None, Some(cert)) => {
@@ -401,19 +430,19 @@ fn print_result(
 
 /// The key must be the certificate's: otherwise Glance refuses every signature it makes.
 fn check_key(
-    key: &PrivateKey,
+    key: Option<&PublicKey>,
     cert: &Certificate,
-    key_path: &Path,
+    key_name: &str,
     cert_place: &str,
 ) -> Result<(), CliError> {
-    if key.matches(cert.public_key()) {
+    let Some(key) = key.filter(|k| !k.same_key(cert.public_key())) else {
         return Ok(());
-    }
+    };
     Err(CliError::KeyMismatch {
-        key: key_path.display().to_string(),
+        key: key_name.to_owned(),
         cert: cert_place.to_owned(),
         detail: glance_sig_core::SignError::KeyMismatch {
-            key: key.public_key().describe().to_string(),
+            key: key.describe().to_string(),
             certificate_key: cert.public_key().describe().to_string(),
         }
         .to_string(),

@@ -52,11 +52,25 @@ pub struct VerifyRequest<'a, C> {
     pub explain: bool,
 }
 
+/// Signs a digest outside the engine (a PKCS#11 token, an external command for a KMS).
+pub type OutsideSigner<'a> = &'a mut dyn FnMut(&[u8]) -> Result<Vec<u8>, CliError>;
+
+/// Who signs: a key the engine parsed, or a signer outside it that gets the digest.
+pub enum SigningKey<'a, K> {
+    /// A key file, parsed by the engine.
+    Parsed(&'a K),
+    /// A token or a KMS: the engine hashes, this signs the digest, and the engine makes the
+    /// signature into what cursive verifies and verifies it under the certificate's key,
+    /// which the request must give.
+    Outside(OutsideSigner<'a>),
+}
+
 /// What a signing is about.
 pub struct SignRequest<'a, K, C> {
-    /// The key.
-    pub key: &'a K,
-    /// The certificate the key must match (its dates give notes), when given.
+    /// Who signs.
+    pub key: SigningKey<'a, K>,
+    /// The certificate the key must match (its dates give notes), when given; required for
+    /// an outside signer.
     pub certificate: Option<&'a C>,
     /// The hash.
     pub hash: HashMethod,
@@ -66,6 +80,18 @@ pub struct SignRequest<'a, K, C> {
     pub at: i64,
 }
 
+/// What a signing made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignOutcome {
+    /// The four properties.
+    pub properties: SignatureProperties,
+    /// Remarks made after the data (what was done to a signer's signature), beyond the ones
+    /// told before it.
+    pub notes: Vec<Note>,
+    /// RSA-PSS: the salt length of the signature.
+    pub pss_salt_length: Option<usize>,
+}
+
 /// Why a signing session refused, in the core's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignRefusal {
@@ -73,8 +99,13 @@ pub enum SignRefusal {
     KeyMismatch(String),
     /// No certificate id.
     NoCertificateId(String),
+    /// An outside signer and no certificate to verify its signature with.
+    NoCertificate,
     /// The primitive refused.
     Failed(String),
+    /// An outside signer's signature does not verify, or the certificate's key cannot sign
+    /// Glance images.
+    Unusable(String),
 }
 
 /// The scheme work of `sign` and `verify`. Parse errors come back as the core's message
@@ -112,5 +143,5 @@ pub trait Engine {
         request: SignRequest<'_, Self::Key, Self::Cert>,
         notes: &mut dyn FnMut(&Note),
         image: &mut dyn ImageSource,
-    ) -> Result<Result<SignatureProperties, SignRefusal>, CliError>;
+    ) -> Result<Result<SignOutcome, SignRefusal>, CliError>;
 }

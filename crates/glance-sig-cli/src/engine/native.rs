@@ -6,7 +6,7 @@ use glance_sig_core::{
 };
 use rand_core::OsRng;
 
-use crate::engine::{Engine, SignRefusal, SignRequest, VerifyRequest};
+use crate::engine::{Engine, SignOutcome, SignRefusal, SignRequest, SigningKey, VerifyRequest};
 use crate::error::CliError;
 use crate::io::image::ImageSource;
 
@@ -64,24 +64,36 @@ impl Engine for Native {
         request: SignRequest<'_, PrivateKey, Certificate>,
         notes: &mut dyn FnMut(&Note),
         image: &mut dyn ImageSource,
-    ) -> Result<Result<SignatureProperties, SignRefusal>, CliError> {
-        let session = SigningSession::new(
-            request.key,
-            request.certificate,
-            request.hash,
-            request.certificate_uuid,
-            request.at,
-        );
+    ) -> Result<Result<SignOutcome, SignRefusal>, CliError> {
+        let (hash, uuid, at) = (request.hash, request.certificate_uuid, request.at);
+        let (session, outside) = match (request.key, request.certificate) {
+            (SigningKey::Parsed(key), cert) => {
+                (SigningSession::new(key, cert, hash, uuid, at), None)
+            }
+            (SigningKey::Outside(signer), Some(cert)) => {
+                (SigningSession::outside(cert, hash, uuid, at), Some(signer))
+            }
+            (SigningKey::Outside(_), None) => return Ok(Err(SignRefusal::NoCertificate)),
+        };
         let mut session = match session {
             Ok(s) => s,
             Err(e) => return Ok(Err(refusal(e))),
         };
+        let told = session.notes().len();
         session.notes().iter().for_each(&mut *notes);
         image.open("signing")?.feed(|chunk| session.update(chunk))?;
-        Ok(session
-            .finish(&mut OsRng)
-            .map(|signed| signed.properties)
-            .map_err(refusal))
+        let signed = match outside {
+            None => session.finish(&mut OsRng),
+            Some(sign) => {
+                let signature = sign(session.digest().as_bytes())?;
+                session.finish_with(signature)
+            }
+        };
+        Ok(signed.map_err(refusal).map(|signed| SignOutcome {
+            properties: signed.properties,
+            notes: signed.notes.into_iter().skip(told).collect(),
+            pss_salt_length: signed.pss_salt_length,
+        }))
     }
 }
 
@@ -90,6 +102,9 @@ fn refusal(e: SignError) -> SignRefusal {
     match e {
         SignError::KeyMismatch { .. } => SignRefusal::KeyMismatch(message),
         SignError::NoCertificateId => SignRefusal::NoCertificateId(message),
+        SignError::InvalidSignature { .. } | SignError::NoKeyType { .. } => {
+            SignRefusal::Unusable(message)
+        }
         _ => SignRefusal::Failed(message),
     }
 }

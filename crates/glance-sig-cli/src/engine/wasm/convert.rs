@@ -94,6 +94,9 @@ pub fn sign_refusal(e: wss::SignError) -> SignRefusal {
         wss::SignError::KeyMismatch(m) => SignRefusal::KeyMismatch(m),
         wss::SignError::NoCertificateId(m) => SignRefusal::NoCertificateId(m),
         wss::SignError::Crypto(m) | wss::SignError::Other(m) => SignRefusal::Failed(m),
+        wss::SignError::InvalidSignature(m) | wss::SignError::NoKeyType(m) => {
+            SignRefusal::Unusable(m)
+        }
         wss::SignError::AlreadyFinished => {
             SignRefusal::Failed("the signing session was already finished".to_owned())
         }

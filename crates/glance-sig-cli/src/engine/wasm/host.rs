@@ -19,7 +19,7 @@ use crate::engine::wasm::convert::{
     certificate_error_message, hash_method, key_error_message, properties_in, properties_out,
     property_error_message, report_in, sign_refusal,
 };
-use crate::engine::{Engine, SignRefusal, SignRequest, VerifyRequest};
+use crate::engine::{Engine, SignOutcome, SignRefusal, SignRequest, SigningKey, VerifyRequest};
 use crate::error::CliError;
 use crate::io::image::ImageSource;
 
@@ -271,37 +271,59 @@ impl Engine for ComponentEngine {
         request: SignRequest<'_, ResourceAny, ResourceAny>,
         notes: &mut dyn FnMut(&Note),
         image: &mut dyn ImageSource,
-    ) -> Result<Result<SignatureProperties, SignRefusal>, CliError> {
+    ) -> Result<Result<SignOutcome, SignRefusal>, CliError> {
         let signing = self.bindings.openstack_image_signature_sessions().signing();
         let (store, handles) = (&mut self.store, &mut self.handles);
-        let started = signing
-            .call_start(
-                &mut *store,
-                *request.key,
-                request.certificate.copied(),
-                hash_method(request.hash),
-                request.certificate_uuid,
-                request.at,
-            )
-            .map_err(trap)?;
-        let session = match started {
+        let (hash, uuid, at) = (hash_method(request.hash), request.certificate_uuid, request.at);
+        let (started, outside) = match (request.key, request.certificate) {
+            (SigningKey::Parsed(key), cert) => (
+                signing.call_start(&mut *store, *key, cert.copied(), hash, uuid, at),
+                None,
+            ),
+            (SigningKey::Outside(signer), Some(cert)) => (
+                signing.call_start_outside(&mut *store, *cert, hash, uuid, at),
+                Some(signer),
+            ),
+            (SigningKey::Outside(_), None) => return Ok(Err(SignRefusal::NoCertificate)),
+        };
+        let session = match started.map_err(trap)? {
             Ok(session) => session,
             Err(e) => return Ok(Err(sign_refusal(e))),
         };
         handles.push(session);
-        for note in signing.call_notes(&mut *store, session).map_err(trap)? {
+        let told = signing.call_notes(&mut *store, session).map_err(trap)?;
+        for note in &told {
             notes(&Note {
-                code: note.code,
-                message: note.message,
+                code: note.code.clone(),
+                message: note.message.clone(),
             });
         }
         stream(store, image, "signing", |store, chunk| {
             signing.call_update(store, session, chunk)
         })?;
-        Ok(signing
-            .call_finish(&mut *store, session)
+        let finished = match outside {
+            None => signing.call_finish(&mut *store, session),
+            Some(sign) => {
+                let digest = signing.call_digest(&mut *store, session).map_err(trap)?;
+                let signature = sign(&digest)?;
+                signing.call_finish_with(&mut *store, session, &signature)
+            }
+        };
+        Ok(finished
             .map_err(trap)?
-            .map(|signed| properties_in(signed.properties))
+            .map(|signed| SignOutcome {
+                properties: properties_in(signed.properties),
+                notes: signed
+                    .notes
+                    .into_iter()
+                    .skip(told.len())
+                    .map(|n| Note {
+                        code: n.code,
+                        message: n.message,
+                    })
+                    .collect(),
+                pss_salt_length: signed.pss_salt_length.map(|s| s as usize),
+            })
             .map_err(sign_refusal))
     }
 }

@@ -1,0 +1,237 @@
+//! PKCS#11 URIs (RFC 7512): which token, which object, which module, where the PIN is.
+//!
+//! `pkcs11:token=signing;object=image-key?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin`
+
+use std::fmt;
+
+/// A parsed `pkcs11:` URI. Only what selecting a signing key needs is kept; the other
+/// standard attributes are accepted and ignored, unknown ones are refused (a typo would
+/// otherwise select another object).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Pkcs11Uri {
+    /// `token=`: the token label.
+    pub token: Option<String>,
+    /// `manufacturer=`: the token's manufacturer.
+    pub manufacturer: Option<String>,
+    /// `serial=`: the token's serial number.
+    pub serial: Option<String>,
+    /// `model=`: the token's model.
+    pub model: Option<String>,
+    /// `slot-id=`: the slot number.
+    pub slot_id: Option<u64>,
+    /// `object=`: the object label (CKA_LABEL).
+    pub object: Option<String>,
+    /// `id=`: the object id (CKA_ID), bytes.
+    pub id: Option<Vec<u8>>,
+    /// `type=`: private, public, cert, secret-key, data.
+    pub object_type: Option<String>,
+    /// `module-path=`: the PKCS#11 module to load.
+    pub module_path: Option<String>,
+    /// `module-name=`: a module name looked up in the system's module directories.
+    pub module_name: Option<String>,
+    /// `pin-value=`: the PIN itself (visible to other users on a command line).
+    pub pin_value: Option<String>,
+    /// `pin-source=`: where to read the PIN (`file:PATH`, or a plain path).
+    pub pin_source: Option<String>,
+}
+
+/// Attributes RFC 7512 defines that select nothing this tool uses.
+const IGNORED: &[&str] = &[
+    "library-manufacturer",
+    "library-description",
+    "library-version",
+    "slot-description",
+    "slot-manufacturer",
+];
+
+impl Pkcs11Uri {
+    /// Whether `text` is meant as a PKCS#11 URI.
+    pub fn is_uri(text: &str) -> bool {
+        text.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("pkcs11:"))
+    }
+
+    /// Parses a `pkcs11:` URI.
+    ///
+    /// # Errors
+    /// What is wrong with it, in words: an unknown or repeated attribute, bad percent-encoding,
+    /// a value that is not text.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if !Self::is_uri(text) {
+            return Err("a PKCS#11 URI starts with pkcs11:".to_owned());
+        }
+        let rest = &text[7..];
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let mut uri = Self::default();
+        let mut seen: Vec<String> = Vec::new();
+        let attrs = path
+            .split(';')
+            .filter(|a| !a.is_empty())
+            .chain(query.split('&').filter(|a| !a.is_empty()));
+        for attr in attrs {
+            let Some((name, value)) = attr.split_once('=') else {
+                return Err(format!(
+                    "`{attr}` is not name=value (attributes are separated by ; and, after ?, by &)"
+                ));
+            };
+            let name = name.to_ascii_lowercase();
+            if seen.contains(&name) {
+                return Err(format!("`{name}` is given twice"));
+            }
+            seen.push(name.clone());
+            let bytes = percent_decode(value).map_err(|e| format!("`{name}`: {e}"))?;
+            if name == "id" {
+                uri.id = Some(bytes);
+                continue;
+            }
+            let text = String::from_utf8(bytes)
+                .map_err(|_| format!("`{name}` is not UTF-8 text once percent-decoded"))?;
+            let slot = match name.as_str() {
+                "token" => &mut uri.token,
+                "manufacturer" => &mut uri.manufacturer,
+                "serial" => &mut uri.serial,
+                "model" => &mut uri.model,
+                "object" => &mut uri.object,
+                "type" => &mut uri.object_type,
+                "module-path" => &mut uri.module_path,
+                "module-name" => &mut uri.module_name,
+                "pin-value" => &mut uri.pin_value,
+                "pin-source" => &mut uri.pin_source,
+                "slot-id" => {
+                    uri.slot_id = Some(text.parse().map_err(|_| {
+                        format!("`slot-id` must be a decimal number, not `{text}`")
+                    })?);
+                    continue;
+                }
+                n if IGNORED.contains(&n) || n.starts_with("x-") => continue,
+                n => {
+                    return Err(format!(
+                        "unknown attribute `{n}` (RFC 7512 names: token, manufacturer, serial, model, slot-id, object, id, type; after ?: module-path, module-name, pin-source, pin-value)"
+                    ))
+                }
+            };
+            *slot = Some(text);
+        }
+        if uri.object.is_none() && uri.id.is_none() {
+            return Err("name the key with object=LABEL or id=%XX (its CKA_LABEL or CKA_ID); `pkcs11-tool --list-objects` or `p11tool --list-all` show them".to_owned());
+        }
+        Ok(uri)
+    }
+
+    /// The URI without its PIN, for messages.
+    pub fn display(&self) -> String {
+        let mut path: Vec<String> = Vec::new();
+        let mut push = |name: &str, value: &Option<String>| {
+            if let Some(v) = value {
+                path.push(format!("{name}={}", percent_encode(v.as_bytes())));
+            }
+        };
+        push("token", &self.token);
+        push("manufacturer", &self.manufacturer);
+        push("serial", &self.serial);
+        push("model", &self.model);
+        push("object", &self.object);
+        push("type", &self.object_type);
+        if let Some(slot) = self.slot_id {
+            path.push(format!("slot-id={slot}"));
+        }
+        if let Some(id) = &self.id {
+            path.push(format!("id={}", hex_escaped(id)));
+        }
+        format!("pkcs11:{}", path.join(";"))
+    }
+}
+
+impl fmt::Debug for Pkcs11Uri {
+    // Never print the PIN.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+/// `%XX` escapes decoded; anything else taken as it is.
+fn percent_decode(value: &str) -> Result<Vec<u8>, String> {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| {
+                    format!("`%` must be followed by two hex digits (at byte {i} of `{value}`)")
+                })?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Ok(out)
+}
+
+fn percent_encode(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// An id as `%01%02`, the way pkcs11-tool and p11tool print ids.
+pub fn hex_escaped(id: &[u8]) -> String {
+    id.iter().map(|b| format!("%{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_path_and_query_attributes_of_rfc_7512() {
+        let uri = Pkcs11Uri::parse(
+            "pkcs11:token=My%20Token;object=image-key;id=%01%ff;slot-id=3;library-version=1?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin",
+        )
+        .unwrap();
+        assert_eq!(uri.token.as_deref(), Some("My Token"));
+        assert_eq!(uri.object.as_deref(), Some("image-key"));
+        assert_eq!(uri.id.as_deref(), Some(&[1u8, 0xff][..]));
+        assert_eq!(uri.slot_id, Some(3));
+        assert_eq!(uri.module_path.as_deref(), Some("/usr/lib/softhsm/libsofthsm2.so"));
+        assert_eq!(uri.pin_source.as_deref(), Some("file:/run/pin"));
+        assert_eq!(
+            uri.display(),
+            "pkcs11:token=My%20Token;object=image-key;slot-id=3;id=%01%ff"
+        );
+    }
+
+    #[test]
+    fn the_pin_never_shows_and_may_sit_in_the_path() {
+        let uri = Pkcs11Uri::parse("PKCS11:token=t;object=k;pin-value=1234").unwrap();
+        assert_eq!(uri.pin_value.as_deref(), Some("1234"));
+        assert!(!format!("{uri:?} {}", uri.display()).contains("1234"));
+    }
+
+    #[test]
+    fn refuses_what_would_select_the_wrong_object() {
+        for (uri, says) in [
+            ("pkcs11:token=t;objekt=k", "unknown attribute `objekt`"),
+            ("pkcs11:token=t;object=a;object=b", "`object` is given twice"),
+            ("pkcs11:token=t;object=%4", "two hex digits"),
+            ("pkcs11:token=t;object=%ff", "not UTF-8"),
+            ("pkcs11:token=t", "object=LABEL or id="),
+            ("pkcs11:token=t;object=k;slot-id=x", "decimal number"),
+            ("pkcs11:token", "not name=value"),
+            ("pkcs11:object=%E0%A4%A", "two hex digits"),
+        ] {
+            let err = Pkcs11Uri::parse(uri).unwrap_err();
+            assert!(err.contains(says), "{uri}: {err}");
+        }
+    }
+}
