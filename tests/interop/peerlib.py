@@ -87,6 +87,8 @@ MAIN_KEYS: dict[str, KeySpec] = {
 # Keys used only as "another key", for curve games and for certificate chains.
 EXTRA_KEYS: dict[str, KeySpec] = {
     "rsa2048-other": KeySpec("rsa2048-other", "rsa", 2048, "RSA-PSS"),
+    # For the PKCS#11 token matrix (tests/signers): RSA 2048, 3072 and 4096.
+    "rsa3072": KeySpec("rsa3072", "rsa", 3072, "RSA-PSS"),
     "p384-other": KeySpec("p384-other", "ec", ec.SECP384R1, "ECC_SECP384R1"),
     "dsa2048-other": KeySpec("dsa2048-other", "dsa", 2048, "DSA", dsa_q_bits=224,
                              dsa_params_from="dsa2048"),

@@ -23,6 +23,9 @@ use openstack_proto::{ApiError, Body, Method, Request, Response};
 use glance_sig_cli::cloud::transport::Transport;
 use serde_json::{json, Value};
 
+#[path = "support/softhsm.rs"]
+mod softhsm;
+
 const BIN: &str = env!("CARGO_BIN_EXE_glance-sig");
 
 // ---------------------------------------------------------------------------------------------
@@ -811,6 +814,78 @@ fn the_component_signs_what_glance_accepts() {
     );
     let output = stack.glance_sig(&["verify", "--image-id", id], &[]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+}
+
+/// Signers outside the process: a key in a PKCS#11 token (SoftHSM2), and a signer command
+/// standing in for a KMS (openssl over the digest, with the digest-length PSS salt KMS services
+/// use). Glance verifies each on upload, in each engine, and `verify --image-id` agrees.
+#[test]
+fn keys_in_a_token_and_behind_a_signer_command_sign_what_glance_accepts() {
+    let mut stack = stack_or_skip!("upload-outside-signers");
+    let (key, cert) = key_and_cert(&stack.dir, KeyKind::P384, &stack.tag);
+    let hsm = softhsm::SoftHsm::new(&stack.dir.join("softhsm"), "cloud-test");
+    let pkcs8 = stack.dir.join("p384.pk8.pem");
+    openssl(
+        &stack.dir,
+        &["pkcs8", "-topk8", "-nocrypt", "-in", path_str(&key), "-out", path_str(&pkcs8)],
+    );
+    hsm.import(&pkcs8, "image-key", "01");
+    let (rsa_key, rsa_cert) = key_and_cert(&stack.dir, KeyKind::Rsa, &stack.tag);
+    let kms = format!(
+        "openssl pkeyutl -sign -inkey {} -in \"$GLANCE_SIG_DIGEST_FILE\" -pkeyopt digest:$GLANCE_SIG_HASH -pkeyopt rsa_padding_mode:pss -pkeyopt rsa_pss_saltlen:digest | base64 -w0",
+        path_str(&rsa_key)
+    );
+    let image = image_file(&stack.dir, "disk.img", 3 << 20, 47);
+    let conf = ("SOFTHSM2_CONF", path_str(&hsm.conf));
+    let component = component();
+    let mut engines = vec![vec!["--engine", "native"]];
+    if let Some(c) = &component {
+        engines.push(vec!["--engine", "component", "--component", path_str(c)]);
+    }
+    for engine in &engines {
+        let token_key = hsm.uri("image-key");
+        let cases: [(&[&str], &Path, &str); 2] = [
+            (&["--key", &token_key], &cert, "ECC_SECP384R1"),
+            (&["--signer-command", &kms], &rsa_cert, "RSA-PSS"),
+        ];
+        for (signer, cert, key_type) in cases {
+            let name = format!("gs-outside-{}", unique());
+            let mut args = vec!["upload", "--image", path_str(&image), "--cert", path_str(cert)];
+            args.extend_from_slice(signer);
+            args.extend_from_slice(&["--name", &name, "--json"]);
+            args.extend_from_slice(engine);
+            let output = stack.glance_sig(&args, &[conf]);
+            assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+            let result: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+            let id = result["id"].as_str().expect("id").to_owned();
+            stack.images.push(id.clone());
+            if result["certificate"]["stored"] == json!(true) {
+                stack
+                    .secrets
+                    .push(result["certificate"]["uuid"].as_str().expect("uuid").to_owned());
+            }
+            let stored = stack.demo.image(&id).expect("image exists");
+            assert_eq!(stored.status, "active", "Glance verified it: {engine:?} {signer:?}");
+            assert_eq!(
+                stored.properties.get("img_signature_key_type").map(String::as_str),
+                Some(key_type)
+            );
+            let verified = stack.glance_sig(&["verify", "--image-id", &id], &[]);
+            assert_eq!(verified.status.code(), Some(0), "{}", describe(&verified));
+        }
+    }
+    // A wrong PIN fails before the cloud is touched: no image, no secret.
+    let name = format!("gs-outside-bad-pin-{}", unique());
+    let wrong = stack.dir.join("wrong-pin");
+    fs::write(&wrong, "0000\n").expect("pin");
+    let bad = hsm.uri("image-key").replace(path_str(&hsm.pin_file), path_str(&wrong));
+    let output = stack.glance_sig(
+        &["upload", "--image", path_str(&image), "--cert", path_str(&cert), "--key", &bad, "--name", &name],
+        &[conf],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(stderr_of(&output).contains("wrong PIN"), "{}", describe(&output));
+    assert!(stack.demo.images_named(&name).is_empty(), "nothing uploaded");
 }
 
 // ---------------------------------------------------------------------------------------------

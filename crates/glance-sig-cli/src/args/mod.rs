@@ -111,8 +111,12 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A certificate, private or public key, or properties JSON.
+    /// A certificate, private or public key, or properties JSON; or a key on a PKCS#11 token
+    /// ('pkcs11:token=…;object=…?pin-source=file:…').
     pub path: PathBuf,
+    /// The PKCS#11 module for a pkcs11: URI without module-path=.
+    #[arg(long, value_name = "PATH", env = "GLANCE_SIG_PKCS11_MODULE")]
+    pub pkcs11_module: Option<PathBuf>,
     /// Passphrase file for an encrypted private key.
     #[arg(long)]
     pub passphrase_file: Option<PathBuf>,

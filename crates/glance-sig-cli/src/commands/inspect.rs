@@ -12,9 +12,22 @@ use crate::error::CliError;
 use crate::exit::Outcome;
 use crate::io::files::{malformed, read_small};
 use crate::io::time::{rfc3339, time};
+use crate::keys::pkcs11::{self, Token};
+use crate::keys::uri::Pkcs11Uri;
 use crate::output::render;
 
 pub fn run(args: &InspectArgs) -> Result<Outcome, CliError> {
+    if let Some(uri) = args.path.to_str().filter(|p| Pkcs11Uri::is_uri(p)) {
+        let uri = Pkcs11Uri::parse(uri)
+            .map_err(|e| CliError::Usage(format!("not a usable PKCS#11 URI: {e}")))?;
+        let report = token_key(&uri, args.pkcs11_module.as_deref())?;
+        if args.json {
+            render::json(&report);
+        } else {
+            render::out(&text_of(&report));
+        }
+        return Ok(Outcome::Success);
+    }
     let bytes = read_small("file", &args.path)?;
     let at = time(args.at.as_deref())?;
     let text = String::from_utf8_lossy(&bytes);
@@ -130,6 +143,43 @@ fn private_key(path: &Path, bytes: &[u8], passphrase: Option<&Path>) -> Result<V
     }))
 }
 
+/// A key on a token: what it is, how it would sign, and whether the token has its
+/// certificate.
+fn token_key(uri: &Pkcs11Uri, module: Option<&Path>) -> Result<Value, CliError> {
+    let token = Token::open(uri, module, true)?;
+    let key = token.private_key()?;
+    let kt = key.key_type();
+    let mut cloud = vec![
+        format!("signs as img_signature_key_type {kt}: the token {}", pkcs11::mechanism_words(kt)),
+        "the private key stays on the token: glance-sig hashes the image and the token signs the digest".to_owned(),
+    ];
+    let certificate = match token.certificate()? {
+        Some(der) => {
+            let cert = Certificate::from_pem_or_der(&der)
+                .map_err(|e| malformed("certificate on the token", Path::new(&uri.display()), e, None))?;
+            cloud.push(if cert.public_key().same_key(key.public_key()) {
+                "the token holds its certificate under the same label or id: sign finds it without --cert; upload takes it as --cert with this URI".to_owned()
+            } else {
+                "the certificate on the token under this label or id holds another key: give the right one with --cert".to_owned()
+            });
+            Some(cert.subject())
+        }
+        None => {
+            cloud.push("no certificate on the token under this label or id: give it with --cert".to_owned());
+            None
+        }
+    };
+    Ok(json!({
+        "kind": "pkcs11-key",
+        "uri": uri.display(),
+        "token": token.label(),
+        "key_type": kt,
+        "public_key": key.public_key().describe(),
+        "certificate_subject": certificate,
+        "cloud": cloud,
+    }))
+}
+
 fn properties(path: &Path, bytes: &[u8]) -> Result<Value, CliError> {
     let props = SignatureProperties::from_json(bytes)
         .map_err(|e| malformed("properties file", path, e, None))?;
@@ -198,6 +248,11 @@ fn text_of(report: &Value) -> String {
         s += &format!("  {:<10} {}\n", "key", key_line(&c["public_key"]));
         if let Some(bc) = c.get("basic_constraints").filter(|v| !v.is_null()) {
             s += &format!("  {:<10} {}\n", "basic", basic_constraints_line(bc));
+        }
+    }
+    for (label, key) in [("token", "token"), ("uri", "uri"), ("cert", "certificate_subject")] {
+        if let Some(v) = report.get(key).and_then(Value::as_str) {
+            s += &format!("  {label:<10} {}\n", v);
         }
     }
     if let Some(pk) = report.get("public_key") {

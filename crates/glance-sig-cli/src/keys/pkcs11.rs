@@ -414,30 +414,14 @@ impl Token {
         Ok(None)
     }
 
-    /// A line per fact, for `inspect`: the token, the object, and how it would sign.
-    pub fn describe(&self) -> Vec<(String, String)> {
-        let mut out = vec![
-            ("Token".to_owned(), format!("{:?}", self.label)),
-            ("URI".to_owned(), self.uri.display()),
-        ];
-        match self.private_key() {
-            Ok(key) => {
-                out.push(("Object".to_owned(), "private key, can sign".to_owned()));
-                out.push(("Key".to_owned(), key.public.describe().to_string()));
-                out.push(("Key type".to_owned(), format!("{} ({})", key.key_type, mechanism_words(key.key_type))));
-            }
-            Err(e) => out.push(("Signing key".to_owned(), e.to_string())),
-        }
-        match self.certificate() {
-            Ok(Some(der)) => out.push(("Certificate".to_owned(), format!("on the token ({} bytes DER): --cert may name this URI", der.len()))),
-            Ok(None) => out.push(("Certificate".to_owned(), "none on the token under this label or id".to_owned())),
-            Err(e) => out.push(("Certificate".to_owned(), e.to_string())),
-        }
-        out
+    /// The token's label.
+    pub fn label(&self) -> &str {
+        &self.label
     }
 }
 
-fn mechanism_words(key_type: KeyType) -> &'static str {
+/// How the token signs for `key_type`, in words.
+pub fn mechanism_words(key_type: KeyType) -> &'static str {
     match key_type {
         KeyType::RsaPss => "signs with CKM_RSA_PKCS_PSS, MGF1 over the same hash, the maximum salt",
         _ => "signs with CKM_ECDSA over the digest; the raw r||s is made DER",
@@ -465,6 +449,11 @@ impl KeyObject {
     /// Its public half, read from the token.
     pub fn public_key(&self) -> &PublicKey {
         &self.public
+    }
+
+    /// The key type its signatures carry.
+    pub fn key_type(&self) -> KeyType {
+        self.key_type
     }
 }
 
