@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh: sign and verify wall time and peak memory of glance-sig next to OpenSSL's CLI,
 # openstacksdk's ImageSigner and cursive (what Glance verifies with), on one generated file, in
-# one run. Prints a markdown table on stdout; progress goes to stderr.
+# one run, and signing with the same keys held in a SoftHSM2 token. Prints a markdown table on
+# stdout; progress goes to stderr.
 #
 #   bench/run.sh           run (first use creates bench/out/: the image file, keys, certificates)
 #   bench/run.sh --clean   delete bench/out/ (image file, keys, run outputs) and exit
@@ -94,6 +95,33 @@ if [ ! -f "$keys/ec.crt" ]; then
   mv "$keys/ec.crt.tmp" "$keys/ec.crt"
 fi
 
+# The same keys in a SoftHSM2 token (scripts/setup.sh installs Debian's softhsm2): signing with a
+# key that never leaves the token should cost what signing with the file costs, the hash.
+hsm=""
+hsm_module=""
+for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so; do
+  [ -f "$m" ] && { hsm_module=$m; break; }
+done
+if [ -n "$hsm_module" ] && command -v softhsm2-util >/dev/null; then
+  hsm="$out/softhsm"
+  export SOFTHSM2_CONF="$hsm/softhsm2.conf"
+  if [ ! -f "$hsm/ready" ]; then
+    log "importing the keys into a SoftHSM2 token ($hsm)"
+    rm -rf "$hsm" && mkdir -p "$hsm/tokens"
+    printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$hsm/tokens" >"$SOFTHSM2_CONF"
+    softhsm2-util --init-token --free --label bench --pin 4711 --so-pin 0815 >/dev/null
+    for s in rsa ec; do
+      openssl pkcs8 -topk8 -nocrypt -in "$keys/$s.key" -out "$hsm/$s.pk8"
+      softhsm2-util --import "$hsm/$s.pk8" --token bench --label "$s" --id "$([ $s = rsa ] && echo 01 || echo 02)" --pin 4711 >/dev/null
+      rm -f "$hsm/$s.pk8"
+    done
+    echo 4711 >"$hsm/pin"
+    touch "$hsm/ready"
+  fi
+else
+  log "SoftHSM2 is not installed (scripts/setup.sh installs it): no token rows"
+fi
+
 work="$out/run"
 rm -rf "$work"
 mkdir -p "$work"
@@ -117,6 +145,10 @@ hmeth() { [ "$1" = "$RSA" ] && echo SHA-256 || echo SHA-384; }
 cmd_gs_sign() {  # BIN KEY IMAGE  (properties JSON on stdout)
   CMD=("$1" sign --image "$3" --key "$keys/$(short "$2").key" --hash-method "$(hmeth "$2")"
     --cert-uuid "$UUID" --cert "$keys/$(short "$2").crt")
+}
+cmd_gs_sign_hsm() {  # BIN KEY IMAGE  (the key in the SoftHSM2 token)
+  CMD=("$1" sign --image "$3" --key "pkcs11:token=bench;object=$(short "$2")?pin-source=file:$hsm/pin&module-path=$hsm_module"
+    --hash-method "$(hmeth "$2")" --cert-uuid "$UUID" --cert "$keys/$(short "$2").crt")
 }
 cmd_ossl_sign() {  # KEY IMAGE OUT
   CMD=(openssl dgst "$(dgst "$1")" -sign "$keys/$(short "$1").key")
@@ -259,6 +291,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for k in "$RSA" "$EC"; do
   s=$(short "$k")
   queue "glance-sig" sign "$k" "gs-sign-$s" gs_sign "$GS" "$k" "$image"
+  [ -z "$hsm" ] || queue "glance-sig, key in SoftHSM2" sign "$k" "hsm-sign-$s" gs_sign_hsm "$GS" "$k" "$image"
   [ -z "$ALT" ] || queue "glance-sig (alt)" sign "$k" "alt-sign-$s" gs_sign "$ALT" "$k" "$image"
   queue "openssl dgst" sign "$k" "ossl-sign-$s" ossl_sign "$k" "$image" "$work/ossl-sign-$s.@RUN@.sig"
 done
@@ -268,6 +301,7 @@ log "checking every signature produced"
 for k in "$RSA" "$EC"; do
   s=$(short "$k")
   check_sigs "$k" "gs-sign-$s" json
+  [ -z "$hsm" ] || check_sigs "$k" "hsm-sign-$s" json
   [ -z "$ALT" ] || check_sigs "$k" "alt-sign-$s" json
   check_sigs "$k" "ossl-sign-$s" sig
 done
@@ -339,6 +373,14 @@ for g in "glance-sig" ${ALT:+"glance-sig (alt)"}; do
     done
   done
 done
+if [ -n "$hsm" ]; then
+  for k in "$RSA" "$EC"; do
+    read -r hw _ hc <<<"$(lookup "glance-sig, key in SoftHSM2" sign "$k")"
+    read -r fw _ fc <<<"$(lookup "glance-sig" sign "$k")"
+    printf -- '- glance-sig sign, %s, key in SoftHSM2 vs key file: wall %.2f s vs %.2f s (x%s; the token adds %+.2f s), CPU x%s\n' \
+      "$k" "$hw" "$fw" "$(awk -v a="$hw" -v b="$fw" 'BEGIN { printf "%.2f", a / b }')" "$(awk -v a="$hw" -v b="$fw" 'BEGIN { print a - b }')" "$(awk -v a="$hc" -v b="$fc" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
+  done
+fi
 if [ "$missed" = 1 ]; then
   log "a target was missed (see the footer)"
   [ "${BENCH_STRICT:-0}" != 1 ] || exit 3

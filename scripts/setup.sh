@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the project needs, pinned, skipping what is already there:
-# Rust targets, Debian packages, the Python peers (cursive, openstacksdk), the local
+# Rust targets, Debian packages (SoftHSM2 and OpenSC among them), the Python peers (cursive, openstacksdk), the local
 # OpenStack's venv, the jco toolchain, and a release build of glance-sig and the component.
 #
 #   scripts/setup.sh            all of it
@@ -22,6 +22,10 @@ need=()
 command -v openssl >/dev/null || need+=(openssl)
 [ -x /usr/bin/time ] || need+=(time)
 command -v node >/dev/null || need+=(nodejs npm)
+# PKCS#11 signing keys: SoftHSM2 (a software token) and OpenSC's pkcs11-tool, for the tests and
+# for operators trying `--key pkcs11:` without an HSM.
+command -v softhsm2-util >/dev/null || need+=(softhsm2)
+command -v pkcs11-tool >/dev/null || need+=(opensc)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi

@@ -2,8 +2,8 @@
 # Runs every test of the project, installing what they need first (scripts/setup.sh):
 #   formatting and lints, the Rust tests (unit, Wycheproof, CLI), the interop suite against
 #   OpenSSL, cursive and openstacksdk through every engine (native, wasmtime, jco/node, and the
-#   portal's worker in headless Chromium), and the integration tests against a real local
-#   Keystone + Barbican + Glance.
+#   portal's worker in headless Chromium), signing keys in a PKCS#11 token and behind signer
+#   commands, and the integration tests against a real local Keystone + Barbican + Glance.
 # Ends with one line: "tests: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -94,6 +94,9 @@ for engine in "${engines[@]:1}"; do
 done
 [ -x "$browser" ] && "$browser" --daemon stop >/dev/null
 
+# Keys in a PKCS#11 token (a fresh SoftHSM2 token) and external signer commands, through both
+# engines, judged by cursive.
+stage "signers (PKCS#11 token, signer commands)" "$py" -m pytest -q -p no:cacheprovider tests/signers
 stage "tls front (scripts/cloud/tlsfront.py)" "$py" -m pytest -q -p no:cacheprovider tests/tlsfront
 stage "cloud (real Keystone + Barbican + Glance)" scripts/cloud/test.sh
 stage "portal (real Chromium, real cloud)" env PORTAL_SKIP_BUILD=1 tests/portal/run.sh

@@ -827,7 +827,15 @@ fn keys_in_a_token_and_behind_a_signer_command_sign_what_glance_accepts() {
     let pkcs8 = stack.dir.join("p384.pk8.pem");
     openssl(
         &stack.dir,
-        &["pkcs8", "-topk8", "-nocrypt", "-in", path_str(&key), "-out", path_str(&pkcs8)],
+        &[
+            "pkcs8",
+            "-topk8",
+            "-nocrypt",
+            "-in",
+            path_str(&key),
+            "-out",
+            path_str(&pkcs8),
+        ],
     );
     hsm.import(&pkcs8, "image-key", "01");
     let (rsa_key, rsa_cert) = key_and_cert(&stack.dir, KeyKind::Rsa, &stack.tag);
@@ -850,7 +858,13 @@ fn keys_in_a_token_and_behind_a_signer_command_sign_what_glance_accepts() {
         ];
         for (signer, cert, key_type) in cases {
             let name = format!("gs-outside-{}", unique());
-            let mut args = vec!["upload", "--image", path_str(&image), "--cert", path_str(cert)];
+            let mut args = vec![
+                "upload",
+                "--image",
+                path_str(&image),
+                "--cert",
+                path_str(cert),
+            ];
             args.extend_from_slice(signer);
             args.extend_from_slice(&["--name", &name, "--json"]);
             args.extend_from_slice(engine);
@@ -860,14 +874,23 @@ fn keys_in_a_token_and_behind_a_signer_command_sign_what_glance_accepts() {
             let id = result["id"].as_str().expect("id").to_owned();
             stack.images.push(id.clone());
             if result["certificate"]["stored"] == json!(true) {
-                stack
-                    .secrets
-                    .push(result["certificate"]["uuid"].as_str().expect("uuid").to_owned());
+                stack.secrets.push(
+                    result["certificate"]["uuid"]
+                        .as_str()
+                        .expect("uuid")
+                        .to_owned(),
+                );
             }
             let stored = stack.demo.image(&id).expect("image exists");
-            assert_eq!(stored.status, "active", "Glance verified it: {engine:?} {signer:?}");
             assert_eq!(
-                stored.properties.get("img_signature_key_type").map(String::as_str),
+                stored.status, "active",
+                "Glance verified it: {engine:?} {signer:?}"
+            );
+            assert_eq!(
+                stored
+                    .properties
+                    .get("img_signature_key_type")
+                    .map(String::as_str),
                 Some(key_type)
             );
             let verified = stack.glance_sig(&["verify", "--image-id", &id], &[]);
@@ -878,14 +901,33 @@ fn keys_in_a_token_and_behind_a_signer_command_sign_what_glance_accepts() {
     let name = format!("gs-outside-bad-pin-{}", unique());
     let wrong = stack.dir.join("wrong-pin");
     fs::write(&wrong, "0000\n").expect("pin");
-    let bad = hsm.uri("image-key").replace(path_str(&hsm.pin_file), path_str(&wrong));
+    let bad = hsm
+        .uri("image-key")
+        .replace(path_str(&hsm.pin_file), path_str(&wrong));
     let output = stack.glance_sig(
-        &["upload", "--image", path_str(&image), "--cert", path_str(&cert), "--key", &bad, "--name", &name],
+        &[
+            "upload",
+            "--image",
+            path_str(&image),
+            "--cert",
+            path_str(&cert),
+            "--key",
+            &bad,
+            "--name",
+            &name,
+        ],
         &[conf],
     );
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    assert!(stderr_of(&output).contains("wrong PIN"), "{}", describe(&output));
-    assert!(stack.demo.images_named(&name).is_empty(), "nothing uploaded");
+    assert!(
+        stderr_of(&output).contains("wrong PIN"),
+        "{}",
+        describe(&output)
+    );
+    assert!(
+        stack.demo.images_named(&name).is_empty(),
+        "nothing uploaded"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -70,6 +70,9 @@ fn a_key_that_may_not_sign_is_named_before_any_data_is_read() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(out.stdout.is_empty());
-    assert!(stderr.contains("the key cannot sign (its CKA_SIGN attribute is false)"), "{stderr}");
+    assert!(
+        stderr.contains("the key cannot sign (its CKA_SIGN attribute is false)"),
+        "{stderr}"
+    );
     assert!(stderr.contains("fix:"), "{stderr}");
 }

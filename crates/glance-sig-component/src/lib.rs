@@ -331,9 +331,7 @@ fn signed_out(signed: core_sig::Signed) -> sessions::Signed {
         json: properties_json(&signed.properties),
         properties: convert::properties_out(signed.properties),
         notes: signed.notes.into_iter().map(convert::note).collect(),
-        pss_salt_length: signed
-            .pss_salt_length
-            .and_then(|s| u32::try_from(s).ok()),
+        pss_salt_length: signed.pss_salt_length.and_then(|s| u32::try_from(s).ok()),
     }
 }
 

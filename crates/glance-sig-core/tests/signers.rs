@@ -63,8 +63,12 @@ fn sign_with(
 
 /// What cursive's procedure, run by the verification session, says of the properties.
 fn verifies(signed: &glance_sig_core::Signed, cert: &Certificate) -> bool {
-    let mut v =
-        VerificationSession::new(signed.properties.clone(), Some(cert.clone()), vec![], AT_2030);
+    let mut v = VerificationSession::new(
+        signed.properties.clone(),
+        Some(cert.clone()),
+        vec![],
+        AT_2030,
+    );
     while v.wants_data().is_some() {
         v.update(IMAGE);
         v.end_pass();
@@ -104,7 +108,16 @@ fn raw_ecdsa_from_a_token_is_made_der_and_verifies() {
             }
         };
         let cert = cert(c);
-        let signed = sign_with(Shaped { key: key(k), shape: raw }, &cert, hash, 7).expect("signs");
+        let signed = sign_with(
+            Shaped {
+                key: key(k),
+                shape: raw,
+            },
+            &cert,
+            hash,
+            7,
+        )
+        .expect("signs");
         assert!(verifies(&signed, &cert), "{k} {hash}");
         assert_eq!(codes(&signed), ["signature-converted-to-der"], "{k}");
     }
@@ -135,13 +148,7 @@ fn a_digest_length_pss_salt_from_a_kms_is_kept_and_reported() {
     assert_eq!(signed.pss_salt_length, Some(32));
     assert_eq!(codes(&signed), ["pss-salt-not-maximum"]);
     // A local key signs with the maximum salt, and says nothing.
-    let local = sign_with(
-        key("rsa2048-key.pem"),
-        &cert,
-        HashMethod::Sha256,
-        3,
-    )
-    .expect("signs");
+    let local = sign_with(key("rsa2048-key.pem"), &cert, HashMethod::Sha256, 3).expect("signs");
     assert_eq!(local.pss_salt_length, Some(256 - 32 - 2));
     assert!(local.notes.is_empty());
 }
@@ -157,14 +164,16 @@ fn an_rsa_signature_without_its_leading_zero_is_padded_back() {
     let seed = (0..4096u64)
         .find(|&seed| {
             let k = key("rsa2048-key.pem");
-            let mut s =
-                SigningSession::new(&k, Some(&cert), HashMethod::Sha256, "id", AT_2030).unwrap();
+            let mut s = SigningSession::new(&k, Some(&cert), HashMethod::Sha256, "id", AT_2030)
+                .expect("test fixture");
             s.update(IMAGE);
-            let sig = s.finish(&mut ChaCha20Rng::seed_from_u64(seed)).unwrap();
+            let sig = s
+                .finish(&mut ChaCha20Rng::seed_from_u64(seed))
+                .expect("test fixture");
             let bytes = glance_sig_core::base64::decode_lenient(
-                sig.properties.signature.as_deref().unwrap(),
+                sig.properties.signature.as_deref().expect("test fixture"),
             )
-            .unwrap();
+            .expect("test fixture");
             bytes[0] == 0
         })
         .expect("a signature with a leading zero among 4096");
@@ -200,9 +209,11 @@ fn what_does_not_verify_is_refused_with_what_the_signer_must_do() {
         (
             "PKCS#1 v1.5",
             |k, d, _| {
-                let PrivateKey::Rsa(k) = k else { unreachable!() };
+                let PrivateKey::Rsa(k) = k else {
+                    unreachable!()
+                };
                 k.sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), d.as_bytes())
-                    .unwrap()
+                    .expect("test fixture")
             },
             "not PKCS#1 v1.5",
         ),
@@ -210,11 +221,13 @@ fn what_does_not_verify_is_refused_with_what_the_signer_must_do() {
             "hashed twice",
             |k, d, r| {
                 use sha2::Digest;
-                let PrivateKey::Rsa(k) = k else { unreachable!() };
+                let PrivateKey::Rsa(k) = k else {
+                    unreachable!()
+                };
                 let twice = sha2::Sha256::digest(d.as_bytes());
                 let mut r = r;
                 k.sign_with_rng(&mut r, rsa::Pss::new::<sha2::Sha256>(), &twice)
-                    .unwrap()
+                    .expect("test fixture")
             },
             "RSASSA-PSS and SHA-256",
         ),
@@ -248,7 +261,11 @@ fn what_does_not_verify_is_refused_with_what_the_signer_must_do() {
         1,
     )
     .expect_err("junk");
-    assert!(err.to_string().contains("neither as a DER P-384 signature nor as raw r||s"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("neither as a DER P-384 signature nor as raw r||s"),
+        "{err}"
+    );
 }
 
 fn cert_ec() -> Certificate {
@@ -259,20 +276,22 @@ fn cert_ec() -> Certificate {
 fn a_signer_outside_the_session_finishes_with_its_signature() {
     let k = key("p384-key.pem");
     let cert = cert("p384-cert.pem");
-    let mut s =
-        SigningSession::new(&k, Some(&cert), HashMethod::Sha256, "cert-id", AT_2030).unwrap();
+    let mut s = SigningSession::new(&k, Some(&cert), HashMethod::Sha256, "cert-id", AT_2030)
+        .expect("test fixture");
     s.update(IMAGE);
     let digest = s.digest();
-    let PrivateKey::P384(sk) = &k else { unreachable!() };
+    let PrivateKey::P384(sk) = &k else {
+        unreachable!()
+    };
     let mut padded = vec![0u8; 48 - 32];
     padded.extend_from_slice(digest.as_bytes());
     let sig: p384::ecdsa::Signature = sk
         .sign_prehash_with_rng(&mut ChaCha20Rng::seed_from_u64(2), &padded)
-        .unwrap();
+        .expect("test fixture");
     let signed = s.finish_with(sig.to_bytes().to_vec()).expect("verifies");
     assert!(verifies(&signed, &cert));
-    let mut s =
-        SigningSession::new(&k, Some(&cert), HashMethod::Sha256, "cert-id", AT_2030).unwrap();
+    let mut s = SigningSession::new(&k, Some(&cert), HashMethod::Sha256, "cert-id", AT_2030)
+        .expect("test fixture");
     s.update(b"other data");
     assert!(matches!(
         s.finish_with(sig.to_bytes().to_vec()),

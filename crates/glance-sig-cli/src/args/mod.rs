@@ -207,7 +207,10 @@ mod tests {
             kind(&[&base[..], &["--key", "k", "--signer-command", "kms"]].concat()),
             Err(ErrorKind::ArgumentConflict)
         );
-        assert_eq!(kind(&[&base[..], &["--signer-command", "kms"]].concat()), Ok(()));
+        assert_eq!(
+            kind(&[&base[..], &["--signer-command", "kms"]].concat()),
+            Ok(())
+        );
         assert_eq!(
             kind(&[&base[..], &["--key", "pkcs11:token=t;object=k"]].concat()),
             Ok(())

@@ -30,7 +30,11 @@ pub fn properties<E: Engine>(engine: &mut E, path: &Path) -> Result<SignaturePro
 /// # Errors
 /// [`CliError::Read`], [`CliError::Malformed`].
 pub fn certificate<E: Engine>(engine: &mut E, path: &Path) -> Result<E::Cert, CliError> {
-    certificate_from(engine, &read_small("certificate", path)?, &path.display().to_string())
+    certificate_from(
+        engine,
+        &read_small("certificate", path)?,
+        &path.display().to_string(),
+    )
 }
 
 /// A certificate already read, from `place` (a file, a token, a Barbican secret).

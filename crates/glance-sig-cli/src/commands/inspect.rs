@@ -155,8 +155,14 @@ fn token_key(uri: &Pkcs11Uri, module: Option<&Path>) -> Result<Value, CliError> 
     ];
     let certificate = match token.certificate()? {
         Some(der) => {
-            let cert = Certificate::from_pem_or_der(&der)
-                .map_err(|e| malformed("certificate on the token", Path::new(&uri.display()), e, None))?;
+            let cert = Certificate::from_pem_or_der(&der).map_err(|e| {
+                malformed(
+                    "certificate on the token",
+                    Path::new(&uri.display()),
+                    e,
+                    None,
+                )
+            })?;
             cloud.push(if cert.public_key().same_key(key.public_key()) {
                 "the token holds its certificate under the same label or id: sign finds it without --cert; upload takes it as --cert with this URI".to_owned()
             } else {
@@ -165,7 +171,10 @@ fn token_key(uri: &Pkcs11Uri, module: Option<&Path>) -> Result<Value, CliError> 
             Some(cert.subject())
         }
         None => {
-            cloud.push("no certificate on the token under this label or id: give it with --cert".to_owned());
+            cloud.push(
+                "no certificate on the token under this label or id: give it with --cert"
+                    .to_owned(),
+            );
             None
         }
     };
@@ -250,7 +259,11 @@ fn text_of(report: &Value) -> String {
             s += &format!("  {:<10} {}\n", "basic", basic_constraints_line(bc));
         }
     }
-    for (label, key) in [("token", "token"), ("uri", "uri"), ("cert", "certificate_subject")] {
+    for (label, key) in [
+        ("token", "token"),
+        ("uri", "uri"),
+        ("cert", "certificate_subject"),
+    ] {
         if let Some(v) = report.get(key).and_then(Value::as_str) {
             s += &format!("  {label:<10} {}\n", v);
         }

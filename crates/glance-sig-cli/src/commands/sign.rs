@@ -7,12 +7,12 @@ use glance_sig_core::{Certificate, HashMethod};
 use crate::args::SignArgs;
 use crate::commands::inputs;
 use crate::engine::{Engine, SignOutcome, SignRefusal, SignRequest, SigningKey};
-use crate::io::files::malformed;
-use crate::keys::{self, KeySource, Outside};
 use crate::error::CliError;
 use crate::exit::Outcome;
+use crate::io::files::malformed;
 use crate::io::image::ImageFile;
 use crate::io::time::time;
+use crate::keys::{self, KeySource, Outside};
 use crate::output::render;
 
 /// Runs `glance-sig sign` with the engine `--engine` names.
@@ -44,7 +44,11 @@ fn run_with<E: Engine>(engine: &mut E, args: &SignArgs) -> Result<Outcome, CliEr
         (None, None) => None,
     };
     let parsed_key = match &source {
-        KeySource::File(path) => Some(inputs::private_key(engine, path, keys.passphrase_file.as_deref())?),
+        KeySource::File(path) => Some(inputs::private_key(
+            engine,
+            path,
+            keys.passphrase_file.as_deref(),
+        )?),
         _ => None,
     };
     let cert = match &cert_input {
@@ -55,8 +59,7 @@ fn run_with<E: Engine>(engine: &mut E, args: &SignArgs) -> Result<Outcome, CliEr
         Some(signer) => Some(prepare_outside(signer, &source, cert_input.as_ref())?),
         None => None,
     };
-    let mut sign_digest =
-        |digest: &[u8]| outside_sign(outside.as_ref(), digest, keys.hash_method);
+    let mut sign_digest = |digest: &[u8]| outside_sign(outside.as_ref(), digest, keys.hash_method);
     let key = match &parsed_key {
         Some(key) => SigningKey::Parsed(key),
         None => SigningKey::Outside(&mut sign_digest),
@@ -75,7 +78,10 @@ fn run_with<E: Engine>(engine: &mut E, args: &SignArgs) -> Result<Outcome, CliEr
     )?;
     let cert_place = cert_input.as_ref().map(|(_, place)| place.as_str());
     let signed = signed.map_err(|refusal| refused(refusal, &source.describe(), cert_place))?;
-    told(&signed, outside.is_some().then(|| source.describe()).as_deref());
+    told(
+        &signed,
+        outside.is_some().then(|| source.describe()).as_deref(),
+    );
     render::json(&signed.properties.to_json());
     Ok(Outcome::Success)
 }
@@ -139,7 +145,11 @@ pub fn outside_sign(
 /// its salt, and who signed.
 pub fn told(signed: &SignOutcome, outside: Option<&str>) {
     for note in &signed.notes {
-        let kind = if note.code == "pss-salt-not-maximum" { "warning" } else { "note" };
+        let kind = if note.code == "pss-salt-not-maximum" {
+            "warning"
+        } else {
+            "note"
+        };
         eprintln!("glance-sig: {kind}: {}", note.message);
     }
     if let Some(who) = outside {

@@ -35,6 +35,7 @@ use openstack_proto::Request;
 use serde_json::json;
 
 use super::sign;
+use super::sign::PreparedOutside;
 use crate::args::cloud::UploadArgs;
 use crate::cloud::certstore;
 use crate::cloud::cleanup;
@@ -43,11 +44,10 @@ use crate::cloud::session::{unix_now, Session};
 use crate::cloud::transport::TransportError;
 use crate::engine::native::Native;
 use crate::engine::{Engine, SignRequest, SigningKey};
-use crate::keys::{self, KeySource, Outside};
-use super::sign::PreparedOutside;
 use crate::error::CliError;
 use crate::exit::Outcome;
 use crate::io::image::ImageFile;
+use crate::keys::{self, KeySource, Outside};
 // `input::` as this file said before the move, so that its body stays as it was.
 use crate::io::{self as input, Progress};
 use crate::output::render;

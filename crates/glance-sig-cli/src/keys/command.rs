@@ -49,20 +49,36 @@ fn shorten(command: &str) -> String {
 
 /// The variables a signer command gets, for a digest made with `hash` to be signed by the
 /// key of `key` (the certificate's).
-pub fn environment(digest: &[u8], hash: HashMethod, key: &PublicKey) -> Vec<(&'static str, String)> {
+pub fn environment(
+    digest: &[u8],
+    hash: HashMethod,
+    key: &PublicKey,
+) -> Vec<(&'static str, String)> {
     let key_type = key.key_type();
     let bits = hash.output_len() * 8;
     let mut env = vec![
-        ("GLANCE_SIG_DIGEST_HEX", digest.iter().map(|b| format!("{b:02x}")).collect()),
-        ("GLANCE_SIG_DIGEST_BASE64", glance_sig_core::base64::encode(digest)),
+        (
+            "GLANCE_SIG_DIGEST_HEX",
+            digest.iter().map(|b| format!("{b:02x}")).collect(),
+        ),
+        (
+            "GLANCE_SIG_DIGEST_BASE64",
+            glance_sig_core::base64::encode(digest),
+        ),
         ("GLANCE_SIG_HASH_METHOD", hash.name().to_owned()),
         // openssl's and most KMS CLIs' spelling: sha256.
         ("GLANCE_SIG_HASH", format!("sha{bits}")),
-        ("GLANCE_SIG_KEY_TYPE", key_type.map(|k| k.name().to_owned()).unwrap_or_default()),
+        (
+            "GLANCE_SIG_KEY_TYPE",
+            key_type.map(|k| k.name().to_owned()).unwrap_or_default(),
+        ),
     ];
     let jws = match (key, key_type) {
         (PublicKey::Rsa(k), _) => {
-            env.push(("GLANCE_SIG_PSS_SALT_LENGTH", pss_max_salt_len(k, hash).to_string()));
+            env.push((
+                "GLANCE_SIG_PSS_SALT_LENGTH",
+                pss_max_salt_len(k, hash).to_string(),
+            ));
             // JWA's PS* fix the salt at the digest length: older clouds refuse it.
             (bits != 224).then(|| format!("PS{bits}"))
         }
@@ -92,15 +108,29 @@ impl CommandSigner {
     ///
     /// # Errors
     /// [`CliError::Signer`]: it could not start, failed, timed out, or printed nothing.
-    pub fn sign(&self, digest: &[u8], hash: HashMethod, key: &PublicKey) -> Result<Vec<u8>, CliError> {
+    pub fn sign(
+        &self,
+        digest: &[u8],
+        hash: HashMethod,
+        key: &PublicKey,
+    ) -> Result<Vec<u8>, CliError> {
         let cmd = &self.command;
         let dir = PrivateDir::new().map_err(|e| {
-            error(cmd, format!("cannot make a private temporary directory: {e}"), "check TMPDIR")
+            error(
+                cmd,
+                format!("cannot make a private temporary directory: {e}"),
+                "check TMPDIR",
+            )
         })?;
         let digest_file = dir.path.join("digest");
         let signature_file = dir.path.join("signature");
-        std::fs::write(&digest_file, digest)
-            .map_err(|e| error(cmd, format!("cannot write the digest file: {e}"), "check TMPDIR"))?;
+        std::fs::write(&digest_file, digest).map_err(|e| {
+            error(
+                cmd,
+                format!("cannot write the digest file: {e}"),
+                "check TMPDIR",
+            )
+        })?;
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(cmd)
@@ -111,7 +141,13 @@ impl CommandSigner {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| error(cmd, format!("cannot start it: {e}"), "check that sh is on PATH"))?;
+            .map_err(|e| {
+                error(
+                    cmd,
+                    format!("cannot start it: {e}"),
+                    "check that sh is on PATH",
+                )
+            })?;
         // The digest is at most 64 bytes: it fits any pipe buffer, so this never blocks. A
         // command that does not read stdin closes it; that is not an error.
         if let Some(mut stdin) = child.stdin.take() {
@@ -128,7 +164,10 @@ impl CommandSigner {
                     let _ = child.wait();
                     return Err(error(
                         cmd,
-                        format!("no answer within {} s; it was stopped", self.timeout.as_secs()),
+                        format!(
+                            "no answer within {} s; it was stopped",
+                            self.timeout.as_secs()
+                        ),
                         "check that it can reach its KMS, or raise --signer-timeout",
                     ));
                 }
@@ -140,9 +179,10 @@ impl CommandSigner {
         let stderr = stderr.join().unwrap_or_default();
         let said = last_lines(&stderr);
         if !status.success() {
-            let code = status
-                .code()
-                .map_or_else(|| "was killed by a signal".to_owned(), |c| format!("exited with status {c}"));
+            let code = status.code().map_or_else(
+                || "was killed by a signal".to_owned(),
+                |c| format!("exited with status {c}"),
+            );
             return Err(error(
                 cmd,
                 if said.is_empty() { code } else { format!("{code}: {said}") },
@@ -182,7 +222,10 @@ fn last_lines(stderr: &[u8]) -> String {
 }
 
 fn shorten_to(text: &str, max: usize) -> String {
-    let clean: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     match clean.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &clean[..i]),
         None => clean,
@@ -248,7 +291,10 @@ impl PrivateDir {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         for attempt in 0..16u32 {
-            let path = base.join(format!("glance-sig-{}-{nanos}-{attempt}", std::process::id()));
+            let path = base.join(format!(
+                "glance-sig-{}-{nanos}-{attempt}",
+                std::process::id()
+            ));
             match std::fs::DirBuilder::new().mode(0o700).create(&path) {
                 Ok(()) => return Ok(Self { path }),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,

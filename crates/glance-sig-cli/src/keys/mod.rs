@@ -25,7 +25,7 @@ pub enum KeySource<'a> {
     /// A key file.
     File(&'a Path),
     /// A key on a token.
-    Pkcs11(Pkcs11Uri),
+    Pkcs11(Box<Pkcs11Uri>),
     /// An external signer.
     Command(&'a str),
 }
@@ -48,7 +48,7 @@ impl<'a> KeySource<'a> {
     pub fn of(keys: &'a KeyArgs) -> Result<Self, CliError> {
         match (&keys.key, &keys.signer_command) {
             (Some(path), _) => Ok(match as_uri("--key", path)? {
-                Some(uri) => Self::Pkcs11(uri),
+                Some(uri) => Self::Pkcs11(Box::new(uri)),
                 None => Self::File(path),
             }),
             (None, Some(cmd)) => Ok(Self::Command(cmd)),
@@ -74,7 +74,7 @@ pub enum Outside {
     /// A key on a logged-in token.
     Token {
         /// The token.
-        token: Token,
+        token: Box<Token>,
         /// The key.
         key: KeyObject,
     },
@@ -93,7 +93,10 @@ impl Outside {
             KeySource::Pkcs11(uri) => {
                 let token = Token::open(uri, keys.pkcs11_module.as_deref(), true)?;
                 let key = token.private_key()?;
-                Some(Self::Token { token, key })
+                Some(Self::Token {
+                    token: Box::new(token),
+                    key,
+                })
             }
             KeySource::Command(cmd) => Some(Self::Command(CommandSigner::new(
                 cmd,
@@ -159,9 +162,12 @@ impl Outside {
     /// [`CliError::Signer`] for several.
     pub fn own_certificate(&self) -> Result<Option<(Vec<u8>, String)>, CliError> {
         match self {
-            Self::Token { token, .. } => Ok(token
-                .certificate()?
-                .map(|der| (der, format!("the certificate on the token ({})", token.uri().display())))),
+            Self::Token { token, .. } => Ok(token.certificate()?.map(|der| {
+                (
+                    der,
+                    format!("the certificate on the token ({})", token.uri().display()),
+                )
+            })),
             Self::Command(_) => Ok(None),
         }
     }

@@ -12,7 +12,9 @@ use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as P11Error, RvError};
 use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
 use cryptoki::mechanism::{Mechanism, MechanismType};
-use cryptoki::object::{Attribute, AttributeType, KeyType as P11KeyType, ObjectClass, ObjectHandle};
+use cryptoki::object::{
+    Attribute, AttributeType, KeyType as P11KeyType, ObjectClass, ObjectHandle,
+};
 use cryptoki::session::{Session, UserType};
 use cryptoki::types::AuthPin;
 use glance_sig_core::{pss_max_salt_len, HashMethod, KeyType, PublicKey};
@@ -84,7 +86,11 @@ impl Token {
     /// # Errors
     /// [`CliError::Signer`] naming the cause: a module that cannot be loaded, no or several
     /// matching tokens, a missing or wrong PIN, a locked token.
-    pub fn open(uri: &Pkcs11Uri, module_flag: Option<&Path>, log_in: bool) -> Result<Self, CliError> {
+    pub fn open(
+        uri: &Pkcs11Uri,
+        module_flag: Option<&Path>,
+        log_in: bool,
+    ) -> Result<Self, CliError> {
         let module = module_path(uri, module_flag)?;
         let ctx = Pkcs11::new(&module).map_err(|e| {
             error(
@@ -109,7 +115,10 @@ impl Token {
         for slot in ctx.get_slots_with_initialized_token().map_err(p11)? {
             let info = ctx.get_token_info(slot).map_err(p11)?;
             let label = info.label().trim().to_owned();
-            present.push(format!("{label:?} (serial {})", info.serial_number().trim()));
+            present.push(format!(
+                "{label:?} (serial {})",
+                info.serial_number().trim()
+            ));
             let wanted = |want: &Option<String>, have: &str| {
                 want.as_deref().is_none_or(|w| w.trim() == have.trim())
             };
@@ -196,7 +205,11 @@ impl Token {
             let line = raw.split(|&b| b == b'\n').next().unwrap_or_default();
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             let text = String::from_utf8(line.to_vec()).map_err(|_| {
-                error(uri, format!("the PIN file {path} is not UTF-8 text"), "write the PIN as text on its first line")
+                error(
+                    uri,
+                    format!("the PIN file {path} is not UTF-8 text"),
+                    "write the PIN as text on its first line",
+                )
             })?;
             return Ok(AuthPin::new(text.into()));
         }
@@ -206,12 +219,21 @@ impl Token {
         }
         if std::io::stdin().is_terminal() {
             let typed = rpassword::prompt_password(format!("PIN for token {:?}: ", self.label))
-                .map_err(|e| error(uri, format!("cannot read the PIN: {e}"), "give pin-source=file:PATH in the URI"))?;
+                .map_err(|e| {
+                    error(
+                        uri,
+                        format!("cannot read the PIN: {e}"),
+                        "give pin-source=file:PATH in the URI",
+                    )
+                })?;
             return Ok(AuthPin::new(typed.into()));
         }
         Err(error(
             uri,
-            format!("token {:?} needs a PIN, and there is no terminal to ask on", self.label),
+            format!(
+                "token {:?} needs a PIN, and there is no terminal to ask on",
+                self.label
+            ),
             "add pin-source=file:PATH to the URI (a file holding the PIN on its first line)",
         ))
     }
@@ -240,7 +262,14 @@ impl Token {
             .filter_map(|h| {
                 let attrs = self
                     .session
-                    .get_attributes(h, &[AttributeType::Class, AttributeType::Label, AttributeType::Id])
+                    .get_attributes(
+                        h,
+                        &[
+                            AttributeType::Class,
+                            AttributeType::Label,
+                            AttributeType::Id,
+                        ],
+                    )
                     .ok()?;
                 let mut class = String::new();
                 let mut label = String::new();
@@ -270,14 +299,13 @@ impl Token {
     /// sign or has no Glance key type.
     pub fn private_key(&self) -> Result<KeyObject, CliError> {
         let uri = &self.uri;
-        if uri
-            .object_type
-            .as_deref()
-            .is_some_and(|t| t != "private")
-        {
+        if uri.object_type.as_deref().is_some_and(|t| t != "private") {
             return Err(error(
                 uri,
-                format!("type={} names no private key", uri.object_type.as_deref().unwrap_or_default()),
+                format!(
+                    "type={} names no private key",
+                    uri.object_type.as_deref().unwrap_or_default()
+                ),
                 "a signing key is type=private (or leave type= out)",
             ));
         }
@@ -323,7 +351,10 @@ impl Token {
         let key_type = public.key_type().ok_or_else(|| {
             error(
                 uri,
-                format!("the key is {}, which no Glance key type names", public.describe()),
+                format!(
+                    "the key is {}, which no Glance key type names",
+                    public.describe()
+                ),
                 "use an RSA key (2048 bits or more), an EC P-384 or P-521 key, or DSA",
             )
         })?;
@@ -336,14 +367,24 @@ impl Token {
 
     /// The key's public half: from the private object (RSA), else from the public object
     /// with the same id or label (EC, DSA).
-    fn public_key(&self, private: ObjectHandle, kind: Option<P11KeyType>) -> Result<PublicKey, CliError> {
+    fn public_key(
+        &self,
+        private: ObjectHandle,
+        kind: Option<P11KeyType>,
+    ) -> Result<PublicKey, CliError> {
         let uri = &self.uri;
         let get = |h: ObjectHandle, types: &[AttributeType]| {
             self.session
                 .get_attributes(h, types)
                 .map_err(|e| error(uri, e.to_string(), "check the token"))
         };
-        let bad = |e: glance_sig_core::KeyError| error(uri, format!("the token's public key: {e}"), "check the key object on the token");
+        let bad = |e: glance_sig_core::KeyError| {
+            error(
+                uri,
+                format!("the token's public key: {e}"),
+                "check the key object on the token",
+            )
+        };
         match kind {
             Some(P11KeyType::RSA) => {
                 let (mut n, mut e) = (Vec::new(), Vec::new());
@@ -395,7 +436,11 @@ impl Token {
         if found.len() > 1 {
             return Err(error(
                 &self.uri,
-                format!("{} certificates on token {:?} match", found.len(), self.label),
+                format!(
+                    "{} certificates on token {:?} match",
+                    found.len(),
+                    self.label
+                ),
                 "add id=%XX to the certificate's URI to name one",
             ));
         }
@@ -462,7 +507,12 @@ impl Token {
     ///
     /// # Errors
     /// [`CliError::Signer`] with the token's refusal.
-    pub fn sign(&self, key: &KeyObject, digest: &[u8], hash: HashMethod) -> Result<Vec<u8>, CliError> {
+    pub fn sign(
+        &self,
+        key: &KeyObject,
+        digest: &[u8],
+        hash: HashMethod,
+    ) -> Result<Vec<u8>, CliError> {
         let uri = &self.uri;
         let mechanism = match (&key.public, key.key_type) {
             (PublicKey::Rsa(k), _) => {

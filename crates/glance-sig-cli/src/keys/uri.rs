@@ -47,7 +47,8 @@ const IGNORED: &[&str] = &[
 impl Pkcs11Uri {
     /// Whether `text` is meant as a PKCS#11 URI.
     pub fn is_uri(text: &str) -> bool {
-        text.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("pkcs11:"))
+        text.get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("pkcs11:"))
     }
 
     /// Parses a `pkcs11:` URI.
@@ -198,12 +199,15 @@ mod tests {
         let uri = Pkcs11Uri::parse(
             "pkcs11:token=My%20Token;object=image-key;id=%01%ff;slot-id=3;library-version=1?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin",
         )
-        .unwrap();
+        .expect("parses");
         assert_eq!(uri.token.as_deref(), Some("My Token"));
         assert_eq!(uri.object.as_deref(), Some("image-key"));
         assert_eq!(uri.id.as_deref(), Some(&[1u8, 0xff][..]));
         assert_eq!(uri.slot_id, Some(3));
-        assert_eq!(uri.module_path.as_deref(), Some("/usr/lib/softhsm/libsofthsm2.so"));
+        assert_eq!(
+            uri.module_path.as_deref(),
+            Some("/usr/lib/softhsm/libsofthsm2.so")
+        );
         assert_eq!(uri.pin_source.as_deref(), Some("file:/run/pin"));
         assert_eq!(
             uri.display(),
@@ -213,7 +217,7 @@ mod tests {
 
     #[test]
     fn the_pin_never_shows_and_may_sit_in_the_path() {
-        let uri = Pkcs11Uri::parse("PKCS11:token=t;object=k;pin-value=1234").unwrap();
+        let uri = Pkcs11Uri::parse("PKCS11:token=t;object=k;pin-value=1234").expect("parses");
         assert_eq!(uri.pin_value.as_deref(), Some("1234"));
         assert!(!format!("{uri:?} {}", uri.display()).contains("1234"));
     }
@@ -222,7 +226,10 @@ mod tests {
     fn refuses_what_would_select_the_wrong_object() {
         for (uri, says) in [
             ("pkcs11:token=t;objekt=k", "unknown attribute `objekt`"),
-            ("pkcs11:token=t;object=a;object=b", "`object` is given twice"),
+            (
+                "pkcs11:token=t;object=a;object=b",
+                "`object` is given twice",
+            ),
             ("pkcs11:token=t;object=%4", "two hex digits"),
             ("pkcs11:token=t;object=%ff", "not UTF-8"),
             ("pkcs11:token=t", "object=LABEL or id="),
@@ -230,7 +237,7 @@ mod tests {
             ("pkcs11:token", "not name=value"),
             ("pkcs11:object=%E0%A4%A", "two hex digits"),
         ] {
-            let err = Pkcs11Uri::parse(uri).unwrap_err();
+            let err = Pkcs11Uri::parse(uri).expect_err(uri);
             assert!(err.contains(says), "{uri}: {err}");
         }
     }

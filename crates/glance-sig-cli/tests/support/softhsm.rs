@@ -77,7 +77,16 @@ impl SoftHsm {
     pub fn import(&self, key_pem: &Path, object: &str, id: &str) {
         let key = key_pem.to_str().expect("UTF-8 path");
         self.util(&[
-            "--import", key, "--token", &self.label, "--label", object, "--id", id, "--pin", PIN,
+            "--import",
+            key,
+            "--token",
+            &self.label,
+            "--label",
+            object,
+            "--id",
+            id,
+            "--pin",
+            PIN,
         ]);
     }
 

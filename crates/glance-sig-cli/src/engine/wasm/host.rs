@@ -274,7 +274,11 @@ impl Engine for ComponentEngine {
     ) -> Result<Result<SignOutcome, SignRefusal>, CliError> {
         let signing = self.bindings.openstack_image_signature_sessions().signing();
         let (store, handles) = (&mut self.store, &mut self.handles);
-        let (hash, uuid, at) = (hash_method(request.hash), request.certificate_uuid, request.at);
+        let (hash, uuid, at) = (
+            hash_method(request.hash),
+            request.certificate_uuid,
+            request.at,
+        );
         let (started, outside) = match (request.key, request.certificate) {
             (SigningKey::Parsed(key), cert) => (
                 signing.call_start(&mut *store, *key, cert.copied(), hash, uuid, at),
