@@ -886,13 +886,8 @@ fn keys_in_a_token_and_behind_a_signer_command_sign_what_glance_accepts() {
                 stored.status, "active",
                 "Glance verified it: {engine:?} {signer:?}"
             );
-            assert_eq!(
-                stored
-                    .properties
-                    .get("img_signature_key_type")
-                    .map(String::as_str),
-                Some(key_type)
-            );
+            let stored_type = stored.properties.get("img_signature_key_type");
+            assert_eq!(stored_type.map(String::as_str), Some(key_type));
             let verified = stack.glance_sig(&["verify", "--image-id", &id], &[]);
             assert_eq!(verified.status.code(), Some(0), "{}", describe(&verified));
         }

@@ -1,6 +1,11 @@
 //! Sign, verify, explain and validate chains through the public API, with keys and
 //! certificates made by Python's cryptography (see data/make.py).
 
+#[path = "support/fixtures.rs"]
+#[allow(dead_code)] // each test file uses some of them
+mod fixtures;
+use fixtures::{cert, data, key};
+
 use glance_sig_core::{
     base64, validate_chain_like_nova, Certificate, CertificateError, ChainError, Diagnosis,
     Explainer, HashMethod, KeyError, KeyType, PrivateKey, Rejection, SignatureProperties, Signer,
@@ -8,19 +13,6 @@ use glance_sig_core::{
 };
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-
-fn data(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR")))
-        .expect("fixture exists")
-}
-
-fn key(name: &str) -> PrivateKey {
-    PrivateKey::from_bytes(&data(name), None).expect("fixture key parses")
-}
-
-fn cert(name: &str) -> Certificate {
-    Certificate::from_pem_or_der(&data(name)).expect("fixture certificate parses")
-}
 
 fn image() -> Vec<u8> {
     (0..300_000u32)

@@ -1,6 +1,11 @@
 //! The two sessions every door runs: what a report says about who signed, the second pass
 //! after a failure, the date notes, and the checks a signing session makes first.
 
+#[path = "support/fixtures.rs"]
+#[allow(dead_code)] // each test file uses some of them
+mod fixtures;
+use fixtures::{cert, key};
+
 use glance_sig_core::{
     test_identity, Certificate, HashMethod, Pass, PrivateKey, Report, SignError,
     SignatureProperties, SigningSession, VerificationSession,
@@ -9,19 +14,6 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
 const AT_2030: i64 = 1_893_456_000;
-
-fn data(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR")))
-        .expect("fixture exists")
-}
-
-fn cert(name: &str) -> Certificate {
-    Certificate::from_pem_or_der(&data(name)).expect("fixture certificate parses")
-}
-
-fn key(name: &str) -> PrivateKey {
-    PrivateKey::from_bytes(&data(name), None).expect("fixture key parses")
-}
 
 const IMAGE: &[u8] = b"an image, fed in more than one chunk";
 

@@ -2,6 +2,11 @@
 //! in their own forms. The signing session makes each into what cursive verifies, verifies
 //! it, and refuses to emit anything that does not verify.
 
+#[path = "support/fixtures.rs"]
+#[allow(dead_code)] // each test file uses some of them
+mod fixtures;
+use fixtures::{cert, key};
+
 use glance_sig_core::{
     Certificate, DigestSigner, HashMethod, ImageDigest, PrivateKey, PublicKey, SignError,
     SigningSession, VerificationSession,
@@ -12,19 +17,6 @@ use signature::hazmat::RandomizedPrehashSigner;
 
 const AT_2030: i64 = 1_893_456_000;
 const IMAGE: &[u8] = b"an image signed by a token";
-
-fn data(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR")))
-        .expect("fixture exists")
-}
-
-fn key(name: &str) -> PrivateKey {
-    PrivateKey::from_bytes(&data(name), None).expect("fixture key parses")
-}
-
-fn cert(name: &str) -> Certificate {
-    Certificate::from_pem_or_der(&data(name)).expect("fixture certificate parses")
-}
 
 /// A signer that signs with a real key and hands the signature back in its own shape.
 struct Shaped<F> {

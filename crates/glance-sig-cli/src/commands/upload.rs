@@ -128,7 +128,7 @@ fn run_with<E: Engine>(engine: &mut E, args: &UploadArgs) -> Result<Outcome, Cli
             let (bytes, place) = keys::certificate_bytes(path, keys)?;
             let cert = Certificate::from_pem_or_der(&bytes)
                 .map_err(|e| input::malformed("certificate", Path::new(&place), e, None))?;
-            check_key(public.as_ref(), &cert, &key_name, &place)?;
+            keys::check_key(public.as_ref(), &cert, &key_name, &place)?;
             Some(cert)
         }
         None => None,
@@ -345,7 +345,7 @@ fn certificate_in_barbican(
             let uuid = uuid.trim().to_owned();
             let cert = certstore::load_usable(session, &uuid, now)?;
             let place = format!("in Barbican secret {uuid}");
-            check_key(key, &cert, key_name, &place)?;
+            keys::check_key(key, &cert, key_name, &place)?;
             Ok((uuid, cert, CertificateSource::Given))
         }
         (None, Some(cert)) => {
@@ -426,27 +426,6 @@ fn print_result(
         &format!("{} ({})", certificate.subject(), source.describe()),
     );
     render::out(&text);
-}
-
-/// The key must be the certificate's: otherwise Glance refuses every signature it makes.
-fn check_key(
-    key: Option<&PublicKey>,
-    cert: &Certificate,
-    key_name: &str,
-    cert_place: &str,
-) -> Result<(), CliError> {
-    let Some(key) = key.filter(|k| !k.same_key(cert.public_key())) else {
-        return Ok(());
-    };
-    Err(CliError::KeyMismatch {
-        key: key_name.to_owned(),
-        cert: cert_place.to_owned(),
-        detail: glance_sig_core::SignError::KeyMismatch {
-            key: key.describe().to_string(),
-            certificate_key: cert.public_key().describe().to_string(),
-        }
-        .to_string(),
-    })
 }
 
 /// The file name without its last extension (`cirros-0.6.3.qcow2` gives `cirros-0.6.3`).

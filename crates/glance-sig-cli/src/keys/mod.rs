@@ -140,20 +140,7 @@ impl Outside {
         certificate: &Certificate,
         place: &str,
     ) -> Result<(), CliError> {
-        match self.public_key() {
-            Some(public) if !public.same_key(certificate.public_key()) => {
-                Err(CliError::KeyMismatch {
-                    key: key.to_owned(),
-                    cert: place.to_owned(),
-                    detail: glance_sig_core::SignError::KeyMismatch {
-                        key: public.describe().to_string(),
-                        certificate_key: certificate.public_key().describe().to_string(),
-                    }
-                    .to_string(),
-                })
-            }
-            _ => Ok(()),
-        }
+        check_key(self.public_key(), certificate, key, place)
     }
 
     /// The certificate when `--cert` is not given: the token's, under the key's label or id.
@@ -191,4 +178,29 @@ pub fn certificate_bytes(cert: &Path, keys: &KeyArgs) -> Result<(Vec<u8>, String
             Ok((der, uri.display()))
         }
     }
+}
+
+/// Refuses `key` (named `key_name`) when it is not `certificate`'s (from `place`), before any
+/// data is read; `None` (a signer command's key) passes: the session verifies its signature.
+///
+/// # Errors
+/// [`CliError::KeyMismatch`].
+pub fn check_key(
+    key: Option<&PublicKey>,
+    certificate: &Certificate,
+    key_name: &str,
+    place: &str,
+) -> Result<(), CliError> {
+    let Some(key) = key.filter(|k| !k.same_key(certificate.public_key())) else {
+        return Ok(());
+    };
+    Err(CliError::KeyMismatch {
+        key: key_name.to_owned(),
+        cert: place.to_owned(),
+        detail: glance_sig_core::SignError::KeyMismatch {
+            key: key.describe().to_string(),
+            certificate_key: certificate.public_key().describe().to_string(),
+        }
+        .to_string(),
+    })
 }

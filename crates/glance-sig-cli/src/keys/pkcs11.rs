@@ -119,15 +119,13 @@ impl Token {
                 "{label:?} (serial {})",
                 info.serial_number().trim()
             ));
-            let wanted = |want: &Option<String>, have: &str| {
-                want.as_deref().is_none_or(|w| w.trim() == have.trim())
-            };
-            if wanted(&uri.token, &label)
-                && wanted(&uri.manufacturer, info.manufacturer_id())
-                && wanted(&uri.serial, info.serial_number())
-                && wanted(&uri.model, info.model())
-                && uri.slot_id.is_none_or(|id| id == slot.id())
-            {
+            if uri.token.matches(
+                slot.id(),
+                &label,
+                info.manufacturer_id(),
+                info.serial_number(),
+                info.model(),
+            ) {
                 matches.push((slot, label, info.login_required()));
             }
         }
@@ -385,28 +383,29 @@ impl Token {
                 "check the key object on the token",
             )
         };
+        // The two byte-string attributes of a public key, in the order asked for.
+        let pair = |h: ObjectHandle, first: AttributeType, second: AttributeType| {
+            let mut values = [Vec::new(), Vec::new()];
+            for a in get(h, &[first, second])? {
+                let (which, bytes) = match a {
+                    Attribute::Modulus(v) => (AttributeType::Modulus, v),
+                    Attribute::PublicExponent(v) => (AttributeType::PublicExponent, v),
+                    Attribute::EcParams(v) => (AttributeType::EcParams, v),
+                    Attribute::EcPoint(v) => (AttributeType::EcPoint, v),
+                    _ => continue,
+                };
+                values[usize::from(which == second)] = bytes;
+            }
+            Ok::<_, CliError>(values)
+        };
         match kind {
             Some(P11KeyType::RSA) => {
-                let (mut n, mut e) = (Vec::new(), Vec::new());
-                for a in get(private, &[AttributeType::Modulus, AttributeType::PublicExponent])? {
-                    match a {
-                        Attribute::Modulus(m) => n = m,
-                        Attribute::PublicExponent(x) => e = x,
-                        _ => {}
-                    }
-                }
+                let [n, e] = pair(private, AttributeType::Modulus, AttributeType::PublicExponent)?;
                 PublicKey::from_rsa_parts(&n, &e).map_err(bad)
             }
             Some(P11KeyType::EC) => {
                 let public = self.public_object()?;
-                let (mut params, mut point) = (Vec::new(), Vec::new());
-                for a in get(public, &[AttributeType::EcParams, AttributeType::EcPoint])? {
-                    match a {
-                        Attribute::EcParams(p) => params = p,
-                        Attribute::EcPoint(p) => point = p,
-                        _ => {}
-                    }
-                }
+                let [params, point] = pair(public, AttributeType::EcParams, AttributeType::EcPoint)?;
                 PublicKey::from_ec_parts(&params, &point).map_err(bad)
             }
             other => Err(error(

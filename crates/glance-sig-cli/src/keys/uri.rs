@@ -6,33 +6,53 @@ use std::fmt;
 
 /// A parsed `pkcs11:` URI. Only what selecting a signing key needs is kept; the other
 /// standard attributes are accepted and ignored, unknown ones are refused (a typo would
-/// otherwise select another object).
+/// otherwise select another object). Each field is the attribute of its name: the token by
+/// `token` (label), `manufacturer`, `serial`, `model`, `slot-id`; the object by `object`
+/// (CKA_LABEL), `id` (CKA_ID, bytes), `type`; then `module-path`, `module-name`, `pin-value`
+/// (visible to other users on a command line) and `pin-source` (`file:PATH`).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Pkcs11Uri {
-    /// `token=`: the token label.
-    pub token: Option<String>,
-    /// `manufacturer=`: the token's manufacturer.
-    pub manufacturer: Option<String>,
-    /// `serial=`: the token's serial number.
-    pub serial: Option<String>,
-    /// `model=`: the token's model.
-    pub model: Option<String>,
-    /// `slot-id=`: the slot number.
-    pub slot_id: Option<u64>,
-    /// `object=`: the object label (CKA_LABEL).
+    pub token: TokenMatch,
     pub object: Option<String>,
-    /// `id=`: the object id (CKA_ID), bytes.
     pub id: Option<Vec<u8>>,
-    /// `type=`: private, public, cert, secret-key, data.
     pub object_type: Option<String>,
-    /// `module-path=`: the PKCS#11 module to load.
     pub module_path: Option<String>,
-    /// `module-name=`: a module name looked up in the system's module directories.
     pub module_name: Option<String>,
-    /// `pin-value=`: the PIN itself (visible to other users on a command line).
     pub pin_value: Option<String>,
-    /// `pin-source=`: where to read the PIN (`file:PATH`, or a plain path).
     pub pin_source: Option<String>,
+}
+
+/// Which token a URI selects: its label (`token=`), `manufacturer=`, `serial=`, `model=`,
+/// `slot-id=`; what is not given matches any.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TokenMatch {
+    pub label: Option<String>,
+    pub manufacturer: Option<String>,
+    pub serial: Option<String>,
+    pub model: Option<String>,
+    pub slot_id: Option<u64>,
+}
+
+impl TokenMatch {
+    /// Whether the token in slot `slot` with this label, manufacturer, serial and model (as
+    /// the token reports them, space-padded) is selected.
+    pub fn matches(
+        &self,
+        slot: u64,
+        label: &str,
+        manufacturer: &str,
+        serial: &str,
+        model: &str,
+    ) -> bool {
+        let wanted = |want: &Option<String>, have: &str| {
+            want.as_deref().is_none_or(|w| w.trim() == have.trim())
+        };
+        wanted(&self.label, label)
+            && wanted(&self.manufacturer, manufacturer)
+            && wanted(&self.serial, serial)
+            && wanted(&self.model, model)
+            && self.slot_id.is_none_or(|id| id == slot)
+    }
 }
 
 /// Attributes RFC 7512 defines that select nothing this tool uses.
@@ -87,10 +107,10 @@ impl Pkcs11Uri {
             let text = String::from_utf8(bytes)
                 .map_err(|_| format!("`{name}` is not UTF-8 text once percent-decoded"))?;
             let slot = match name.as_str() {
-                "token" => &mut uri.token,
-                "manufacturer" => &mut uri.manufacturer,
-                "serial" => &mut uri.serial,
-                "model" => &mut uri.model,
+                "token" => &mut uri.token.label,
+                "manufacturer" => &mut uri.token.manufacturer,
+                "serial" => &mut uri.token.serial,
+                "model" => &mut uri.token.model,
                 "object" => &mut uri.object,
                 "type" => &mut uri.object_type,
                 "module-path" => &mut uri.module_path,
@@ -98,7 +118,7 @@ impl Pkcs11Uri {
                 "pin-value" => &mut uri.pin_value,
                 "pin-source" => &mut uri.pin_source,
                 "slot-id" => {
-                    uri.slot_id = Some(text.parse().map_err(|_| {
+                    uri.token.slot_id = Some(text.parse().map_err(|_| {
                         format!("`slot-id` must be a decimal number, not `{text}`")
                     })?);
                     continue;
@@ -126,13 +146,13 @@ impl Pkcs11Uri {
                 path.push(format!("{name}={}", percent_encode(v.as_bytes())));
             }
         };
-        push("token", &self.token);
-        push("manufacturer", &self.manufacturer);
-        push("serial", &self.serial);
-        push("model", &self.model);
+        push("token", &self.token.label);
+        push("manufacturer", &self.token.manufacturer);
+        push("serial", &self.token.serial);
+        push("model", &self.token.model);
         push("object", &self.object);
         push("type", &self.object_type);
-        if let Some(slot) = self.slot_id {
+        if let Some(slot) = self.token.slot_id {
             path.push(format!("slot-id={slot}"));
         }
         if let Some(id) = &self.id {
@@ -200,10 +220,13 @@ mod tests {
             "pkcs11:token=My%20Token;object=image-key;id=%01%ff;slot-id=3;library-version=1?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin",
         )
         .expect("parses");
-        assert_eq!(uri.token.as_deref(), Some("My Token"));
+        assert_eq!(uri.token.label.as_deref(), Some("My Token"));
         assert_eq!(uri.object.as_deref(), Some("image-key"));
         assert_eq!(uri.id.as_deref(), Some(&[1u8, 0xff][..]));
-        assert_eq!(uri.slot_id, Some(3));
+        assert_eq!(uri.token.slot_id, Some(3));
+        assert!(uri.token.matches(3, "My Token      ", "SoftHSM", "1", "m"));
+        assert!(!uri.token.matches(4, "My Token", "SoftHSM", "1", "m"));
+        assert!(!uri.token.matches(3, "Other", "SoftHSM", "1", "m"));
         assert_eq!(
             uri.module_path.as_deref(),
             Some("/usr/lib/softhsm/libsofthsm2.so")
