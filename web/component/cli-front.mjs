@@ -64,6 +64,16 @@ export class EngineError extends Error {
 }
 
 /** The CliError for an EngineError: the Rust CLI's wording and exit code. */
+// Control characters (but the line feed) and bidirectional marks from input, as \u{..}: the
+// same rule as the core's report text (report::escape_controls), so no file name, property
+// value or certificate subject drives the terminal.
+function safe(text) {
+  return String(text).replace(
+    /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u{${c.codePointAt(0).toString(16)}}`,
+  );
+}
+
 function fromEngine(e, args) {
   if (e.input === "hash-method") {
     return new CliError(`invalid value '${args["hash-method"]}' for '--hash-method <HASH_METHOD>': ${e.message}`);
@@ -368,7 +378,7 @@ export function rfc3339(unix) {
 
 const ctx = {
   warn(message) {
-    process.stderr.write(`glance-sig: warning: ${message}\n`);
+    process.stderr.write(`glance-sig: warning: ${safe(message)}\n`);
   },
 };
 
@@ -439,12 +449,12 @@ export async function main(engine) {
   } catch (caught) {
     const e = caught instanceof EngineError ? fromEngine(caught, args) : caught;
     if (e instanceof CliError) {
-      process.stderr.write(`glance-sig: error: ${e.message}\n`);
-      if (e.fix) process.stderr.write(`  fix: ${e.fix}\n`);
+      process.stderr.write(`glance-sig: error: ${safe(e.message)}\n`);
+      if (e.fix) process.stderr.write(`  fix: ${safe(e.fix)}\n`);
       code = e.exitCode;
     } else {
       // A trap or a bug: like the Rust CLI's component engine, a failure of the engine.
-      process.stderr.write(`glance-sig: error: the component failed: ${e?.stack ?? e}\n`);
+      process.stderr.write(`glance-sig: error: the component failed: ${safe(String(e?.stack ?? e))}\n`);
       code = 2;
     }
   } finally {

@@ -8,7 +8,7 @@
 use thiserror::Error;
 
 use crate::certificate::Certificate;
-use crate::public_key::verify_certificate_signature;
+use crate::public_key::{verify_certificate_signature, PublicKey};
 use crate::report::SkippedTrust;
 
 /// Why Nova would refuse the certificate.
@@ -64,6 +64,17 @@ pub enum ChainError {
         /// What the chain needs.
         needed: usize,
     },
+    /// A trusted certificate has the issuer's name but a key cursive cannot check certificate
+    /// signatures with (Ed25519, Ed448): cursive raises TypeError on it, and Nova fails.
+    #[error("the trusted certificate {subject} has the name of the issuer of {issued} but {key}, which cursive cannot check certificate signatures with: it raises TypeError, so Nova fails the boot with that error; take it out of the trusted certificates, or issue with an RSA, EC or DSA CA")]
+    IssuerKeyUnsupported {
+        /// The trusted certificate.
+        subject: String,
+        /// The certificate whose issuer was sought.
+        issued: String,
+        /// Its key, described.
+        key: String,
+    },
     /// The issuers form a cycle with no self-signed root (cursive would loop forever).
     #[error("the trusted certificates issue each other in a cycle without a self-signed root, at {subject}")]
     ChainLoop {
@@ -82,6 +93,7 @@ impl ChainError {
             ChainError::MissingBasicConstraints { .. } => "issuer-missing-basic-constraints",
             ChainError::PathLengthExceeded { .. } => "path-length-exceeded",
             ChainError::ChainLoop { .. } => "chain-loop",
+            ChainError::IssuerKeyUnsupported { .. } => "issuer-key-unsupported",
         }
     }
 
@@ -100,6 +112,9 @@ impl ChainError {
             ChainError::ChainLoop { .. } => {
                 "(cursive loops forever on this chain; Nova never answers)".to_owned()
             }
+            ChainError::IssuerKeyUnsupported { subject, .. } => format!(
+                "(no message: cursive raises TypeError while checking '{subject}' as the issuer, which Nova does not catch)"
+            ),
             ChainError::MissingBasicConstraints { subject } => format!(
                 "Certificate validation failed. The signing certificate '{subject}' does not have a basic constraints extension."
             ),
@@ -153,6 +168,31 @@ pub struct ChainVerdict {
 fn within_dates(cert: &Certificate, at: i64) -> bool {
     // Inclusive on both ends, as cursive compares.
     cert.not_before() <= at && at <= cert.not_after()
+}
+
+/// The issuer cursive finds for `issued` among `candidates`, in their order: the first whose
+/// subject is the issuer's name and whose key verifies the signature. A name match with a
+/// key cursive has no verifier for (Ed25519, Ed448) makes cursive raise, whatever follows.
+fn find_issuer<'c>(
+    candidates: &[&'c Certificate],
+    issued: &Certificate,
+) -> Result<Option<&'c Certificate>, ChainError> {
+    for candidate in candidates.iter().copied() {
+        if !issued.issuer_name_is_subject_of(candidate) {
+            continue;
+        }
+        if let PublicKey::Other { .. } = candidate.public_key() {
+            return Err(ChainError::IssuerKeyUnsupported {
+                subject: candidate.subject(),
+                issued: issued.subject(),
+                key: candidate.public_key().describe().to_string(),
+            });
+        }
+        if is_issuer(candidate, issued) {
+            return Ok(Some(candidate));
+        }
+    }
+    Ok(None)
 }
 
 fn is_issuer(candidate: &Certificate, issued: &Certificate) -> bool {
@@ -222,7 +262,14 @@ pub fn validate_chain_like_nova(
     let mut chain: Vec<&Certificate> = vec![cert];
     let mut current = cert;
     loop {
-        let Some(issuer) = issuers.iter().copied().find(|c| is_issuer(c, current)) else {
+        let found = match find_issuer(&issuers, current) {
+            Ok(found) => found,
+            Err(e) => {
+                verdict.error = Some(e);
+                return verdict;
+            }
+        };
+        let Some(issuer) = found else {
             let unusable =
                 skipped
                     .iter()

@@ -67,6 +67,15 @@ pub enum KeyError {
         /// The limit.
         max: usize,
     },
+    /// An encrypted key whose key derivation would take unreasonable time or memory (a key
+    /// file can ask for 2^32 PBKDF2 iterations or gigabytes of scrypt memory).
+    #[error("the encrypted private key asks for {cost}, above the limit of {limit}: a key file should not take minutes or gigabytes to open; re-encrypt it (openssl pkcs8 -topk8 -v2 aes-256-cbc -iter 600000)")]
+    KdfTooCostly {
+        /// What it asks for.
+        cost: String,
+        /// The limit.
+        limit: String,
+    },
     /// Structurally broken.
     #[error("malformed {format}: {detail}")]
     Malformed {

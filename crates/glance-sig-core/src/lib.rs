@@ -50,6 +50,8 @@ mod certificate;
 #[cfg(feature = "crypto")]
 mod chain;
 #[cfg(feature = "crypto")]
+mod ec_params;
+#[cfg(feature = "crypto")]
 mod explain;
 #[cfg(feature = "crypto")]
 mod hasher;

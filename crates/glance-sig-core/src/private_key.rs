@@ -37,6 +37,47 @@ impl std::fmt::Debug for PrivateKey {
     }
 }
 
+/// PBKDF2 iterations allowed: OpenSSL 3 writes 2048, cryptography and OWASP's advice for
+/// PBKDF2-SHA256 are 600,000; ten million take a few seconds.
+pub const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+/// scrypt memory allowed (128 * r * N bytes): 256 MiB, sixteen times OpenSSL's default.
+pub const MAX_SCRYPT_MEMORY: u64 = 256 << 20;
+/// scrypt parallelization allowed (each lane costs the memory again, in time).
+pub const MAX_SCRYPT_PARALLELIZATION: u16 = 16;
+
+/// Refuses key derivations too costly to run, before the passphrase is asked for.
+fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> Result<(), KeyError> {
+    use pkcs8::pkcs5::pbes2::Kdf;
+    let pkcs8::pkcs5::EncryptionScheme::Pbes2(params) = scheme else {
+        return Ok(());
+    };
+    match &params.kdf {
+        Kdf::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ITERATIONS => Err(KeyError::KdfTooCostly {
+            cost: format!("{} PBKDF2 iterations", p.iteration_count),
+            limit: format!("{MAX_PBKDF2_ITERATIONS}"),
+        }),
+        Kdf::Scrypt(p) => {
+            let memory = 128u64
+                .saturating_mul(u64::from(p.block_size))
+                .saturating_mul(p.cost_parameter);
+            if memory > MAX_SCRYPT_MEMORY {
+                return Err(KeyError::KdfTooCostly {
+                    cost: format!("{} MiB of scrypt memory (N = {}, r = {})", memory >> 20, p.cost_parameter, p.block_size),
+                    limit: format!("{} MiB", MAX_SCRYPT_MEMORY >> 20),
+                });
+            }
+            if p.parallelization > MAX_SCRYPT_PARALLELIZATION {
+                return Err(KeyError::KdfTooCostly {
+                    cost: format!("scrypt parallelization {}", p.parallelization),
+                    limit: format!("{MAX_SCRYPT_PARALLELIZATION}"),
+                });
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 type KeyDecoder = fn(&[u8], Option<&[u8]>) -> Result<PrivateKey, KeyError>;
 
 /// Whether the key file is passphrase-protected, so a caller knows to ask for one.
@@ -112,6 +153,7 @@ impl PrivateKey {
     fn from_encrypted_pkcs8(der: &[u8], passphrase: Option<&[u8]>) -> Result<Self, KeyError> {
         let info =
             EncryptedPrivateKeyInfo::try_from(der).map_err(|e| malformed("encrypted PKCS#8", e))?;
+        check_kdf_cost(&info.encryption_algorithm)?;
         let passphrase = passphrase.ok_or(KeyError::PassphraseRequired)?;
         let doc = info
             .decrypt(passphrase)

@@ -3,6 +3,8 @@
 //! Every check here is a RustCrypto call. The one piece of encoding logic of our own,
 //! [`locate_pss_salt_len`], only finds which salt length to ask the `rsa` crate to verify.
 
+use std::borrow::Cow;
+
 use der::{Decode, Encode};
 use digest::{Digest, DynDigest};
 use rsa::traits::PublicKeyParts;
@@ -18,6 +20,9 @@ use crate::properties::{HashMethod, KeyClass, KeyType};
 
 /// The largest RSA modulus accepted for verification (OpenSSL's limit as well).
 pub const MAX_RSA_VERIFY_BITS: usize = 16384;
+
+/// The largest DSA prime accepted (OpenSSL's limit as well).
+pub const MAX_DSA_BITS: usize = 10_000;
 
 /// A public key from a certificate (or a key file).
 #[derive(Debug, Clone)]
@@ -128,11 +133,7 @@ impl PublicKey {
     /// # Errors
     /// [`KeyError::Malformed`] for a zero or oversized modulus or exponent.
     pub fn from_rsa_parts(modulus: &[u8], exponent: &[u8]) -> Result<Self, KeyError> {
-        let n = BigUint::from_bytes_be(modulus);
-        let e = BigUint::from_bytes_be(exponent);
-        RsaPublicKey::new_with_max_size(n, e, MAX_RSA_VERIFY_BITS)
-            .map(PublicKey::Rsa)
-            .map_err(|e| malformed("RSA public key", e))
+        rsa_public(modulus, exponent).map(PublicKey::Rsa)
     }
 
     /// An EC key from DER ECParameters (a named curve) and its point, either as SEC 1 bytes
@@ -170,17 +171,24 @@ impl PublicKey {
             oid::RSA_ENCRYPTION | oid::RSASSA_PSS => {
                 let k = pkcs1::RsaPublicKey::from_der(bits)
                     .map_err(|e| malformed("RSA public key", e))?;
-                let n = BigUint::from_bytes_be(k.modulus.as_bytes());
-                let e = BigUint::from_bytes_be(k.public_exponent.as_bytes());
-                RsaPublicKey::new_with_max_size(n, e, MAX_RSA_VERIFY_BITS)
-                    .map(PublicKey::Rsa)
-                    .map_err(|e| malformed("RSA public key", e))
+                rsa_public(k.modulus.as_bytes(), k.public_exponent.as_bytes()).map(PublicKey::Rsa)
             }
             oid::EC_PUBLIC_KEY => {
-                let curve = spki
-                    .algorithm
-                    .parameters_oid()
-                    .map_err(|e| malformed("EC public key parameters", e))?;
+                let curve = match spki.algorithm.parameters_oid() {
+                    Ok(curve) => curve,
+                    // Explicit parameters: the named curve they equal, as OpenSSL (and so
+                    // cursive) reads them.
+                    Err(e) => match &spki.algorithm.parameters {
+                        Some(p) if p.tag() == der::Tag::Sequence => p
+                            .to_der()
+                            .ok()
+                            .and_then(|der| crate::ec_params::named_curve(&der))
+                            .ok_or_else(|| KeyError::UnsupportedCurve {
+                                curve: "explicit curve parameters that equal no named curve (P-256, P-384, P-521)".to_owned(),
+                            })?,
+                        _ => return Err(malformed("EC public key parameters", e)),
+                    },
+                };
                 let ec = match curve {
                     oid::SECP256R1 => {
                         p256::ecdsa::VerifyingKey::from_sec1_bytes(bits).map(EcPublicKey::P256)
@@ -200,9 +208,20 @@ impl PublicKey {
                 ec.map(PublicKey::Ec)
                     .map_err(|e| malformed("EC public key", e))
             }
-            oid::DSA => dsa::VerifyingKey::try_from(spki.clone())
-                .map(PublicKey::Dsa)
-                .map_err(|e| malformed("DSA public key", e)),
+            oid::DSA => {
+                let key = dsa::VerifyingKey::try_from(spki.clone())
+                    .map_err(|e| malformed("DSA public key", e))?;
+                // OpenSSL's OPENSSL_DSA_MAX_MODULUS_BITS: a certificate from a cloud could
+                // otherwise make every verification take minutes.
+                let bits = key.components().p().bits();
+                if bits > MAX_DSA_BITS {
+                    return Err(malformed(
+                        "DSA public key",
+                        format!("p has {bits} bits, more than the {MAX_DSA_BITS} OpenSSL verifies with"),
+                    ));
+                }
+                Ok(PublicKey::Dsa(key))
+            }
             other => Ok(PublicKey::Other {
                 algorithm: oid::algorithm_name(&other),
             }),
@@ -264,6 +283,40 @@ impl PublicKey {
     }
 }
 
+/// The RSA key of modulus `n` and exponent `e` (big-endian), as OpenSSL (and so cursive)
+/// verifies with it. The `rsa` crate caps the public exponent at 2^33 - 1; OpenSSL takes any
+/// exponent below the modulus, of at most 64 bits for moduli above 3072 bits
+/// (`OPENSSL_RSA_MAX_PUBEXP_BITS`), so such a key is kept as it is.
+fn rsa_public(n: &[u8], e: &[u8]) -> Result<RsaPublicKey, KeyError> {
+    let (n, e) = (BigUint::from_bytes_be(n), BigUint::from_bytes_be(e));
+    let odd = |x: &BigUint| x.to_bytes_be().last().is_some_and(|b| b & 1 == 1);
+    match RsaPublicKey::new_with_max_size(n.clone(), e.clone(), MAX_RSA_VERIFY_BITS) {
+        Ok(key) => Ok(key),
+        Err(rsa::Error::PublicExponentTooLarge)
+            if e < n && (n.bits() <= 3072 || e.bits() <= 64) && odd(&n) && odd(&e) =>
+        {
+            Ok(RsaPublicKey::new_unchecked(n, e))
+        }
+        Err(err) => Err(malformed("RSA public key", err)),
+    }
+}
+
+/// An RSA signature as the modulus-length string RSASSA verification takes. OpenSSL (and so
+/// cursive) reads a shorter one as the same integer: a signer that drops leading zero bytes
+/// makes one about once in 256 signatures. A longer one is refused, as OpenSSL does.
+pub(crate) fn rsa_signature_bytes<'s>(key: &RsaPublicKey, sig: &'s [u8]) -> Option<Cow<'s, [u8]>> {
+    let size = key.size();
+    match sig.len() {
+        n if n == size => Some(Cow::Borrowed(sig)),
+        n if n < size => {
+            let mut padded = vec![0u8; size - n];
+            padded.extend_from_slice(sig);
+            Some(Cow::Owned(padded))
+        }
+        _ => None,
+    }
+}
+
 fn malformed(format: &'static str, e: impl std::fmt::Display) -> KeyError {
     KeyError::Malformed {
         format,
@@ -289,9 +342,7 @@ fn pss_with_salt(hash: HashMethod, salt: usize) -> rsa::Pss {
 /// The RSA public operation on the signature: the encoded message, or `None` when the
 /// signature cannot be one for this key (wrong length, or not below the modulus).
 pub(crate) fn rsa_encoded_message(key: &RsaPublicKey, sig: &[u8]) -> Option<Vec<u8>> {
-    if sig.len() != key.size() {
-        return None;
-    }
+    rsa_signature_bytes(key, sig)?;
     let s = BigUint::from_bytes_be(sig);
     if &s >= key.n() {
         return None;
@@ -354,6 +405,7 @@ pub fn verify_rsa_pss_any_salt(
     digest: &[u8],
     sig: &[u8],
 ) -> Option<usize> {
+    let sig = &*rsa_signature_bytes(key, sig)?;
     let max = pss_max_salt_len(key, hash);
     let mut candidates: Vec<usize> = locate_pss_salt_len(key, hash, sig).into_iter().collect();
     // Should the locating step ever miss, the common lengths are still tried.
@@ -377,7 +429,7 @@ pub fn verify_rsa_pkcs1v15(key: &RsaPublicKey, hash: CertHash, digest: &[u8], si
         CertHash::Sha2(HashMethod::Sha384) => Pkcs1v15Sign::new::<Sha384>(),
         CertHash::Sha2(HashMethod::Sha512) => Pkcs1v15Sign::new::<Sha512>(),
     };
-    key.verify(scheme, digest, sig).is_ok()
+    rsa_signature_bytes(key, sig).is_some_and(|sig| key.verify(scheme, digest, &sig).is_ok())
 }
 
 /// ECDSA needs the digest to be at least half the field size; shorter digests (SHA-256

@@ -72,6 +72,10 @@ impl Rejection {
                 "Required image properties for signature verification do not exist. Cannot \
                  verify signature. Missing property: {cursive_name}"
             ),
+            // Python refuses non-ASCII text with a ValueError that cursive does not catch.
+            Rejection::InvalidBase64(Base64Error::NotAscii { .. }) => {
+                return "(no message: cursive raises ValueError \"string argument should contain only ASCII characters\" decoding img_signature, which Glance and Nova do not catch)".to_owned()
+            }
             Rejection::InvalidBase64(_) => {
                 "The signature data was not properly encoded using base64".to_owned()
             }

@@ -147,6 +147,14 @@ impl Verifier {
         let mut warnings = self.warnings;
         let (valid, pss) = match &self.key {
             PublicKey::Rsa(k) => {
+                use rsa::traits::PublicKeyParts;
+                if self.signature.len() < k.size() {
+                    warnings.push(Note::new("rsa-signature-short", format!(
+                        "the RSA signature is {} bytes, shorter than the key's {}-byte modulus (its leading zero bytes were dropped); OpenSSL and cursive read it as the same number and accept it, stricter verifiers may not; glance-sig sign writes the full length",
+                        self.signature.len(),
+                        k.size()
+                    )));
+                }
                 let max = pss_max_salt_len(k, hash);
                 let salt = verify_rsa_pss_any_salt(k, hash, d, &self.signature);
                 if let Some(s) = salt.filter(|&s| s != max) {

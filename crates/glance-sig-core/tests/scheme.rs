@@ -374,3 +374,51 @@ fn nova_chain_validation() {
         Some("certificate-expired")
     );
 }
+
+/// An encrypted key file can ask for any key-derivation cost; the ones no sane file asks for
+/// are refused before any derivation runs (this test would take hours otherwise).
+#[test]
+fn encrypted_keys_that_cost_too_much_to_open_are_refused() {
+    use der::Encode;
+    use pkcs8::pkcs5::pbes2::{self, Kdf, Pbkdf2Params, ScryptParams};
+    use pkcs8::pkcs5::EncryptionScheme;
+    let (salt, iv, data) = ([7u8; 16], [9u8; 16], [0u8; 48]);
+    let aes = pbes2::EncryptionScheme::Aes256Cbc { iv: &iv };
+    let pbkdf2 = |iterations| {
+        Kdf::from(Pbkdf2Params::hmac_with_sha256(iterations, &salt).expect("params"))
+    };
+    let scrypt = |log_n: u64, r: u16, p: u16| {
+        Kdf::Scrypt(ScryptParams {
+            salt: &salt,
+            cost_parameter: 1 << log_n,
+            block_size: r,
+            parallelization: p,
+            key_length: Some(32),
+        })
+    };
+    for (kdf, refused) in [
+        (pbkdf2(u32::MAX), Some("4294967295 PBKDF2 iterations")),
+        (pbkdf2(600_000), None),
+        (scrypt(24, 8, 1), Some("2048 MiB of scrypt memory")),
+        (scrypt(14, 8, 64), Some("scrypt parallelization 64")),
+        (scrypt(14, 8, 1), None),
+    ] {
+        let info = pkcs8::EncryptedPrivateKeyInfo {
+            encryption_algorithm: EncryptionScheme::Pbes2(pbes2::Parameters {
+                kdf,
+                encryption: aes,
+            }),
+            encrypted_data: &data,
+        };
+        let der = info.to_der().expect("encodes");
+        let err = PrivateKey::from_bytes(&der, Some(b"passphrase")).expect_err("no key inside");
+        match refused {
+            Some(cost) => {
+                assert!(matches!(err, KeyError::KdfTooCostly { .. }), "{err:?}");
+                assert!(err.to_string().contains(cost), "{err}");
+            }
+            // Within the limits the derivation runs, and the garbage inside fails to decrypt.
+            None => assert!(matches!(err, KeyError::WrongPassphrase), "{err:?}"),
+        }
+    }
+}

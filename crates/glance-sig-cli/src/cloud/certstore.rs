@@ -102,7 +102,9 @@ pub fn load_usable(session: &Session, uuid: &str, now: i64) -> Result<Certificat
         });
     }
     for warning in &secret.problems {
-        eprintln!("glance-sig: warning: certificate secret {uuid}: {warning}");
+        crate::output::render::err_line(&format!(
+            "glance-sig: warning: certificate secret {uuid}: {warning}"
+        ));
     }
     secret.certificate()
 }

@@ -73,11 +73,11 @@ fn on_signal() {
             p.image_id, p.image_id
         ),
         Some(p) => match delete(&p.transport, &p.glance, &p.image_id, DELETE_DEADLINE) {
-            Cleanup::DeleteFailed { why, .. } => eprintln!(
+            Cleanup::DeleteFailed { why, .. } => crate::output::render::err_line(&format!(
                 "glance-sig: interrupted; deleting image {} failed ({why}): delete it with \
                  `openstack image delete {}`",
                 p.image_id, p.image_id
-            ),
+            )),
             _ => eprintln!(
                 "glance-sig: interrupted; image {} was deleted: nothing is left behind",
                 p.image_id

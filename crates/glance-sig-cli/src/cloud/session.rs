@@ -59,7 +59,7 @@ impl Session {
         }
         let tls = tls_options(args, &cloud, &origin);
         if tls.insecure {
-            eprintln!(
+            crate::output::render::err_line(&format!(
                 "glance-sig: warning: https certificates are not checked ({}): anyone on the \
                  network path can read the token and change what is signed or verified",
                 if args.insecure {
@@ -67,7 +67,7 @@ impl Session {
                 } else {
                     "verify: false"
                 }
-            );
+            ));
         }
         let tls = tls.config().map_err(CloudError::Tls)?;
         let config_error = |source| CloudError::Config {

@@ -293,10 +293,10 @@ impl Transport {
             return;
         };
         if warned.insert(origin.clone()) {
-            eprintln!(
+            crate::output::render::err_line(&format!(
                 "glance-sig: warning: credentials are sent to {origin} over plain http: anyone \
                  on the network path can read them; use the cloud's https endpoints"
-            );
+            ));
         }
     }
 }

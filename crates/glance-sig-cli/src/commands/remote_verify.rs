@@ -64,7 +64,7 @@ fn run_with<E: Engine>(
         }
         (None, None) => None,
     };
-    eprintln!(
+    crate::output::render::err_line(&format!(
         "glance-sig: image {} ({}, {}); certificate {}",
         image.id,
         image.name.as_deref().unwrap_or("no name"),
@@ -74,7 +74,7 @@ fn run_with<E: Engine>(
             (None, Some(uuid)) => format!("from Barbican secret {uuid}"),
             (None, None) => "id missing".to_owned(),
         }
-    );
+    ));
     let request = VerifyRequest {
         properties,
         certificate: cert.as_ref(),

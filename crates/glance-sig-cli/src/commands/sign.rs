@@ -73,7 +73,7 @@ fn run_with<E: Engine>(engine: &mut E, args: &SignArgs) -> Result<Outcome, CliEr
     };
     let signed = engine.sign(
         request,
-        &mut |note| eprintln!("glance-sig: warning: {}", note.message),
+        &mut |note| render::err_line(&format!("glance-sig: warning: {}", note.message)),
         &mut ImageFile::new(&args.image),
     )?;
     let cert_place = cert_input.as_ref().map(|(_, place)| place.as_str());
@@ -150,16 +150,16 @@ pub fn told(signed: &SignOutcome, outside: Option<&str>) {
         } else {
             "note"
         };
-        eprintln!("glance-sig: {kind}: {}", note.message);
+        render::err_line(&format!("glance-sig: {kind}: {}", note.message));
     }
     if let Some(who) = outside {
         let salt = signed
             .pss_salt_length
             .map(|s| format!(", RSA-PSS salt {s} bytes"))
             .unwrap_or_default();
-        eprintln!(
+        render::err_line(&format!(
             "glance-sig: signed by {who}{salt}; the signature verifies under the certificate's key"
-        );
+        ));
     }
 }
 

@@ -181,7 +181,7 @@ fn run_with<E: Engine>(engine: &mut E, args: &UploadArgs) -> Result<Outcome, Cli
     let signed = engine
         .sign(
             request,
-            &mut |note| eprintln!("glance-sig: warning: {}", note.message),
+            &mut |note| render::err_line(&format!("glance-sig: warning: {}", note.message)),
             &mut ImageFile::new(&args.image),
         )?
         .map_err(|refusal| {

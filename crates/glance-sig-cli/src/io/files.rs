@@ -66,9 +66,11 @@ pub fn private_key_material(
     passphrase_file: Option<&Path>,
 ) -> Result<(Vec<u8>, Option<Vec<u8>>), CliError> {
     let bytes = read_small("private key", path)?;
+    warn_if_others_can_read("private key", path);
     let mut passphrase = match passphrase_file {
         Some(p) => {
             let raw = read_small("passphrase file", p)?;
+            warn_if_others_can_read("passphrase file", p);
             let line = raw.split(|&b| b == b'\n').next().unwrap_or_default();
             Some(line.strip_suffix(b"\r").unwrap_or(line).to_vec())
         }
@@ -83,4 +85,21 @@ pub fn private_key_material(
         passphrase = Some(typed.into_bytes());
     }
     Ok((bytes, passphrase))
+}
+
+/// Warns, as ssh does, about a secret file that other users may read or change: the key (or
+/// its passphrase, or a token's PIN) is then theirs too.
+pub fn warn_if_others_can_read(what: &str, path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return;
+    };
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        crate::output::render::err_line(&format!(
+            "glance-sig: warning: {what} {} is open to other users (mode {mode:04o}): chmod 600 {}",
+            path.display(),
+            path.display()
+        ));
+    }
 }

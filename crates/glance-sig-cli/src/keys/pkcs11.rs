@@ -200,6 +200,7 @@ impl Token {
             let path = source.strip_prefix("file:").unwrap_or(source);
             let path = path.strip_prefix("//").unwrap_or(path);
             let raw = crate::io::files::read_small("PIN file", Path::new(path))?;
+            crate::io::files::warn_if_others_can_read("PIN file", Path::new(path));
             let line = raw.split(|&b| b == b'\n').next().unwrap_or_default();
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             let text = String::from_utf8(line.to_vec()).map_err(|_| {

@@ -239,15 +239,23 @@ impl Report {
     }
 }
 
-/// Every control character but the line feed, as `\u{..}`.
+/// Every control character but the line feed, and the bidirectional overrides (which can
+/// make a terminal show text in another order than it is), as `\u{..}`: text from input or
+/// from a cloud can then neither move the cursor, clear the screen, set the title, nor fake a
+/// line of output.
 pub fn escape_controls(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c.is_control() && c != '\n' {
+            if must_escape(c) && c != '\n' {
                 c.escape_unicode().to_string()
             } else {
                 c.to_string()
             }
         })
         .collect()
+}
+
+/// C0, DEL, C1, and the bidirectional embedding, override and isolate marks.
+fn must_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
