@@ -9,7 +9,6 @@ use der::asn1::{BitStringRef, ObjectIdentifier, OctetStringRef, UintRef};
 use der::{Decode, Reader, SliceReader};
 use elliptic_curve::bigint::Encoding;
 use elliptic_curve::ff::PrimeField;
-use elliptic_curve::Curve;
 use primeorder::PrimeCurveParams;
 use rsa::BigUint;
 
@@ -46,7 +45,8 @@ fn parse(der: &[u8]) -> der::Result<Explicit> {
     let mut reader = SliceReader::new(der)?;
     let explicit = reader.sequence(|r| {
         let _version = UintRef::decode(r)?;
-        let (field_type, p) = r.sequence(|r| Ok((ObjectIdentifier::decode(r)?, UintRef::decode(r)?)))?;
+        let (field_type, p) =
+            r.sequence(|r| Ok((ObjectIdentifier::decode(r)?, UintRef::decode(r)?)))?;
         if field_type != PRIME_FIELD {
             return Err(der::Tag::ObjectIdentifier.value_error());
         }

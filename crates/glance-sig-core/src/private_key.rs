@@ -52,17 +52,24 @@ fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> Result<(), Key
         return Ok(());
     };
     match &params.kdf {
-        Kdf::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ITERATIONS => Err(KeyError::KdfTooCostly {
-            cost: format!("{} PBKDF2 iterations", p.iteration_count),
-            limit: format!("{MAX_PBKDF2_ITERATIONS}"),
-        }),
+        Kdf::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ITERATIONS => {
+            Err(KeyError::KdfTooCostly {
+                cost: format!("{} PBKDF2 iterations", p.iteration_count),
+                limit: format!("{MAX_PBKDF2_ITERATIONS}"),
+            })
+        }
         Kdf::Scrypt(p) => {
             let memory = 128u64
                 .saturating_mul(u64::from(p.block_size))
                 .saturating_mul(p.cost_parameter);
             if memory > MAX_SCRYPT_MEMORY {
                 return Err(KeyError::KdfTooCostly {
-                    cost: format!("{} MiB of scrypt memory (N = {}, r = {})", memory >> 20, p.cost_parameter, p.block_size),
+                    cost: format!(
+                        "{} MiB of scrypt memory (N = {}, r = {})",
+                        memory >> 20,
+                        p.cost_parameter,
+                        p.block_size
+                    ),
                     limit: format!("{} MiB", MAX_SCRYPT_MEMORY >> 20),
                 });
             }

@@ -179,7 +179,7 @@ impl PublicKey {
                     // Explicit parameters: the named curve they equal, as OpenSSL (and so
                     // cursive) reads them.
                     Err(e) => match &spki.algorithm.parameters {
-                        Some(p) if p.tag() == der::Tag::Sequence => p
+                        Some(p) if der::Tagged::tag(p) == der::Tag::Sequence => p
                             .to_der()
                             .ok()
                             .and_then(|der| crate::ec_params::named_curve(&der))
@@ -217,7 +217,9 @@ impl PublicKey {
                 if bits > MAX_DSA_BITS {
                     return Err(malformed(
                         "DSA public key",
-                        format!("p has {bits} bits, more than the {MAX_DSA_BITS} OpenSSL verifies with"),
+                        format!(
+                            "p has {bits} bits, more than the {MAX_DSA_BITS} OpenSSL verifies with"
+                        ),
                     ));
                 }
                 Ok(PublicKey::Dsa(key))
