@@ -13,6 +13,10 @@ const MODULES: [&str; 2] = [
 
 pub const PIN: &str = "2468";
 
+fn perms(path: &Path) -> std::fs::Permissions {
+    std::fs::metadata(path).expect("metadata").permissions()
+}
+
 pub struct SoftHsm {
     pub conf: PathBuf,
     pub module: PathBuf,
@@ -41,6 +45,13 @@ impl SoftHsm {
         .expect("softhsm2.conf");
         let pin_file = dir.join("pin");
         std::fs::write(&pin_file, format!("{PIN}\n")).expect("pin file");
+        // Only its owner may read a PIN (glance-sig warns otherwise, as ssh does for keys).
+        std::fs::set_permissions(&pin_file, {
+            let mut p = perms(&pin_file);
+            std::os::unix::fs::PermissionsExt::set_mode(&mut p, 0o600);
+            p
+        })
+        .expect("pin file mode");
         let hsm = Self {
             conf,
             module,
