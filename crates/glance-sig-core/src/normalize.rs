@@ -14,8 +14,8 @@ use crate::error::SignError;
 use crate::hasher::ImageDigest;
 use crate::note::Note;
 use crate::public_key::{
-    pss_max_salt_len, raw_to_der, verify_dsa_der, verify_ecdsa_der, verify_rsa_pss_any_salt,
-    PublicKey,
+    pss_max_salt_len, raw_to_der, rsa_signature_bytes, verify_dsa_der, verify_ecdsa_der,
+    verify_rsa_pss_any_salt, PublicKey,
 };
 use crate::signer::DigestSigner;
 
@@ -66,25 +66,21 @@ pub fn normalize(
             use rsa::traits::PublicKeyParts;
             let size = k.size();
             let mut notes = Vec::new();
-            let bytes = match raw.len() {
-                n if n == size => raw,
-                // I2OSP pads to the modulus length; a signer that dropped leading zeros gives
-                // fewer bytes with the same value, which OpenSSL pads back.
-                n if n < size => {
-                    notes.push(Note::new(
-                        "signature-left-padded",
-                        format!("the signer returned {n} bytes for a {size}-byte modulus (leading zero bytes dropped); padded back to {size}, as OpenSSL does"),
-                    ));
-                    let mut padded = vec![0u8; size - n];
-                    padded.extend_from_slice(&raw);
-                    padded
-                }
-                n => {
-                    return Err(invalid(format!(
-                        "{n} bytes, longer than the key's {size}-byte modulus: it is not an RSA signature by this key"
-                    )))
-                }
+            // The length rule verification uses (public_key.rs): shorter is the same number
+            // with its leading zeros dropped, and is padded back; longer is no signature.
+            let Some(padded) = rsa_signature_bytes(k, &raw) else {
+                return Err(invalid(format!(
+                    "{} bytes, longer than the key's {size}-byte modulus: it is not an RSA signature by this key",
+                    raw.len()
+                )));
             };
+            if raw.len() < size {
+                notes.push(Note::new(
+                    "signature-left-padded",
+                    format!("the signer returned {} bytes for a {size}-byte modulus (leading zero bytes dropped); padded back to {size}, as OpenSSL does", raw.len()),
+                ));
+            }
+            let bytes = padded.into_owned();
             let max = pss_max_salt_len(k, hash);
             let Some(salt) = verify_rsa_pss_any_salt(k, hash, d, &bytes) else {
                 return Err(invalid(format!(

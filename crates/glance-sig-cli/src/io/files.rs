@@ -68,12 +68,7 @@ pub fn private_key_material(
     let bytes = read_small("private key", path)?;
     warn_if_others_can_read("private key", path);
     let mut passphrase = match passphrase_file {
-        Some(p) => {
-            let raw = read_small("passphrase file", p)?;
-            warn_if_others_can_read("passphrase file", p);
-            let line = raw.split(|&b| b == b'\n').next().unwrap_or_default();
-            Some(line.strip_suffix(b"\r").unwrap_or(line).to_vec())
-        }
+        Some(p) => Some(secret_line("passphrase file", p)?),
         None => None,
     };
     if passphrase.is_none()
@@ -85,6 +80,18 @@ pub fn private_key_material(
         passphrase = Some(typed.into_bytes());
     }
     Ok((bytes, passphrase))
+}
+
+/// The first line of a file holding a secret (a passphrase, a PIN), without its line end;
+/// warns when other users may read the file.
+///
+/// # Errors
+/// As [`read_small`].
+pub fn secret_line(what: &'static str, path: &Path) -> Result<Vec<u8>, CliError> {
+    let raw = read_small(what, path)?;
+    warn_if_others_can_read(what, path);
+    let line = raw.split(|&b| b == b'\n').next().unwrap_or_default();
+    Ok(line.strip_suffix(b"\r").unwrap_or(line).to_vec())
 }
 
 /// Warns, as ssh does, about a secret file that other users may read or change: the key (or

@@ -30,21 +30,15 @@ pub struct CommandSigner {
 
 fn error(command: &str, detail: impl Into<String>, fix: impl Into<String>) -> CliError {
     CliError::Signer {
-        signer: format!("signer command `{}`", shorten(command)),
+        signer: describe(command),
         detail: detail.into(),
         fix: Some(fix.into()),
     }
 }
 
-fn shorten(command: &str) -> String {
-    let one_line: String = command
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    match one_line.char_indices().nth(80) {
-        Some((i, _)) => format!("{}…", &one_line[..i]),
-        None => one_line,
-    }
+/// How messages name a signer command: on one line, at most 80 characters.
+pub fn describe(command: &str) -> String {
+    format!("signer command `{}`", shorten_to(command, 80))
 }
 
 /// The variables a signer command gets, for a digest made with `hash` to be signed by the
@@ -101,7 +95,7 @@ impl CommandSigner {
 
     /// How messages name it.
     pub fn describe(&self) -> String {
-        format!("signer command `{}`", shorten(&self.command))
+        describe(&self.command)
     }
 
     /// Runs the command over `digest`.
@@ -344,8 +338,11 @@ mod tests {
     #[test]
     fn names_the_command_on_one_short_line() {
         let long = format!("aws kms sign \\\n --key-id {}", "x".repeat(200));
-        let shown = shorten(&long);
+        let shown = describe(&long);
         assert!(!shown.contains('\n'));
-        assert!(shown.chars().count() <= 81, "{shown}");
+        assert!(
+            shown.chars().count() <= "signer command ``".len() + 81,
+            "{shown}"
+        );
     }
 }

@@ -64,7 +64,7 @@ impl<'a> KeySource<'a> {
         match self {
             Self::File(path) => path.display().to_string(),
             Self::Pkcs11(uri) => uri.display(),
-            Self::Command(cmd) => CommandSigner::new(cmd, Duration::ZERO).describe(),
+            Self::Command(cmd) => command::describe(cmd),
         }
     }
 }

@@ -199,11 +199,8 @@ impl Token {
         if let Some(source) = &uri.pin_source {
             let path = source.strip_prefix("file:").unwrap_or(source);
             let path = path.strip_prefix("//").unwrap_or(path);
-            let raw = crate::io::files::read_small("PIN file", Path::new(path))?;
-            crate::io::files::warn_if_others_can_read("PIN file", Path::new(path));
-            let line = raw.split(|&b| b == b'\n').next().unwrap_or_default();
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let text = String::from_utf8(line.to_vec()).map_err(|_| {
+            let line = crate::io::files::secret_line("PIN file", Path::new(path))?;
+            let text = String::from_utf8(line).map_err(|_| {
                 error(
                     uri,
                     format!("the PIN file {path} is not UTF-8 text"),
