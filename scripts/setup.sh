@@ -38,13 +38,12 @@ if [ "$cloud" = 1 ]; then
   scripts/cloud/stack.sh install
 fi
 
+# The component first: the release build pins its SHA-256 (crates/glance-sig-cli/build.rs).
+say "WASI component and its jco transpilation"
+scripts/component/build.sh
+
 say "Release build"
 cargo build --release --locked
-
-if [ -x scripts/component/build.sh ]; then
-  say "WASI component and its jco transpilation"
-  scripts/component/build.sh
-fi
 
 say "Portal toolchain (trunk, wasm-bindgen-cli, binaryen, Chromium) and build"
 scripts/portal/setup.sh

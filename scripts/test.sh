@@ -52,7 +52,7 @@ if [ ${#failed_stages[@]} -gt 0 ]; then
   exit 1
 fi
 stage "rustfmt" cargo fmt --all --check
-native=(-p glance-sig-core -p glance-sig-cli -p openstack-proto)
+native=(-p glance-sig-core -p glance-sig-cli -p openstack-proto -p glance-sig-fuzz)
 stage "clippy" cargo clippy --release --all-targets --locked "${native[@]}" -- -D warnings
 # The core without its crypto (what the portal's page links) and the bench-only binary.
 stage "clippy (core without crypto; glance-sig-bench)" bash -c \

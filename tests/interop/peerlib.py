@@ -673,28 +673,31 @@ class Run:
                 f"\n--- stderr\n{self.err[:4000]}")
 
 
-def _run_one(binary: Path, args: Sequence[str], timeout: float) -> Run:
+def _run_one(binary: Path, args: Sequence[str], timeout: float,
+             env: dict[str, str] | None = None) -> Run:
     argv = [str(binary), *args]
-    p = subprocess.run(argv, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    p = subprocess.run(argv, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                       env={**os.environ, **env} if env else None)
     r = Run(argv, p.returncode, p.stdout, p.stderr)
     assert b"panicked" not in p.stderr and p.returncode != 101, f"glance-sig panicked:\n{r.describe()}"
     assert p.returncode >= 0, f"glance-sig killed by signal {-p.returncode}:\n{r.describe()}"
     return r
 
 
-def run_glance_sig(binary: Path, *args: Any, timeout: float = 120) -> Run:
+def run_glance_sig(binary: Path, *args: Any, timeout: float = 120,
+                   env: dict[str, str] | None = None) -> Run:
     """Runs glance-sig. With GLANCE_SIG_COMPARE (other engines' binaries, `:`-separated),
     every `verify` also runs through each of them, judged at the same instant (`--at`), and
     their exit code and stdout (the report, text or JSON) must be identical to this one's."""
     argv = list(map(str, args))
     others = [Path(b) for b in os.environ.get("GLANCE_SIG_COMPARE", "").split(":") if b]
     if not others or not argv or argv[0] != "verify":
-        return _run_one(binary, argv, timeout)
+        return _run_one(binary, argv, timeout, env)
     if "--at" not in argv:
         argv += ["--at", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())]
-    first = _run_one(binary, argv, timeout)
+    first = _run_one(binary, argv, timeout, env)
     for other in others:
-        r = _run_one(other, argv, timeout)
+        r = _run_one(other, argv, timeout, env)
         assert (r.returncode, r.out) == (first.returncode, first.out), (
             f"the engines disagree:\n{first.describe()}\n=== {other}\n{r.describe()}")
     return first

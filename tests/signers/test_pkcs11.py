@@ -83,6 +83,7 @@ def failing(r, code, *says):
     for s in says:
         assert s in r.err, f"{s!r} not in:\n{r.describe()}"
     assert "panicked" not in r.err
+    return r
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -92,6 +93,17 @@ def test_setup_mistakes_are_named_and_sign_nothing(gs, token, image, tmp_path, e
     s = lambda uri, *extra: sign(gs, image, uri, *extra, engine=engine)  # noqa: E731
     uri = token.uri("rsa2048").replace(str(token.pin_file), str(wrong))
     failing(s(uri, *cert), 2, "wrong PIN", "fix:")
+    # An empty PIN file is a mistake, refused before the token is asked (no login attempt
+    # counts against the PIN).
+    empty = pl.write(tmp_path / "empty-pin", "\n")
+    failing(s(token.uri("rsa2048").replace(str(token.pin_file), str(empty)), *cert), 2,
+            "first line is empty", "write the PIN")
+    # A huge URI is quoted shortened in the error, and a PIN in it never.
+    huge = "pkcs11:token=t;" + "x" * 100_000 + "?pin-value=12%ZZ34"
+    r = failing(s(huge), 2, "not name=value")
+    assert len(r.err) < 2000 and "12%ZZ34" not in r.err, r.describe()
+    r = failing(s("pkcs11:token=t;object=k?pin-value=98%ZZ76"), 2, "pin-value")
+    assert "%ZZ76" not in r.err, r.describe()
     failing(s(token.uri("no-such-key"), *cert), 2, "no private key", "matches",
             'object="rsa2048"', "fix:")
     failing(s(token.uri("rsa2048", pin=None), *cert), 2, "needs a PIN", "pin-source=file:")

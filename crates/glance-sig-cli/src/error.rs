@@ -57,6 +57,13 @@ pub enum CliError {
     /// `--engine component` and no component file.
     #[error("no WebAssembly component for --engine component (looked for {})", tried.join(", "))]
     ComponentMissing { tried: Vec<String> },
+    /// The component beside this binary is not the one it was built with.
+    #[error("the component {path} is not the one this glance-sig was built with (its sha256 is {found}, the pinned one {})", pinned.as_deref().unwrap_or("none: it was built before the component"))]
+    ComponentNotPinned {
+        path: String,
+        found: String,
+        pinned: Option<String>,
+    },
     /// The component could not be loaded, or failed.
     #[error("{detail}")]
     Component { detail: String },
@@ -78,6 +85,7 @@ impl CliError {
             CliError::Malformed { fix, .. } | CliError::Signer { fix, .. } => fix.clone(),
             CliError::KeyMismatch { .. } => Some("pass the certificate that holds this key's public half (openssl x509 -noout -pubkey shows it), or the key the certificate was made for".to_owned()),
             CliError::ComponentMissing { .. } => Some("build it with scripts/component/build.sh, or give its path with --component or GLANCE_SIG_COMPONENT".to_owned()),
+            CliError::ComponentNotPinned { .. } => Some("rebuild both, component first (scripts/component/build.sh --wasm, then cargo build --release), or choose a component yourself with --component".to_owned()),
             CliError::Cloud(e) => e.fix(),
             _ => None,
         }

@@ -450,6 +450,104 @@ fn missing_component_is_a_clear_error() {
     assert!(err.contains("scripts/component/build.sh"), "{err}");
 }
 
+/// The real component with a custom section appended: still a valid component, another
+/// SHA-256 (as a rebuilt or planted one would have).
+fn another_component(dir: &Path) -> PathBuf {
+    let mut bytes = std::fs::read(component()).expect("the component");
+    // A custom section: id 0, size 6, then the name (length 5, "other") and no payload.
+    bytes.extend_from_slice(&[0, 6, 5, b'o', b't', b'h', b'e', b'r']);
+    let path = dir.join("other.wasm");
+    std::fs::write(&path, bytes).expect("write");
+    path
+}
+
+fn glance_sig_in(cwd: &Path, args: &[&str], component: Option<&Path>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_glance-sig"));
+    command
+        .current_dir(cwd)
+        .args(args)
+        .env_remove("GLANCE_SIG_COMPONENT")
+        .env("GLANCE_SIG_ENGINE", "component");
+    if let Some(path) = component {
+        command.env("GLANCE_SIG_COMPONENT", path);
+    }
+    command.output().expect("run glance-sig")
+}
+
+/// A component planted in the current directory (where the CLI once looked first) never
+/// runs: the one the binary was built with does, and gives native's verdict.
+#[test]
+fn a_component_in_the_current_directory_is_never_loaded() {
+    let (dir, img, props) = signed_image("planted", "native", "rsa2048-key.pem");
+    let planted = dir.join("target/component");
+    std::fs::create_dir_all(&planted).expect("dir");
+    std::fs::write(planted.join("glance_sig_component.wasm"), b"\0asm planted").expect("plant");
+    std::fs::write(dir.join("glance_sig_component.wasm"), b"\0asm planted").expect("plant");
+    let args = verify_args(s(&img), fixture("rsa2048-cert.pem"), s(&props));
+    let o = glance_sig_in(&dir, &args, None);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("Signature valid"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(!text(&o.stderr).contains("planted"), "{}", text(&o.stderr));
+}
+
+/// The default component is checked against the pin: a different file beside the binary is
+/// refused, naming both digests and the fix.
+#[test]
+fn a_swapped_component_beside_the_binary_is_refused() {
+    let (dir, img, props) = signed_image("swapped", "native", "rsa2048-key.pem");
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("dir");
+    std::fs::copy(env!("CARGO_BIN_EXE_glance-sig"), bin.join("glance-sig")).expect("copy");
+    std::fs::rename(
+        another_component(&dir),
+        bin.join("glance_sig_component.wasm"),
+    )
+    .expect("swap");
+    let args = verify_args(s(&img), fixture("rsa2048-cert.pem"), s(&props));
+    let o = Command::new(bin.join("glance-sig"))
+        .args(&args)
+        .env_remove("GLANCE_SIG_COMPONENT")
+        .env("GLANCE_SIG_ENGINE", "component")
+        .output()
+        .expect("run the copy");
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("is not the one this glance-sig was built with"),
+        "{err}"
+    );
+    assert!(err.contains("--component"), "{err}");
+    assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
+}
+
+/// A component the user names runs as chosen, and the output says it is not the pinned one;
+/// the pinned one, named explicitly, runs without a note.
+#[test]
+fn a_chosen_component_runs_and_the_output_says_so() {
+    let (dir, img, props) = signed_image("chosen", "native", "rsa2048-key.pem");
+    let other = another_component(&dir);
+    let args = verify_args(s(&img), fixture("rsa2048-cert.pem"), s(&props));
+    let o = glance_sig_in(&dir, &args, Some(&other));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains(&format!("runs {}", other.display())), "{err}");
+    assert!(
+        err.contains("not the component this glance-sig was built with"),
+        "{err}"
+    );
+    let pinned = glance_sig_in(&dir, &args, Some(&component()));
+    assert_eq!(pinned.status.code(), Some(0));
+    assert!(
+        !text(&pinned.stderr).contains("note:"),
+        "{}",
+        text(&pinned.stderr)
+    );
+}
+
 /// Image bytes held in memory: any reader, as a Glance download is one. Counts the passes.
 struct Memory {
     data: Vec<u8>,

@@ -165,7 +165,10 @@ impl keys::GuestPrivateKey for PrivateKeyRes {
         bytes: Vec<u8>,
         passphrase: Option<Vec<u8>>,
     ) -> Result<keys::PrivateKey, keys::KeyError> {
-        core_sig::PrivateKey::from_bytes(&bytes, passphrase.as_deref())
+        // The copies the host made in this component's memory: wiped once parsed.
+        let bytes = zeroize::Zeroizing::new(bytes);
+        let passphrase = passphrase.map(zeroize::Zeroizing::new);
+        core_sig::PrivateKey::from_bytes(&bytes, passphrase.as_deref().map(Vec::as_slice))
             .map(|k| keys::PrivateKey::new(PrivateKeyRes(k)))
             .map_err(convert::key_error)
     }
@@ -242,7 +245,7 @@ impl sessions::GuestVerification for VerificationRes {
         let report = session.report();
         Ok(sessions::Report {
             // Exactly what `glance-sig verify --json` prints: pretty, then a newline.
-            json: serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+            json: glance_sig_core::report::json_text(&report),
             text: report.text(),
             valid: report.valid,
             trust_established: report.trust.established,
@@ -337,5 +340,5 @@ fn signed_out(signed: core_sig::Signed) -> sessions::Signed {
 
 /// Exactly what `glance-sig sign` prints (pretty, then a newline).
 fn properties_json(props: &core_sig::SignatureProperties) -> String {
-    serde_json::to_string_pretty(&props.to_json()).unwrap_or_default() + "\n"
+    glance_sig_core::report::json_text(&props.to_json())
 }

@@ -222,7 +222,15 @@ impl Certificate {
 
     /// The hash of the certificate's own signature, and (tbs digest, signature) to check it.
     pub(crate) fn signed_content(&self) -> Option<(CertHash, Vec<u8>, &[u8])> {
-        let hash = match self.parsed.signature_algorithm.oid {
+        let hash = self.signature_hash()?;
+        let tbs = self.parsed.tbs_certificate.to_der().ok()?;
+        let sig = self.parsed.signature.as_bytes()?;
+        Some((hash, hash.digest(&tbs), sig))
+    }
+
+    /// The hash of the certificate's own signature, when it is one cursive checks.
+    pub(crate) fn signature_hash(&self) -> Option<CertHash> {
+        Some(match self.parsed.signature_algorithm.oid {
             oid::SHA1_WITH_RSA | oid::ECDSA_WITH_SHA1 | oid::DSA_WITH_SHA1 => CertHash::Sha1,
             oid::SHA224_WITH_RSA | oid::ECDSA_WITH_SHA224 | oid::DSA_WITH_SHA224 => {
                 CertHash::Sha2(HashMethod::Sha224)
@@ -233,10 +241,7 @@ impl Certificate {
             oid::SHA384_WITH_RSA | oid::ECDSA_WITH_SHA384 => CertHash::Sha2(HashMethod::Sha384),
             oid::SHA512_WITH_RSA | oid::ECDSA_WITH_SHA512 => CertHash::Sha2(HashMethod::Sha512),
             _ => return None,
-        };
-        let tbs = self.parsed.tbs_certificate.to_der().ok()?;
-        let sig = self.parsed.signature.as_bytes()?;
-        Some((hash, hash.digest(&tbs), sig))
+        })
     }
 
     /// A summary for people and JSON, judged at `now` (Unix seconds).

@@ -75,6 +75,8 @@ mod sign;
 mod signer;
 #[cfg(feature = "crypto")]
 mod verify;
+#[cfg(feature = "crypto")]
+pub mod weakness;
 
 #[cfg(feature = "crypto")]
 pub use certificate::{Certificate, CertificateInfo, Constraints, Validity};

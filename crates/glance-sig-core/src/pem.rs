@@ -1,10 +1,13 @@
 //! Finding PEM blocks in text that may hold several (OpenSSL writes `EC PARAMETERS` before
-//! `EC PRIVATE KEY`; chain files hold several certificates).
+//! `EC PRIVATE KEY`; chain files hold several certificates). What is read from a key file
+//! (its text, the decoded DER) is wiped when dropped.
+
+use zeroize::Zeroizing;
 
 /// One PEM block.
 pub(crate) struct PemBlock {
     pub label: String,
-    pub der: Result<Vec<u8>, String>,
+    pub der: Result<Zeroizing<Vec<u8>>, String>,
     /// OpenSSL's legacy `Proc-Type: 4,ENCRYPTED` header is present.
     pub legacy_encrypted: bool,
 }
@@ -16,7 +19,7 @@ pub(crate) fn looks_like_pem(bytes: &[u8]) -> bool {
 
 /// Every `-----BEGIN X----- ... -----END X-----` block, in order.
 pub(crate) fn blocks(bytes: &[u8]) -> Vec<PemBlock> {
-    let text = String::from_utf8_lossy(bytes);
+    let text = Zeroizing::new(String::from_utf8_lossy(bytes).into_owned());
     let mut out = Vec::new();
     let mut rest: &str = &text;
     while let Some(start) = rest.find("-----BEGIN ") {
@@ -40,7 +43,7 @@ pub(crate) fn blocks(bytes: &[u8]) -> Vec<PemBlock> {
             Err("legacy encrypted PEM".to_owned())
         } else {
             der::pem::decode_vec(block_text.as_bytes())
-                .map(|(_, der)| der)
+                .map(|(_, der)| Zeroizing::new(der))
                 .map_err(|e| e.to_string())
         };
         out.push(PemBlock {

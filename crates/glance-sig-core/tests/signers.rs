@@ -111,7 +111,13 @@ fn raw_ecdsa_from_a_token_is_made_der_and_verifies() {
         )
         .expect("signs");
         assert!(verifies(&signed, &cert), "{k} {hash}");
-        assert_eq!(codes(&signed), ["signature-converted-to-der"], "{k}");
+        // SHA-224 is also named as weak, before the signature is made.
+        let weak = (hash == HashMethod::Sha224).then_some("weak-hash-sha224");
+        let expected: Vec<&str> = weak
+            .into_iter()
+            .chain(["signature-converted-to-der"])
+            .collect();
+        assert_eq!(codes(&signed), expected, "{k}");
     }
 }
 

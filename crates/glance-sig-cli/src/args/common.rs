@@ -58,8 +58,9 @@ pub struct EngineArgs {
     /// (same output and exit codes).
     #[arg(long, value_enum, default_value = "native", env = "GLANCE_SIG_ENGINE")]
     pub engine: EngineKind,
-    /// The component for --engine component [default: target/component/glance_sig_component.wasm
-    /// under the current directory, else next to this executable or in ../component/].
+    /// The component for --engine component [default: the one this glance-sig was built with,
+    /// beside it or in ../component/, checked against its pinned SHA-256]. A path given here
+    /// is run as chosen; a note says so when it is not the pinned one.
     #[arg(long, env = "GLANCE_SIG_COMPONENT")]
     pub component: Option<PathBuf>,
 }

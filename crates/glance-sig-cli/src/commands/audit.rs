@@ -490,7 +490,7 @@ fn render_table(report: &AuditReport, warning_days: u32) -> String {
         text += &format!(
             "{:<36}  {:<NAME_WIDTH$}  {:<11}  {mark} {}{}\n",
             audit.id,
-            truncate(audit.name.as_deref().unwrap_or("-"), NAME_WIDTH),
+            crate::output::render::shorten(audit.name.as_deref().unwrap_or("-"), NAME_WIDTH),
             audit.status,
             audit.checked_at.map_or_else(
                 || audit.verdict.label().to_owned(),
@@ -543,15 +543,6 @@ fn render_table(report: &AuditReport, warning_days: u32) -> String {
         text += &format!("  {}: {}\n", kind.label(), kind.advice());
     }
     text
-}
-
-fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_owned();
-    }
-    let mut short: String = text.chars().take(width - 1).collect();
-    short.push('…');
-    short
 }
 
 #[cfg(test)]

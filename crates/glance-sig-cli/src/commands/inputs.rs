@@ -112,6 +112,6 @@ pub fn private_key<E: Engine>(
 ) -> Result<E::Key, CliError> {
     let (bytes, passphrase) = private_key_material(path, passphrase_file)?;
     engine
-        .private_key(&bytes, passphrase.as_deref())?
+        .private_key(&bytes, passphrase.as_deref().map(Vec::as_slice))?
         .map_err(|e| malformed("private key", path, e, None))
 }

@@ -97,10 +97,10 @@ fn run_with<E: Engine>(engine: &mut E, args: &UploadArgs) -> Result<Outcome, Cli
             let (key_bytes, passphrase) =
                 input::private_key_material(key_path, keys.passphrase_file.as_deref())?;
             let key = Native
-                .private_key(&key_bytes, passphrase.as_deref())?
+                .private_key(&key_bytes, passphrase.as_deref().map(Vec::as_slice))?
                 .map_err(|e| input::malformed("private key", key_path, e, None))?;
             let signing_key = engine
-                .private_key(&key_bytes, passphrase.as_deref())?
+                .private_key(&key_bytes, passphrase.as_deref().map(Vec::as_slice))?
                 .map_err(|e| input::malformed("private key", key_path, e, None))?;
             (Some(key), Some(signing_key))
         }

@@ -4,6 +4,8 @@ use std::fs::File;
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
+use zeroize::Zeroizing;
+
 use crate::error::CliError;
 
 /// Keys, certificates and property files are small; anything bigger is a mistake.
@@ -57,15 +59,15 @@ pub fn malformed(
 }
 
 /// The key file's bytes and its passphrase: from the passphrase file, else typed at a prompt
-/// when the key is encrypted and stdin is a terminal.
+/// when the key is encrypted and stdin is a terminal. Both are wiped when dropped.
 ///
 /// # Errors
 /// [`CliError::Read`] for an unreadable key or passphrase file, or a failed prompt.
 pub fn private_key_material(
     path: &Path,
     passphrase_file: Option<&Path>,
-) -> Result<(Vec<u8>, Option<Vec<u8>>), CliError> {
-    let bytes = read_small("private key", path)?;
+) -> Result<(Zeroizing<Vec<u8>>, Option<Zeroizing<Vec<u8>>>), CliError> {
+    let bytes = Zeroizing::new(read_small("private key", path)?);
     warn_if_others_can_read("private key", path);
     let mut passphrase = match passphrase_file {
         Some(p) => Some(secret_line("passphrase file", p)?),
@@ -77,21 +79,34 @@ pub fn private_key_material(
     {
         let typed = rpassword::prompt_password(format!("Passphrase for {}: ", path.display()))
             .map_err(|e| read_error("passphrase from the terminal", path, e))?;
-        passphrase = Some(typed.into_bytes());
+        passphrase = Some(Zeroizing::new(typed.into_bytes()));
     }
     Ok((bytes, passphrase))
 }
 
-/// The first line of a file holding a secret (a passphrase, a PIN), without its line end;
-/// warns when other users may read the file.
+/// The first line of a file holding a secret (a passphrase, a PIN), without its line end,
+/// wiped when dropped; warns when other users may read the file.
 ///
 /// # Errors
-/// As [`read_small`].
-pub fn secret_line(what: &'static str, path: &Path) -> Result<Vec<u8>, CliError> {
-    let raw = read_small(what, path)?;
+/// As [`read_small`]; [`CliError::Malformed`] when the first line is empty (an empty
+/// secret is a mistake, never what a token or a key was locked with).
+pub fn secret_line(what: &'static str, path: &Path) -> Result<Zeroizing<Vec<u8>>, CliError> {
+    let raw = Zeroizing::new(read_small(what, path)?);
     warn_if_others_can_read(what, path);
     let line = raw.split(|&b| b == b'\n').next().unwrap_or_default();
-    Ok(line.strip_suffix(b"\r").unwrap_or(line).to_vec())
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.is_empty() {
+        return Err(malformed(
+            what,
+            path,
+            "its first line is empty",
+            Some(format!(
+                "write the {} on the file's first line",
+                what.trim_end_matches(" file")
+            )),
+        ));
+    }
+    Ok(Zeroizing::new(line.to_vec()))
 }
 
 /// Warns, as ssh does, about a secret file that other users may read or change: the key (or

@@ -38,7 +38,10 @@ fn error(command: &str, detail: impl Into<String>, fix: impl Into<String>) -> Cl
 
 /// How messages name a signer command: on one line, at most 80 characters.
 pub fn describe(command: &str) -> String {
-    format!("signer command `{}`", shorten_to(command, 80))
+    format!(
+        "signer command `{}`",
+        one_line(command, 80)
+    )
 }
 
 /// The variables a signer command gets, for a digest made with `hash` to be signed by the
@@ -212,18 +215,16 @@ fn last_lines(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let tail = lines[lines.len().saturating_sub(3)..].join(" / ");
-    shorten_to(&tail, 400)
+    one_line(&tail, 400)
 }
 
-fn shorten_to(text: &str, max: usize) -> String {
+/// `text` on one line (control characters as spaces), at most `max` characters.
+fn one_line(text: &str, max: usize) -> String {
     let clean: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    match clean.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &clean[..i]),
-        None => clean,
-    }
+    crate::output::render::shorten(&clean, max)
 }
 
 /// The signature in what a command printed: base64 or base64url text (Vault's `vault:vN:`

@@ -200,7 +200,7 @@ impl Token {
             let path = source.strip_prefix("file:").unwrap_or(source);
             let path = path.strip_prefix("//").unwrap_or(path);
             let line = crate::io::files::secret_line("PIN file", Path::new(path))?;
-            let text = String::from_utf8(line).map_err(|_| {
+            let text = std::str::from_utf8(&line).map(str::to_owned).map_err(|_| {
                 error(
                     uri,
                     format!("the PIN file {path} is not UTF-8 text"),

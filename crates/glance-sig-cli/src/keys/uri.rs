@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::output::render::shorten;
+
 /// A parsed `pkcs11:` URI. Only what selecting a signing key needs is kept; the other
 /// standard attributes are accepted and ignored, unknown ones are refused (a typo would
 /// otherwise select another object). Each field is the attribute of its name: the token by
@@ -88,18 +90,25 @@ impl Pkcs11Uri {
             .split(';')
             .filter(|a| !a.is_empty())
             .chain(query.split('&').filter(|a| !a.is_empty()));
+        // What errors quote of the URI is shortened: it may be any size.
+        let quote = |text: &str| shorten(text, 80);
         for attr in attrs {
             let Some((name, value)) = attr.split_once('=') else {
                 return Err(format!(
-                    "`{attr}` is not name=value (attributes are separated by ; and, after ?, by &)"
+                    "`{}` is not name=value (attributes are separated by ; and, after ?, by &)",
+                    quote(attr)
                 ));
             };
-            let name = name.to_ascii_lowercase();
+            let name = quote(&name.to_ascii_lowercase());
             if seen.contains(&name) {
                 return Err(format!("`{name}` is given twice"));
             }
             seen.push(name.clone());
-            let bytes = percent_decode(value).map_err(|e| format!("`{name}`: {e}"))?;
+            let bytes = percent_decode(value).map_err(|e| match name.as_str() {
+                // Never quote a PIN.
+                "pin-value" => "`pin-value` is not valid percent-encoding".to_owned(),
+                _ => format!("`{name}`: {e}"),
+            })?;
             if name == "id" {
                 uri.id = Some(bytes);
                 continue;
@@ -119,7 +128,7 @@ impl Pkcs11Uri {
                 "pin-source" => &mut uri.pin_source,
                 "slot-id" => {
                     uri.token.slot_id = Some(text.parse().map_err(|_| {
-                        format!("`slot-id` must be a decimal number, not `{text}`")
+                        format!("`slot-id` must be a decimal number, not `{}`", quote(&text))
                     })?);
                     continue;
                 }
@@ -158,7 +167,7 @@ impl Pkcs11Uri {
         if let Some(id) = &self.id {
             path.push(format!("id={}", hex_escaped(id)));
         }
-        format!("pkcs11:{}", path.join(";"))
+        shorten(&format!("pkcs11:{}", path.join(";")), 200)
     }
 }
 
@@ -181,7 +190,10 @@ fn percent_decode(value: &str) -> Result<Vec<u8>, String> {
                 .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
                 .ok_or_else(|| {
-                    format!("`%` must be followed by two hex digits (at byte {i} of `{value}`)")
+                    format!(
+                        "`%` must be followed by two hex digits (at byte {i} of `{}`)",
+                        shorten(value, 80)
+                    )
                 })?;
             out.push(hex);
             i += 3;

@@ -15,6 +15,15 @@ pub fn err_line(text: &str) {
     eprintln!("{}", escape_controls(text));
 }
 
+/// At most `max` characters, the last one `…` when the text was longer: cut at a character,
+/// never inside one, so any UTF-8 from input can be shortened.
+pub fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max.saturating_sub(1)) {
+        Some((cut, _)) if text[cut..].chars().nth(1).is_some() => format!("{}…", &text[..cut]),
+        _ => text.to_owned(),
+    }
+}
+
 fn raw(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout
@@ -22,11 +31,8 @@ fn raw(text: &str) {
         .and_then(|()| stdout.flush());
 }
 
-/// Pretty JSON plus a newline (serde escapes the control characters inside strings; the
-/// same bytes as every other engine prints).
+/// Pretty JSON plus a newline, every control character and bidirectional mark escaped
+/// (report::json_text: the same bytes as every other engine prints).
 pub fn json<T: serde::Serialize>(value: &T) {
-    match serde_json::to_string_pretty(value) {
-        Ok(s) => raw(&(s + "\n")),
-        Err(e) => eprintln!("glance-sig: cannot render JSON: {e}"),
-    }
+    raw(&glance_sig_core::report::json_text(value));
 }

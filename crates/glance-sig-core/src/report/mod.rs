@@ -255,7 +255,46 @@ pub fn escape_controls(text: &str) -> String {
         .collect()
 }
 
+/// Pretty JSON and a newline, as every door prints `--json`: serde escapes C0 inside
+/// strings; DEL, C1 and the bidirectional marks are escaped here too (`\u009b`), which JSON
+/// reads as the same string, so the output cannot drive a terminal it is shown on.
+pub fn json_text<T: Serialize + ?Sized>(value: &T) -> String {
+    let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = String::with_capacity(pretty.len() + 1);
+    for c in pretty.chars() {
+        // Outside strings the JSON holds only ASCII structure and line feeds.
+        if must_escape(c) && c != '\n' {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\n');
+    out
+}
+
 /// C0, DEL, C1, and the bidirectional embedding, override and isolate marks.
 fn must_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod json_text_tests {
+    use super::json_text;
+
+    #[test]
+    fn json_output_escapes_what_drives_a_terminal_and_keeps_the_value() {
+        let value =
+            serde_json::json!({"subject": "a\u{1b}[2J\u{9b}31m\u{7f}\u{202e}z", "n": "é€😀"});
+        let text = json_text(&value);
+        for escaped in ["\\u001b", "\\u009b", "\\u007f", "\\u202e"] {
+            assert!(text.contains(escaped), "{escaped} in {text}");
+        }
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).expect("still JSON");
+        assert_eq!(back, value);
+    }
 }

@@ -78,8 +78,9 @@ impl<'s> SigningSession<'s> {
         if certificate_uuid.is_empty() {
             return Err(SignError::NoCertificateId);
         }
-        let mut notes = Vec::new();
+        let mut notes = crate::weakness::of_signature(&signer.public_key(), hash);
         if let Some(cert) = certificate {
+            notes.extend(crate::weakness::of_chain([cert]));
             let public = signer.public_key();
             if !public.same_key(cert.public_key()) {
                 return Err(SignError::KeyMismatch {

@@ -154,13 +154,23 @@ impl VerificationSession {
             .as_ref()
             .filter(|_| self.anchors.is_empty())
             .and_then(|c| policy::certificate_dates(c.not_before(), c.not_after(), self.at));
+        let mut warnings: Vec<_> = dates.into_iter().collect();
+        if let Some(cert) = &self.cert {
+            if let Some(hash) = verdict.signature.hash_method {
+                warnings.extend(crate::weakness::of_signature(cert.public_key(), hash));
+            }
+            // The signing certificate, and the trusted ones its chain went through.
+            let above = chain.as_ref().map_or(&[][..], |c| &c.path[1..]);
+            let path = self.anchors.iter().filter(|a| above.contains(&a.subject()));
+            warnings.extend(crate::weakness::of_chain(std::iter::once(cert).chain(path)));
+        }
         Report::new(
             verdict,
             self.cert.as_ref(),
             chain,
             &diagnosis,
             self.at,
-            dates.into_iter().collect(),
+            warnings,
         )
     }
 }

@@ -48,7 +48,34 @@ impl ComponentEngine {
     /// # Errors
     /// [`CliError::ComponentMissing`] when there is none; those of [`ComponentEngine::load`].
     pub fn locate(given: Option<&Path>) -> Result<Self, CliError> {
-        Self::load(&component_path(given)?)
+        let path = component_path(given)?;
+        let bytes = std::fs::read(&path).map_err(|e| {
+            engine_error(&format!("cannot read the component {}", path.display()), e)
+        })?;
+        let found = sha256_hex(&bytes);
+        match (given, PINNED_SHA256) {
+            // The user's choice: run it, and say so when it is not the pinned one.
+            (Some(_), pin) if found != pin => crate::output::render::err_line(&format!(
+                "note: --engine component runs {} (sha256 {found}), chosen with --component or \
+                 GLANCE_SIG_COMPONENT; {}",
+                path.display(),
+                if pin.is_empty() {
+                    "this glance-sig was built without a component to pin".to_owned()
+                } else {
+                    format!("it is not the component this glance-sig was built with (sha256 {pin})")
+                }
+            )),
+            (Some(_), _) => {}
+            (None, pin) if found != pin => {
+                return Err(CliError::ComponentNotPinned {
+                    path: path.display().to_string(),
+                    found,
+                    pinned: (!pin.is_empty()).then(|| pin.to_owned()),
+                })
+            }
+            (None, _) => {}
+        }
+        Self::from_bytes(&bytes, &path)
     }
 
     /// Compiles and instantiates the component at `path`.
@@ -57,15 +84,20 @@ impl ComponentEngine {
     /// [`CliError::Component`] when the file cannot be read, is not this component, or
     /// needs imports other than `wasi:random/random`.
     pub fn load(path: &Path) -> Result<Self, CliError> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            engine_error(&format!("cannot read the component {}", path.display()), e)
+        })?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self, CliError> {
         let at = |what: &str| format!("{what} {}", path.display());
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.cache(compilation_cache());
         let engine =
             Wasmtime::new(&config).map_err(|e| engine_error("cannot start wasmtime", e))?;
-        let bytes =
-            std::fs::read(path).map_err(|e| engine_error(&at("cannot read the component"), e))?;
-        let component = Component::from_binary(&engine, &bytes)
+        let component = Component::from_binary(&engine, bytes)
             .map_err(|e| engine_error(&at("cannot compile the component"), e))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::bindings::random::random::add_to_linker::<HostState, WasiRandom>(
@@ -332,27 +364,22 @@ impl Engine for ComponentEngine {
     }
 }
 
-/// Where the component is: `--component` / `GLANCE_SIG_COMPONENT`, else the output of
-/// `scripts/component/build.sh` under the current directory, else next to this executable
-/// (`target/release/glance-sig` finds `target/component/`).
+/// Where the component is: `--component` / `GLANCE_SIG_COMPONENT` (the user's choice), else
+/// beside this executable or in `../component/` (`target/release/glance-sig` finds
+/// `target/component/`), where [`ComponentEngine::locate`] checks it against the pin. Never
+/// the current directory: a file planted there would get the private key.
 ///
 /// # Errors
 /// [`CliError::ComponentMissing`], naming every place looked at.
 pub fn component_path(given: Option<&Path>) -> Result<PathBuf, CliError> {
     let tried = match given {
         Some(p) => vec![p.to_owned()],
-        None => {
-            let mut tried = vec![Path::new("target").join(COMPONENT_REL)];
-            if let Some(dir) = std::env::current_exe()
-                .ok()
-                .as_deref()
-                .and_then(Path::parent)
-            {
-                tried.push(dir.join(COMPONENT_FILE));
-                tried.push(dir.join("..").join(COMPONENT_REL));
-            }
-            tried
-        }
+        None => std::env::current_exe()
+            .ok()
+            .as_deref()
+            .and_then(Path::parent)
+            .map(|dir| vec![dir.join(COMPONENT_FILE), dir.join("..").join(COMPONENT_REL)])
+            .unwrap_or_default(),
     };
     match tried.iter().find(|p| p.is_file()) {
         Some(p) => Ok(p.clone()),
@@ -360,6 +387,18 @@ pub fn component_path(given: Option<&Path>) -> Result<PathBuf, CliError> {
             tried: tried.iter().map(|p| p.display().to_string()).collect(),
         }),
     }
+}
+
+/// The SHA-256 (hex) of the component built beside this binary (build.rs); empty when there
+/// was none at build time.
+pub const PINNED_SHA256: &str = env!("GLANCE_SIG_COMPONENT_SHA256");
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The file `scripts/component/build.sh` writes.

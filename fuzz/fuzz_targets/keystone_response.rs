@@ -1,0 +1,4 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    glance_sig_fuzz::cloud::keystone_response(data);
+});
