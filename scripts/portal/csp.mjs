@@ -4,6 +4,7 @@
 //
 //   node csp.mjs <config.json> [--header]   prints the policy (meta form, or header form with
 //                                            frame-ancestors from embed.allowed_origins)
+//   node csp.mjs <config.json> --coop       prints the Cross-Origin-Opener-Policy value
 //   node csp.mjs --write-meta <index.html> <config.json>
 //                                            rewrites index.html's CSP meta tag for that config
 //                                            (scripts/portal/build.sh, tests/portal/run.sh)
@@ -32,6 +33,11 @@ export function policy(config, { header = false } = {}) {
     "img-src 'self' data:",
     "base-uri 'none'",
     "form-action 'none'",
+    // Trusted Types (Chromium; other browsers ignore both): no string becomes script unless
+    // a policy passes it, and the only policy allowed is "default", which
+    // web/worker/trusted-types.js makes (it passes the portal's own worker URLs, nothing else).
+    "require-trusted-types-for 'script'",
+    "trusted-types default",
   ];
   if (header) {
     // Only a header can say who may frame the page (meta tags cannot carry frame-ancestors).
@@ -39,6 +45,18 @@ export function policy(config, { header = false } = {}) {
     directives.push(`frame-ancestors ${["'self'", ...hosts].join(" ")}`);
   }
   return directives.join("; ");
+}
+
+/**
+ * The Cross-Origin-Opener-Policy header. `same-origin` by default: the portal gets a browsing
+ * context group of its own, and no other window keeps a handle on it (a page that opens it
+ * gets `null`; framing is not affected, COOP applies to top-level pages only). With
+ * `embed.allow_opener` the host page may open the portal and hand over the token to it, which
+ * needs the opener's handle: `unsafe-none`. (`same-origin-allow-popups` would not do: it too
+ * severs a cross-origin opener, and keeps only the handles to popups the portal opens itself.)
+ */
+export function openerPolicy(config) {
+  return config.embed?.allow_opener ? "unsafe-none" : "same-origin";
 }
 
 export function loadConfig(path) {
@@ -59,10 +77,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   if (args[0] === "--write-meta" && args.length === 3) {
     writeMetaPolicy(args[1], args[2]);
+  } else if (args.length === 2 && args[1] === "--coop") {
+    process.stdout.write(openerPolicy(loadConfig(args[0])) + "\n");
   } else if (args.length >= 1 && !args[0].startsWith("--")) {
     process.stdout.write(policy(loadConfig(args[0]), { header: args[1] === "--header" }) + "\n");
   } else {
-    console.error("usage: node csp.mjs <config.json> [--header]\n       node csp.mjs --write-meta <index.html> <config.json>");
+    console.error("usage: node csp.mjs <config.json> [--header | --coop]\n       node csp.mjs --write-meta <index.html> <config.json>");
     process.exit(2);
   }
 }

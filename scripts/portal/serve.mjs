@@ -1,6 +1,8 @@
 // A tiny static server for the built portal (dist/), on 127.0.0.1 only. It sends the
 // Content-Security-Policy as a header too (the meta tag cannot cover the worker's own scripts
-// or say frame-ancestors), with the right MIME types for .js and .wasm.
+// or say frame-ancestors) and the Cross-Origin-Opener-Policy (no meta form exists), with the
+// right MIME types for .js and .wasm. A request it cannot make sense of (bad percent-encoding,
+// a NUL byte, an overlong path) gets a 400 or 414; nothing a client sends stops the server.
 //
 //   node serve.mjs [--root dist] [--port 8080] [--host 127.0.0.1] [--no-csp]
 //
@@ -8,9 +10,12 @@
 // (the browser engine, web/component/browser-daemon.mjs, serves dist/ with it).
 import { createServer } from "node:http";
 import { createReadStream, existsSync, statSync } from "node:fs";
-import { extname, join, normalize, resolve } from "node:path";
+import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadConfig, policy } from "./csp.mjs";
+import { loadConfig, openerPolicy, policy } from "./csp.mjs";
+
+/** The longest request path served; longer ones get 414 (no file of the portal comes close). */
+const MAX_PATH = 1024;
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -28,38 +33,82 @@ const TYPES = {
 /** The static server for `root` (a built portal), with the CSP header unless `withCsp` is false. */
 export function portalServer({ root, withCsp = true }) {
   root = resolve(root);
-  const csp = () => {
+  const security = () => {
     const path = join(root, "config.json");
-    if (!withCsp || !existsSync(path)) return null;
+    if (!withCsp || !existsSync(path)) return {};
     // Read on each request: editing config.json takes effect without a restart.
-    return policy(loadConfig(path), { header: true });
+    const config = loadConfig(path);
+    return {
+      "Content-Security-Policy": policy(config, { header: true }),
+      "Cross-Origin-Opener-Policy": openerPolicy(config),
+    };
+  };
+  const fail = (res, status, text) => {
+    if (res.headersSent) return res.destroy();
+    res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8" }).end(text + "\n");
   };
   return createServer((req, res) => {
-    const url = new URL(req.url, `http://${req.headers.host || "localhost"}`);
-    let path = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, "");
+    try {
+      serveFile(req, res);
+    } catch (error) {
+      // A bug here must cost one response, not the server.
+      console.error(`serve.mjs: ${req.method} ${JSON.stringify(req.url).slice(0, 200)}: ${error.message}`);
+      fail(res, 500, "internal error");
+    }
+  });
+
+  function serveFile(req, res) {
+    if ((req.url || "").length > MAX_PATH) return fail(res, 414, "path too long");
+    let url;
+    try {
+      url = new URL(req.url, "http://localhost");
+    } catch {
+      return fail(res, 400, "bad request path");
+    }
+    let decoded;
+    try {
+      decoded = decodeURIComponent(url.pathname);
+    } catch {
+      // e.g. /%E0%A4%A, /%, /%ZZ: not percent-encoded UTF-8.
+      return fail(res, 400, "bad percent-encoding in the path");
+    }
+    if (decoded.includes("\0")) return fail(res, 400, "NUL in the path");
+    const path = normalize(decoded).replace(/^(\.\.[/\\])+/, "");
     let file = join(root, path);
-    if (!file.startsWith(root)) {
-      res.writeHead(403).end();
-      return;
+    if (file !== root && !file.startsWith(root + sep)) return fail(res, 403, "forbidden");
+    let stat = statOf(file);
+    if (stat?.isDirectory()) {
+      file = join(file, "index.html");
+      stat = statOf(file);
     }
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, "index.html");
-    if (!existsSync(file)) {
-      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
-      return;
-    }
+    if (!stat?.isFile()) return fail(res, 404, "not found");
     const headers = {
       "Content-Type": TYPES[extname(file)] || "application/octet-stream",
-      "Content-Length": statSync(file).size,
+      "Content-Length": stat.size,
       "Cache-Control": "no-store",
       "X-Content-Type-Options": "nosniff",
       "Referrer-Policy": "no-referrer",
+      ...security(),
     };
-    const policyText = csp();
-    if (policyText) headers["Content-Security-Policy"] = policyText;
-    res.writeHead(200, headers);
-    if (req.method === "HEAD") res.end();
-    else createReadStream(file).pipe(res);
-  });
+    if (req.method === "HEAD") return res.writeHead(200, headers).end();
+    const stream = createReadStream(file);
+    stream.on("error", (error) => {
+      console.error(`serve.mjs: reading ${file}: ${error.message}`);
+      fail(res, 500, "read error");
+    });
+    stream.once("open", () => {
+      res.writeHead(200, headers);
+      stream.pipe(res);
+    });
+  }
+}
+
+function statOf(file) {
+  try {
+    return statSync(file);
+  } catch {
+    return null;
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import {
   RUN,
   assertNoKeyMaterial,
+  fixtureNeedles,
   chooseImage,
   cleanupImages,
   keyPair,
@@ -51,7 +52,7 @@ before(async () => {
 
 after(async () => {
   try {
-    if (browser) await assertNoKeyMaterial(browser.requests, [rsa]);
+    if (browser) await assertNoKeyMaterial(browser.requests, [fixtureNeedles("https-rsa", rsa)]);
   } finally {
     await browser?.context.close().catch(() => {});
     await cleanupImages(api).catch(() => {});

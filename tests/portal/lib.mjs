@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, openSync, closeSync, writeSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { X509Certificate, createECDH, createPrivateKey, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
@@ -44,14 +44,17 @@ export async function launch({ viewport = { width: 1200, height: 900 }, args = [
   const requests = [];
   context.on("request", (request) => requests.push(request));
   const consoleLines = [];
+  const cdp = [];
   const page = context.pages()[0] || (await context.newPage());
   const watch = (p) => {
     p.on("console", (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
     p.on("pageerror", (error) => consoleLines.push(`[pageerror] ${error.message}`));
+    p.on("worker", (worker) => worker.on("console", (message) => consoleLines.push(`[worker ${message.type()}] ${message.text()}`)));
+    return watchNetwork(context, p, cdp);
   };
-  watch(page);
+  await watch(page);
   context.on("page", watch);
-  return { context, page, requests, consoleLines, userDataDir };
+  return { context, page, requests, consoleLines, cdp, userDataDir };
 }
 
 /** A `launch` that adds each browser to `list` (for the checks and the closing at the end). */
@@ -257,66 +260,312 @@ export function randomFile(path, size) {
 // ---------------------------------------------------------------------------------------------
 // The private key must never leave the browser.
 
-/** Every form in which key material could travel. */
-export function secretNeedles(fixture) {
-  const needles = new Set();
-  const add = (text) => {
-    if (text && text.length >= 16) needles.add(text);
+/**
+ * Every encoding of a private key the leak check looks for, derived from the key itself
+ * (node:crypto): its PKCS#8 PEM and DER, its PKCS#1 (RSA) or SEC1 (EC) PEM and DER, and its
+ * raw private numbers from the JWK (RSA: d, p, q, dp, dq, qi; EC: d), each DER and number as
+ * base64, base64url and hex, and as raw bytes. `fileText`: the key file as loaded (an
+ * encrypted PEM, say), looked for too. Returns `{ name, texts: [[label, text]], raws: [[label, Buffer]] }`.
+ */
+export function keyNeedles(name, key, fileText) {
+  const texts = new Map();
+  const raws = new Map();
+  const text = (label, value) => {
+    if (value && value.length >= 16 && !texts.has(value)) texts.set(value, label);
   };
-  for (const pem of [fixture.pem, fixture.plainPem]) {
-    add(pem.trim());
+  const pemForms = (label, pem) => {
+    text(`${label} PEM`, pem.trim());
     const body = pem.split("\n").filter((line) => line && !line.startsWith("-----"));
-    add(body.join(""));
-    for (const line of body) add(line);
-  }
-  add(fixture.der.toString("base64"));
-  add(fixture.der.toString("base64url"));
-  add(fixture.der.toString("hex"));
-  return [...needles];
+    text(`${label} PEM body`, body.join(""));
+    body.forEach((line, i) => text(`${label} PEM line ${i + 1}`, line));
+  };
+  const bytes = (label, buffer) => {
+    raws.set(label, buffer);
+    text(`${label} base64`, buffer.toString("base64"));
+    text(`${label} base64url`, buffer.toString("base64url"));
+    text(`${label} hex`, buffer.toString("hex"));
+    text(`${label} HEX`, buffer.toString("hex").toUpperCase());
+  };
+  const jwk = key.export({ format: "jwk" });
+  const classic = jwk.kty === "RSA" ? "pkcs1" : "sec1";
+  pemForms("PKCS#8", key.export({ type: "pkcs8", format: "pem" }));
+  bytes("PKCS#8 DER", key.export({ type: "pkcs8", format: "der" }));
+  pemForms(classic === "pkcs1" ? "PKCS#1" : "SEC1", key.export({ type: classic, format: "pem" }));
+  bytes(classic === "pkcs1" ? "PKCS#1 DER" : "SEC1 DER", key.export({ type: classic, format: "der" }));
+  const numbers = jwk.kty === "RSA" ? ["d", "p", "q", "dp", "dq", "qi"] : ["d"];
+  for (const n of numbers) bytes(`${jwk.kty} ${n}`, Buffer.from(jwk[n], "base64url"));
+  if (fileText) pemForms("key file", fileText);
+  return {
+    name,
+    texts: [...texts].map(([value, label]) => [label, value]),
+    raws: [...raws],
+  };
+}
+
+/** The needles of a `keyPair` fixture: its key, and the file the tests load (maybe encrypted). */
+export function fixtureNeedles(name, fixture) {
+  return keyNeedles(name, createPrivateKey(fixture.plainPem), fixture.pem);
 }
 
 /**
- * Checks every captured request (URL, all headers, body) for key material. Returns the list
- * of requests checked (method and URL), and throws on any hit.
+ * The key a portal generated, found from what its worker drew from crypto.getRandomValues
+ * (recorded by `recordWorkerRandomness`): the P-384 scalar is one 48-byte draw (rejection
+ * sampling), the one whose public point is the certificate's. Returns the KeyObject.
  */
-export async function assertNoKeyMaterial(requests, fixtures) {
-  const checked = [];
-  const textNeedles = fixtures.flatMap(secretNeedles);
-  const rawNeedles = fixtures.flatMap((f) => [f.der, Buffer.from(f.pem), Buffer.from(f.plainPem)]);
+export function generatedKey(draws, certificatePem) {
+  const pub = new X509Certificate(certificatePem).publicKey.export({ format: "jwk" });
+  const point = Buffer.concat([Buffer.from([4]), Buffer.from(pub.x, "base64url"), Buffer.from(pub.y, "base64url")]);
+  for (const draw of draws) {
+    const candidates = [];
+    const buffer = Buffer.from(draw);
+    for (let i = 0; i + 48 <= buffer.length; i++) candidates.push(buffer.subarray(i, i + 48));
+    for (const d of candidates) {
+      const ecdh = createECDH("secp384r1");
+      try {
+        ecdh.setPrivateKey(d);
+      } catch {
+        continue;
+      }
+      if (ecdh.getPublicKey().equals(point)) {
+        return createPrivateKey({ key: { ...pub, d: d.toString("base64url") }, format: "jwk" });
+      }
+    }
+  }
+  throw new Error(`none of the ${draws.length} random draws of the worker is the generated key's scalar`);
+}
+
+/**
+ * Wraps crypto.getRandomValues in the portal's signing worker (once it runs) so that every
+ * draw is kept in the worker as self.__draws; returns a function that reads them out.
+ */
+export async function recordWorkerRandomness(page) {
+  const isSigner = (w) => w.url().endsWith("/worker/sig-worker.js");
+  const worker = page.workers().find(isSigner) || (await page.waitForEvent("worker", { predicate: isSigner }));
+  await worker.evaluate(() => {
+    const original = crypto.getRandomValues.bind(crypto);
+    self.__draws = [];
+    crypto.getRandomValues = (array) => {
+      const result = original(array);
+      self.__draws.push(Array.from(new Uint8Array(array.buffer, array.byteOffset, array.byteLength)));
+      return result;
+    };
+  });
+  return () => worker.evaluate(() => self.__draws);
+}
+
+/**
+ * Everything a page's origin keeps: localStorage, sessionStorage, IndexedDB (every database,
+ * store, key and value), Cache Storage (every request URL and response body) and the origin
+ * private file system (every file). Runs in the page (or frame) with `evaluate`. Returns
+ * `[{ where, text } | { where, base64 }]`; a private CryptoKey found in IndexedDB is reported
+ * as the text "CryptoKey(private)", which the check counts as a hit.
+ */
+export async function storageOf(target) {
+  return target.evaluate(async () => {
+    const out = [];
+    const b64 = (u8) => {
+      let s = "";
+      for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
+      return btoa(s);
+    };
+    const add = async (where, v, depth = 0) => {
+      if (v === null || v === undefined || depth > 20) return;
+      if (typeof v === "string") out.push({ where, text: v });
+      else if (v instanceof ArrayBuffer) out.push({ where, base64: b64(new Uint8Array(v)) });
+      else if (ArrayBuffer.isView(v)) out.push({ where, base64: b64(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) });
+      else if (v instanceof Blob) out.push({ where, base64: b64(new Uint8Array(await v.arrayBuffer())) });
+      else if (typeof CryptoKey !== "undefined" && v instanceof CryptoKey) {
+        out.push({ where, text: v.type === "private" ? "CryptoKey(private)" : `CryptoKey(${v.type})` });
+      } else if (v instanceof Map) {
+        for (const [k, x] of v) {
+          await add(`${where}[key]`, k, depth + 1);
+          await add(`${where}[value]`, x, depth + 1);
+        }
+      } else if (typeof v === "object") {
+        for (const [k, x] of Object.entries(v)) {
+          out.push({ where: `${where}.key`, text: k });
+          await add(`${where}.${k}`, x, depth + 1);
+        }
+      } else out.push({ where, text: String(v) });
+    };
+    for (const [name, store] of [["localStorage", localStorage], ["sessionStorage", sessionStorage]]) {
+      for (let i = 0; i < store.length; i++) {
+        const key = store.key(i);
+        out.push({ where: `${name} key`, text: key });
+        out.push({ where: `${name}[${key}]`, text: store.getItem(key) });
+      }
+    }
+    const request = (r) => new Promise((resolve, reject) => {
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    for (const { name, version } of await indexedDB.databases()) {
+      const db = await request(indexedDB.open(name, version));
+      for (const storeName of db.objectStoreNames) {
+        const store = db.transaction(storeName, "readonly").objectStore(storeName);
+        await add(`IndexedDB ${name}/${storeName} keys`, await request(store.getAllKeys()));
+        await add(`IndexedDB ${name}/${storeName} values`, await request(store.getAll()));
+      }
+      db.close();
+    }
+    for (const cacheName of await caches.keys()) {
+      const cache = await caches.open(cacheName);
+      for (const req of await cache.keys()) {
+        out.push({ where: `Cache Storage ${cacheName} URL`, text: req.url });
+        const res = await cache.match(req);
+        if (res) await add(`Cache Storage ${cacheName} ${req.url}`, await res.arrayBuffer());
+      }
+    }
+    const walk = async (dir, path) => {
+      for await (const [name, handle] of dir.entries()) {
+        out.push({ where: `OPFS name`, text: `${path}/${name}` });
+        if (handle.kind === "directory") await walk(handle, `${path}/${name}`);
+        else await add(`OPFS ${path}/${name}`, await (await handle.getFile()).arrayBuffer());
+      }
+    };
+    await walk(await navigator.storage.getDirectory(), "");
+    return out;
+  });
+}
+
+/**
+ * The hits of `needles` (from `keyNeedles`) in `haystacks`: `[{ where, text }]` or
+ * `[{ where, bytes }]`. Text is searched as is, percent-decoded, and with every base64 run of
+ * 40 characters or more decoded (a JSON payload could carry base64 of a PEM); bytes are
+ * searched for the raw encodings, and as latin1 text. Returns `[{ where, what }]`.
+ */
+export function keyMaterialIn(haystacks, needles) {
+  const hits = [];
+  const searchText = (where, text) => {
+    if (text.includes("CryptoKey(private)")) hits.push({ where, what: "a private CryptoKey" });
+    for (const n of needles) {
+      for (const [label, value] of n.texts) {
+        if (text.includes(value)) hits.push({ where, what: `${n.name} ${label}` });
+      }
+    }
+  };
+  const searchBytes = (where, bytes) => {
+    for (const n of needles) {
+      for (const [label, raw] of n.raws) {
+        if (bytes.includes(raw)) hits.push({ where, what: `${n.name} ${label} (raw bytes)` });
+      }
+    }
+    searchText(where, bytes.toString("latin1"));
+  };
+  for (const { where, text, bytes } of haystacks) {
+    if (bytes) {
+      searchBytes(where, bytes);
+      continue;
+    }
+    if (typeof text !== "string") continue;
+    searchText(where, text);
+    const decoded = safeDecode(text);
+    if (decoded !== text) searchText(`${where} (percent-decoded)`, decoded);
+    for (const match of text.matchAll(/[A-Za-z0-9+/_-]{40,}={0,2}/g)) {
+      searchBytes(`${where} (base64 decoded)`, Buffer.from(match[0], match[0].includes("-") || match[0].includes("_") ? "base64url" : "base64"));
+    }
+  }
+  return hits;
+}
+
+/** Throws when `keyMaterialIn` finds anything; `channel` names what was searched. */
+export function assertNoKeyMaterialIn(channel, haystacks, needles) {
+  const hits = keyMaterialIn(haystacks, needles);
+  if (hits.length) {
+    const shown = [...new Set(hits.map((h) => `${h.what} in ${h.where}`))].slice(0, 20);
+    throw new Error(`private key material in ${channel}: ${shown.join("; ")}`);
+  }
+  return haystacks.length;
+}
+
+/** The haystacks of captured requests: URL, every header, the body. */
+export async function requestHaystacks(requests) {
+  const out = [];
   for (const request of requests) {
-    const url = request.url();
-    let headers = {};
+    const label = `${request.method()} ${request.url()}`;
+    let headers;
     try {
       headers = await request.allHeaders();
     } catch {
       headers = request.headers();
     }
     const body = request.postDataBuffer() || Buffer.alloc(0);
-    const bodyText = body.toString("latin1");
-    const haystacks = [
-      ["url", url],
-      ["url (decoded)", safeDecode(url)],
-      ["headers", JSON.stringify(headers)],
-      ["body", bodyText],
-      ["body (decoded)", safeDecode(bodyText)],
-    ];
-    // A JSON body could carry base64 of the whole PEM (as a certificate payload would).
-    for (const match of bodyText.matchAll(/"([A-Za-z0-9+/=]{40,})"/g)) {
-      haystacks.push(["base64 in body", Buffer.from(match[1], "base64").toString("latin1")]);
-    }
-    for (const [where, text] of haystacks) {
-      for (const needle of textNeedles) {
-        if (text.includes(needle)) {
-          throw new Error(`private key material in the ${where} of ${request.method()} ${url}`);
+    out.push({ where: `the URL of ${label}`, text: request.url() });
+    out.push({ where: `the headers of ${label}`, text: JSON.stringify(headers) });
+    out.push({ where: `the body of ${label}`, text: body.toString("latin1") });
+    out.push({ where: `the body of ${label}`, bytes: body });
+  }
+  return out;
+}
+
+/**
+ * Checks every captured request (URL, all headers, body) for key material. Returns the list
+ * of requests checked (method and URL), and throws on any hit.
+ */
+export async function assertNoKeyMaterial(requests, needles) {
+  assertNoKeyMaterialIn("requests", await requestHaystacks(requests), needles);
+  return requests.map((r) => `${r.method()} ${r.url()}`);
+}
+
+/**
+ * Everything a tracked browser let out or kept, by channel: requests (Playwright), the
+ * Chrome DevTools Protocol's view of requests and WebSocket frames, console output, messages
+ * the test host pages received (postMessage to a parent or opener), and the storage of every
+ * page and frame of the portal's origin. Read at the end, before the browser closes.
+ */
+export async function channelsOf(b) {
+  const channels = {
+    requests: await requestHaystacks(b.requests),
+    "DevTools network (requests, WebSocket frames)": b.cdp.map((e) => ({ where: e.where, text: e.text })),
+    console: b.consoleLines.map((line) => ({ where: "console", text: line })),
+    "postMessage to the host page": [],
+    storage: [],
+  };
+  const portalOrigin = new URL(PORTAL).origin;
+  const hostOrigins = [new URL(HOST_OK).origin, new URL(HOST_BAD).origin];
+  for (const page of b.context.pages()) {
+    for (const frame of page.frames()) {
+      let origin;
+      try {
+        origin = new URL(frame.url()).origin;
+      } catch {
+        continue;
+      }
+      if (hostOrigins.includes(origin)) {
+        const received = await frame.evaluate(() => window.received || []).catch(() => []);
+        for (const m of received) channels["postMessage to the host page"].push({ where: `a message from ${m.origin} to ${frame.url()}`, text: m.data });
+      }
+      if (origin === portalOrigin) {
+        for (const item of await storageOf(frame).catch((error) => [{ where: "storage", text: `unreadable: ${error.message}` }])) {
+          channels.storage.push(item.base64 !== undefined ? { where: item.where, bytes: Buffer.from(item.base64, "base64") } : item);
         }
       }
     }
-    for (const raw of rawNeedles) {
-      if (body.includes(raw)) throw new Error(`raw private key bytes in the body of ${request.method()} ${url}`);
-    }
-    checked.push(`${request.method()} ${url}`);
   }
-  return checked;
+  return channels;
+}
+
+/** Checks every channel of `b` for any of `needles`; returns how many items each had. */
+export async function assertBrowserKeepsKeys(b, needles) {
+  const channels = await channelsOf(b);
+  const counts = {};
+  for (const [channel, haystacks] of Object.entries(channels)) counts[channel] = assertNoKeyMaterialIn(channel, haystacks, needles);
+  return counts;
+}
+
+/** Records, through the DevTools protocol, the requests and WebSocket frames of `page`. */
+async function watchNetwork(context, page, into) {
+  const session = await context.newCDPSession(page).catch(() => null);
+  if (!session) return;
+  session.on("Network.requestWillBeSent", ({ request }) => {
+    into.push({ where: `DevTools request ${request.method} ${request.url}`, text: `${request.url}\n${JSON.stringify(request.headers)}\n${request.postData || ""}` });
+  });
+  session.on("Network.webSocketCreated", ({ url }) => into.push({ where: `WebSocket ${url}`, text: url }));
+  session.on("Network.webSocketFrameSent", ({ response }) => {
+    // Binary frames (opcode 2) arrive base64-encoded; the check decodes base64 runs.
+    into.push({ where: `a WebSocket frame sent (opcode ${response.opcode})`, text: response.payloadData });
+  });
+  await session.send("Network.enable").catch(() => {});
 }
 
 function safeDecode(text) {

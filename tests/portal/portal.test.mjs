@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { createServer } from "node:http";
 import {
   RUN,
   PORTAL_DIR,
@@ -19,6 +21,14 @@ import {
   PORTAL,
   SIGNATURE_PROPERTIES,
   assertNoKeyMaterial,
+  assertNoKeyMaterialIn,
+  assertBrowserKeepsKeys,
+  keyMaterialIn,
+  channelsOf,
+  fixtureNeedles,
+  generatedKey,
+  keyNeedles,
+  recordWorkerRandomness,
   chooseImage,
   cleanupImages,
   glance,
@@ -50,7 +60,9 @@ const other = randomFile(join(dir, "other.img"), 1024 * 1024 + 7);
 // file that only starts with the magic ("Image failed safety checks").
 const qcow = join(dir, "small.qcow2");
 execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", qcow, "64M"]);
-const fixtures = [rsa, ec, wrong];
+// What the leak check looks for: each loaded key's encodings, and (pushed by the test that
+// makes it) the key generated in the portal.
+const needles = [fixtureNeedles("rsa", rsa), fixtureNeedles("ec", ec), fixtureNeedles("wrong", wrong)];
 
 let api;
 // Every browser of every test: their captured requests are checked for key material at the end.
@@ -62,15 +74,52 @@ before(async () => {
 });
 
 after(async () => {
-  let checked = [];
+  const totals = {};
   try {
-    for (const b of browsers) checked = checked.concat(await assertNoKeyMaterial(b.requests, fixtures));
+    for (const b of browsers) {
+      for (const [channel, n] of Object.entries(await assertBrowserKeepsKeys(b, needles))) totals[channel] = (totals[channel] || 0) + n;
+    }
   } finally {
     for (const b of browsers) await b.context.close().catch(() => {});
     await cleanupImages(api).catch(() => {});
   }
-  console.log(`# key-leak check: ${checked.length} requests checked, no key material found`);
+  const keys = needles.map((n) => n.name).join(", ");
+  console.log(`# key-leak check over ${browsers.length} browsers, keys ${keys}: ${JSON.stringify(totals)} items checked, no key material found`);
 });
+
+/** Writes the served portal's config.json with `change` applied for the length of `run`. */
+async function withConfig(change, run) {
+  const path = join(PORTAL_DIR, "config.json");
+  const original = readFileSync(path, "utf8");
+  const config = JSON.parse(original);
+  change(config);
+  writeFileSync(path, JSON.stringify(config, null, 2) + "\n");
+  try {
+    return await run();
+  } finally {
+    writeFileSync(path, original);
+  }
+}
+
+/** The Keystone token validations (GET /v3/auth/tokens with X-Subject-Token) of `token`. */
+const validations = (requests, tok) =>
+  requests.filter((r) => r.method() === "GET" && /\/v3\/auth\/tokens$/.test(r.url()) && r.headers()["x-subject-token"] === tok);
+
+/**
+ * A minimal WebSocket server (the handshake only) that also serves a blank page: the canary's
+ * frames need somewhere to go, from a loopback page without the portal's CSP (Chromium's local
+ * network access checks refuse a loopback socket from about:blank).
+ */
+function webSocketSink() {
+  const server = createServer((req, res) => res.writeHead(200, { "Content-Type": "text/html" }).end("<!doctype html><title>sink</title>"));
+  server.on("upgrade", (req, socket) => {
+    const accept = createHash("sha1").update(req.headers["sec-websocket-key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.on("data", () => {});
+    socket.on("error", () => {});
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
 
 /**
  * A fresh browser, signed in, verifies `imageId` on the verify tab; returns the browser with the
@@ -92,33 +141,140 @@ describe("portal", () => {
   let signedImageId;
 
   test("the key-leak check catches key material (canary: the check itself works)", async () => {
-    // A browser outside `browsers`: its requests carry key material on purpose.
+    // A browser outside `browsers`: it carries key material on purpose, one encoding planted
+    // in each channel, and the check of each channel must find it.
     const canary = await launch();
+    const sink = await webSocketSink();
     try {
-      await canary.page.goto(PORTAL);
+      const key = rsa.plainPem;
+      const jwk = (await import("node:crypto")).createPrivateKey(key).export({ format: "jwk" });
+      const ecJwk = (await import("node:crypto")).createPrivateKey(ec.plainPem).export({ format: "jwk" });
+      const b64 = (v) => Buffer.from(v, "base64url").toString("base64");
+      const hex = (v) => Buffer.from(v, "base64url").toString("hex");
+      const pkcs1 = (await import("node:crypto")).createPrivateKey(key).export({ type: "pkcs1", format: "der" });
       const line = rsa.plainPem.split("\n")[5];
       const derB64 = rsa.der.toString("base64");
+      // Requests: a PEM line in a body, the DER in a URL, base64 of a PEM line in JSON.
+      await canary.page.goto(PORTAL);
       await canary.page.evaluate(async ([line, derB64]) => {
         await fetch("/canary-body", { method: "POST", body: `x${line}y` }).catch(() => {});
         await fetch(`/canary-url?k=${encodeURIComponent(derB64)}`).catch(() => {});
         await fetch("/canary-json", { method: "POST", body: JSON.stringify({ payload: btoa(String.fromCharCode(...new TextEncoder().encode(line))) }) }).catch(() => {});
       }, [line, derB64]);
+      // Console: RSA p in hex. Storage: the PKCS#1 DER in base64url (localStorage), q in hex
+      // (sessionStorage), the raw DER bytes (IndexedDB), d in base64 (Cache Storage), the EC
+      // key's raw scalar (OPFS).
+      await canary.page.evaluate(async ([p, pkcs1, q, derB64, d, ecD]) => {
+        const raw = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+        console.log(`debug ${p}`);
+        localStorage.setItem("canary", pkcs1);
+        sessionStorage.setItem("canary", q);
+        await new Promise((resolve, reject) => {
+          const open = indexedDB.open("canary", 1);
+          open.onupgradeneeded = () => open.result.createObjectStore("keys");
+          open.onsuccess = () => {
+            const tx = open.result.transaction("keys", "readwrite");
+            tx.objectStore("keys").put({ der: raw(derB64) }, "k");
+            tx.oncomplete = () => { open.result.close(); resolve(); };
+            tx.onerror = () => reject(tx.error);
+          };
+          open.onerror = () => reject(open.error);
+        });
+        const cache = await caches.open("canary");
+        await cache.put("/canary-cached", new Response(`key=${d}`));
+        const dir = await navigator.storage.getDirectory();
+        const file = await dir.getFileHandle("canary.bin", { create: true });
+        const writable = await file.createWritable();
+        await writable.write(raw(ecD));
+        await writable.close();
+      }, [hex(jwk.p), pkcs1.toString("base64url"), hex(jwk.q), derB64, b64(jwk.d), b64(ecJwk.d)]);
+      // A WebSocket frame: RSA dq in base64url, sent from a page without the portal's CSP.
+      const wsPage = await canary.context.newPage();
+      await wsPage.waitForTimeout(500); // the DevTools session of a new page attaches
+      await wsPage.goto(`http://127.0.0.1:${sink.address().port}/`);
+      await wsPage.evaluate(async ([url, dq]) => {
+        const ws = new WebSocket(url);
+        await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+        ws.send(`k=${dq}`);
+        await new Promise((r) => setTimeout(r, 200));
+        ws.close();
+      }, [`ws://127.0.0.1:${sink.address().port}/`, jwk.dq]);
+      // postMessage to the parent: the portal framed by the host page sends the PKCS#8 DER as
+      // bytes and the PKCS#1 PEM body as text. (rsa.der, openssl's, is PKCS#1.)
+      const host = await canary.context.newPage();
+      await host.goto(`${HOST_OK}?mode=frame`);
+      const frame = await (await host.waitForSelector("#portal")).contentFrame();
+      await frame.waitForLoadState();
+      const pkcs1Body = (await import("node:crypto")).createPrivateKey(key).export({ type: "pkcs1", format: "pem" })
+        .split("\n").filter((l) => l && !l.startsWith("-----")).join("");
+      const pkcs8B64 = (await import("node:crypto")).createPrivateKey(key).export({ type: "pkcs8", format: "der" }).toString("base64");
+      await frame.evaluate(([der, body]) => {
+        parent.postMessage(Uint8Array.from(atob(der), (c) => c.charCodeAt(0)), "*");
+        parent.postMessage({ note: body }, "*");
+      }, [pkcs8B64, pkcs1Body]);
+      await host.waitForFunction(() => window.received.filter((m) => !m.data.includes("glance-sig:ready")).length >= 2);
       await canary.page.waitForTimeout(300);
+
       for (const path of ["/canary-body", "/canary-url", "/canary-json"]) {
         const requests = canary.requests.filter((r) => new URL(r.url()).pathname === path);
         assert.equal(requests.length, 1, path);
-        await assert.rejects(assertNoKeyMaterial(requests, fixtures), /private key material/, path);
+        await assert.rejects(assertNoKeyMaterial(requests, needles), /private key material in requests/, path);
+      }
+      // Each channel, and each part of it, must report what was planted there (and the
+      // assertion that throws for the whole channel is the one the after hook runs).
+      const channels = await channelsOf(canary);
+      const caught = (label, items, planted) => {
+        assert.ok(items.length > 0, `${label}: something was read`);
+        assert.throws(() => assertNoKeyMaterialIn(label, items, needles), /private key material/, label);
+        const hits = keyMaterialIn(items, needles).map((h) => `${h.what} in ${h.where}`);
+        assert.ok(hits.some((h) => planted.test(h)), `${label}: ${planted} not among ${hits.slice(0, 8).join("; ")}`);
+      };
+      const net = channels["DevTools network (requests, WebSocket frames)"];
+      caught("DevTools requests", net.filter((i) => i.where.startsWith("DevTools request")), /in DevTools request POST http:\/\/127\.0\.0\.1:8080\/canary-body/);
+      caught("WebSocket frames", net.filter((i) => i.where.startsWith("a WebSocket frame sent")), /rsa RSA dq base64url in a WebSocket frame sent/);
+      caught("console", channels.console, /rsa RSA p hex in console/);
+      const messages = channels["postMessage to the host page"];
+      caught("postMessage (bytes)", messages.filter((i) => i.text.startsWith('{"base64"')), /rsa PKCS#8 (DER|PEM body)/);
+      caught("postMessage (text)", messages.filter((i) => i.text.includes('"note"')), /rsa PKCS#1 PEM body/);
+      const storage = channels.storage;
+      for (const [area, planted] of [
+        ["localStorage", /rsa PKCS#1 DER base64url in localStorage/],
+        ["sessionStorage", /rsa RSA q hex in sessionStorage/],
+        ["IndexedDB", /rsa PKCS#1 DER \(raw bytes\) in IndexedDB/],
+        ["Cache Storage", /rsa RSA d base64 in Cache Storage/],
+        ["OPFS", /ec EC d \(raw bytes\) in OPFS/],
+      ]) {
+        caught(area, storage.filter((item) => item.where.startsWith(area)), planted);
       }
     } finally {
       await canary.context.close();
+      sink.close();
     }
   });
 
   test("sign and upload: Glance verifies it, the image is active with all four properties", async () => {
-    const { page, requests } = await browser();
+    const { page, requests, consoleLines, context } = await browser();
+    // Trusted Types and other policy violations, from the first script on.
+    await page.addInitScript(() => {
+      window.__violations = [];
+      document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.violatedDirective}: ${e.blockedURI} ${e.sample}`));
+    });
     await openPortal(page);
     await signIn(page);
+    // The key file's File object, held weakly: once the key is read nothing may keep it.
+    await page.evaluate(() => document.addEventListener("change", (e) => {
+      if (e.target.id === "key-file" && e.target.files[0]) window.__keyFile = new WeakRef(e.target.files[0]);
+    }, true));
     await loadKey(page, rsa.key);
+    assert.equal(await page.innerText("#key-file-chosen"), "rsa.key.pem");
+    assert.equal(await page.$eval("#key-file", (input) => input.files.length), 0, "the file input holds no File");
+    const cdp = await context.newCDPSession(page);
+    for (let i = 0; i < 3; i++) {
+      await cdp.send("HeapProfiler.collectGarbage");
+      await page.waitForTimeout(100);
+    }
+    assert.equal(await page.evaluate(() => window.__keyFile && window.__keyFile.deref() === undefined), true,
+      "the key file's File object is dropped once the key is read");
     const certUuid = await storeCertificate(page, rsa.cert);
     await page.waitForSelector('#key-match[data-match="true"]');
     const name = `${RUN}-signed`;
@@ -145,6 +301,12 @@ describe("portal", () => {
     // The token is never stored: nothing in localStorage or sessionStorage.
     const storage = await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie]);
     assert.deepEqual(storage, [0, 0, ""]);
+    // The whole flow (the app, its worker, the worker's reader thread) under Trusted Types:
+    // no violation reported, and none logged.
+    assert.deepEqual(await page.evaluate(() => window.__violations), []);
+    assert.deepEqual(consoleLines.filter((l) => /trusted ?type|TrustedScriptURL|TrustedHTML|securitypolicy/i.test(l)), []);
+    // The loaded key in no channel, at the end of this flow (the after hook checks all again).
+    await assertBrowserKeepsKeys({ context, requests, consoleLines, cdp: [] }, needles);
     signedImageId = outcome.imageId;
   });
 
@@ -319,9 +481,11 @@ describe("portal", () => {
   });
 
   test("generated test key (WebCrypto P-384 + self-signed certificate) signs an accepted image", async () => {
-    const { page } = await browser();
+    const b = await browser();
+    const { page } = b;
     await openPortal(page);
     await signIn(page);
+    const draws = await recordWorkerRandomness(page);
     await page.click("#generate-key");
     await page.waitForSelector('#key-status[data-status="loaded"][data-key-type="ECC_SECP384R1"]', { timeout: 30_000 });
     const status = await page.waitForSelector('#cert-status[data-status="loaded"]:not([data-uuid=""])', { timeout: 30_000 });
@@ -335,6 +499,14 @@ describe("portal", () => {
     }).then((r) => r.json());
     assert.equal(meta.secret_type, "certificate");
     assert.equal(meta.content_types.default, "application/octet-stream");
+    // The generated key itself, found from the worker's random draws by the certificate's
+    // public key: its encodings join the leak check (here, and for every browser at the end).
+    const pem = await fetch(`${api.barbican}/v1/secrets/${certUuid}/payload`, {
+      headers: { "X-Auth-Token": api.value, Accept: "application/octet-stream" },
+    }).then((r) => r.text());
+    const key = generatedKey(await draws(), pem);
+    needles.push(keyNeedles("generated", key));
+    await assertBrowserKeepsKeys(b, needles);
   });
 
   test("application credential sign-in", async () => {
@@ -364,28 +536,129 @@ describe("portal", () => {
     );
   });
 
-  test("embedding: an allowed host page hands a token over by postMessage", async () => {
+  test("embedding: an allowed host page hands a token over by postMessage; the user confirms before any upload", async () => {
     const tok = await unscopedToken();
     const { page, requests } = await browser();
     await page.goto(`${HOST_OK}#token=${encodeURIComponent(tok)}`);
-    const frame = page.frameLocator("#portal");
-    await frame.locator("#session-user").waitFor({ timeout: 60_000 });
-    assert.match(await frame.locator("#session-user").innerText(), /demo in project demo/);
+    const frame = await (await page.waitForSelector("#portal")).contentFrame();
+    await waitFor(frame, "#handover-confirm-card", { timeout: 60_000 });
+    assert.match(await frame.innerText("#session-user"), /demo in project demo/);
+    assert.equal(await frame.getAttribute("#handover-confirm-card", "data-user"), "demo");
+    assert.match(await frame.innerText("#handover-who"), /signed you in as demo in project demo \(id [0-9a-f]+\)/);
+    // Nothing to upload with until confirmed: no screens, no sign button.
+    assert.equal(await frame.$("#tab-sign"), null);
+    assert.equal(await frame.$("#sign-upload"), null);
     // The handed-over token went only to Keystone (validated, then rescoped) and the services.
     for (const r of requests.filter((r) => JSON.stringify(r.headers()).includes(tok))) {
       assert.ok(/^http:\/\/127\.0\.0\.1:(5000|9292|9311)\//.test(r.url()) || r.url().startsWith(HOST_OK), r.url());
     }
+    assert.ok(validations(requests, tok).length >= 1, "the hand-over's validation is seen");
+    // The listener is gone once signed in: another token from the parent is not even validated.
+    const other = await unscopedToken();
+    await page.evaluate((t) => window.handAgain(t), other);
+    await page.waitForTimeout(1500);
+    assert.deepEqual(validations(requests, other).map((r) => r.url()), [], "a message after sign-in is ignored");
+    await frame.click("#handover-confirm");
+    await waitFor(frame, "#tab-sign");
+    // The whole flow inside the frame: what the portal posts to its parent is checked for key
+    // material at the end (the host page records every message).
+    await loadKey(frame, rsa.key);
+    const certUuid = await storeCertificate(frame, rsa.cert);
+    await frame.waitForSelector('#key-match[data-match="true"]');
+    await chooseImage(frame, image, `${RUN}-embedded`);
+    const outcome = await signAndUpload(frame);
+    assert.equal(outcome.kind, "verified", outcome.text);
+    const shown = await glance(api, "GET", `/v2/images/${outcome.imageId}`);
+    assert.equal(shown.json.img_signature_certificate_uuid, certUuid);
+    assert.ok((await page.evaluate(() => window.received.length)) >= 1, "the host page records messages");
   });
 
-  test("embedding: a #token= fragment signs in and leaves the address bar at once", async () => {
+  test("embedding: \"not my account\" signs out and takes no more tokens from the host", async () => {
+    const tok = await unscopedToken();
+    const { page, requests } = await browser();
+    await page.goto(`${HOST_OK}#token=${encodeURIComponent(tok)}`);
+    const frame = await (await page.waitForSelector("#portal")).contentFrame();
+    await waitFor(frame, "#handover-reject", { timeout: 60_000 });
+    await frame.click("#handover-reject");
+    await waitFor(frame, "#login #handover-notice");
+    assert.match(await frame.innerText("#handover-notice"), /Signed out of the account the host page or link signed you in with/);
+    const before = validations(requests, tok).length;
+    assert.ok(before >= 1, "the hand-over's own validation is seen (the count below means something)");
+    await page.evaluate((t) => window.handAgain(t), tok);
+    await page.waitForTimeout(1500);
+    assert.equal(validations(requests, tok).length, before, "no hand-over after the user refused one");
+    assert.equal(await frame.$("#session-user"), null);
+  });
+
+  test("embedding: a frame of an allowed origin that is not the parent cannot hand over a token", async () => {
     const tok = (await token()).value;
-    const { page } = await browser();
+    const { page, requests } = await browser();
+    await page.goto(`${HOST_OK}?mode=sibling#token=${encodeURIComponent(tok)}`);
+    const frame = await (await page.waitForSelector("#portal")).contentFrame();
+    await waitFor(frame, '#worker-status[data-status="ready"]', { timeout: 60_000 });
+    await page.waitForFunction(() => window.posted >= 6, null, { timeout: 15_000 });
+    assert.equal(await frame.$("#session-user"), null, "event.source is the sibling frame, not the parent");
+    assert.deepEqual(validations(requests, tok).map((r) => r.url()), []);
+  });
+
+  test("embedding: a #token= link is ignored (and said so) unless config.json accepts it", async () => {
+    const tok = (await token()).value;
+    const { page, requests } = await browser();
     await page.goto(`${PORTAL}#token=${encodeURIComponent(tok)}`);
-    await page.waitForSelector("#session-user", { timeout: 60_000 });
+    await waitFor(page, "#handover-notice", { timeout: 60_000 });
+    assert.match(await page.innerText("#handover-notice"), /ignored: this portal does not accept tokens in links/);
+    assert.match(await page.innerText("#handover-notice"), /accept_token_fragment/);
+    assert.equal(new URL(page.url()).hash, "", "the token left the address bar anyway");
+    assert.equal(await page.$("#session-user"), null);
+    assert.deepEqual(validations(requests, tok).map((r) => r.url()), [], "the token was not even sent to Keystone");
+
+    await withConfig((c) => (c.embed.accept_token_fragment = true), async () => {
+      // A query makes it a new document (the same URL with another fragment would not load).
+      await page.goto(`${PORTAL}?again=1#token=${encodeURIComponent(tok)}`);
+      await waitFor(page, "#handover-confirm-card", { timeout: 60_000 });
+    });
     assert.equal(new URL(page.url()).hash, "");
     assert.ok(!page.url().includes(tok));
     const history = await page.evaluate(() => [location.href, history.length]);
     assert.ok(!history[0].includes("token="));
+    assert.equal(await page.$("#sign-upload"), null, "no upload before the user confirms");
+    await page.click("#handover-confirm");
+    await waitFor(page, "#sign-upload");
+    assert.match(await page.innerText("#blockers"), /Load the private key/);
+    assert.doesNotMatch(await page.innerText("#blockers"), /Confirm/);
+  });
+
+  test("embedding: the opener hand-over only with embed.allow_opener (COOP same-origin otherwise)", async () => {
+    const tok = await unscopedToken();
+    const { page, context } = await browser();
+    // Default: Cross-Origin-Opener-Policy same-origin cuts the opener off; nothing is handed over.
+    let popupPromise = context.waitForEvent("page");
+    await page.goto(`${HOST_OK}?mode=open&answer=1#token=${encodeURIComponent(tok)}`);
+    await page.click("#open-portal");
+    let popup = await popupPromise;
+    assert.equal((await fetch(PORTAL)).headers.get("cross-origin-opener-policy"), "same-origin");
+    await waitFor(popup, "#login", { timeout: 60_000 });
+    assert.equal(await popup.evaluate(() => window.opener), null, "COOP severs the opener");
+    await popup.waitForTimeout(1500);
+    assert.equal(await popup.$("#session-user"), null);
+    await popup.close();
+
+    await withConfig((c) => (c.embed.allow_opener = true), async () => {
+      popupPromise = context.waitForEvent("page");
+      await page.goto(`${HOST_OK}?mode=open&answer=1#token=${encodeURIComponent(tok)}`);
+      await page.click("#open-portal");
+      popup = await popupPromise;
+      await waitFor(popup, "#handover-confirm-card", { timeout: 60_000 });
+    });
+    assert.equal(await popup.getAttribute("#handover-confirm-card", "data-project"), "demo");
+    assert.equal((await fetch(PORTAL)).headers.get("cross-origin-opener-policy"), "same-origin", "config.json put back");
+  });
+
+  test("lock_auth_url is on by default: ?auth_url= does not move the Keystone URL", async () => {
+    const { page } = await browser();
+    await openPortal(page, `?auth_url=${encodeURIComponent("http://127.0.0.1:8082/v3")}`);
+    assert.equal(await page.inputValue("#auth-url"), "http://127.0.0.1:5000/v3");
+    assert.equal(await page.$eval("#auth-url", (input) => input.readOnly), true);
   });
 
   test("embedding: a page of another origin can neither frame the portal nor hand it a token", async () => {
@@ -426,17 +699,48 @@ describe("portal", () => {
       } catch {
         blocked = true;
       }
+      // Trusted Types: an HTML string and a foreign worker URL are refused (the only policy,
+      // "default", passes the portal's own worker scripts and nothing else).
+      let html = "assigned";
+      try {
+        document.createElement("div").innerHTML = "<b>x</b>";
+      } catch (error) {
+        html = error.name;
+      }
+      let worker = "started";
+      try {
+        new Worker("http://127.0.0.1:8082/evil.js");
+      } catch (error) {
+        worker = error.name;
+      }
+      let policy = "created";
+      try {
+        trustedTypes.createPolicy("mine", { createHTML: (s) => s });
+      } catch (error) {
+        policy = error.name;
+      }
       let inline = true;
       const s = document.createElement("script");
-      s.textContent = "window.__inlineRan = true";
+      try {
+        // Trusted Types already refuse the string; script-src would refuse to run it anyway.
+        s.textContent = "window.__inlineRan = true";
+      } catch {
+        s.appendChild(document.createTextNode("window.__inlineRan = true"));
+      }
       document.head.appendChild(s);
       inline = window.__inlineRan === true;
       await new Promise((r) => setTimeout(r, 200));
-      return { blocked, inline, violations };
+      return { blocked, inline, violations, html, worker, policy };
     });
     assert.equal(result.blocked, true, "fetch to an unlisted origin is blocked");
     assert.equal(result.inline, false, "inline scripts do not run");
     assert.ok(result.violations.includes("connect-src"), JSON.stringify(result.violations));
+    assert.match(header, /require-trusted-types-for 'script'; trusted-types default/);
+    assert.match(meta, /require-trusted-types-for 'script'; trusted-types default/);
+    assert.equal(response.headers()["cross-origin-opener-policy"], "same-origin");
+    assert.equal(result.html, "TypeError", "innerHTML with a string is refused (Trusted Types)");
+    assert.equal(result.worker, "TypeError", "a foreign worker script is refused (Trusted Types)");
+    assert.equal(result.policy, "TypeError", "no other Trusted Types policy can be made");
   });
 });
 

@@ -113,7 +113,7 @@ try {
   // Embedded in a dashboard (the test host page), signed in by the token it handed over.
   const tok = await lib.unscopedToken();
   await page.goto(`${lib.HOST_OK}#token=${encodeURIComponent(tok)}`);
-  await page.frameLocator("#portal").locator("#session-user").waitFor({ timeout: 60_000 });
+  await page.frameLocator("#portal").locator("#handover-confirm").waitFor({ timeout: 60_000 });
   await page.waitForTimeout(500);
   await shot(page, "11-embedded");
 } finally {

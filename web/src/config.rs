@@ -17,8 +17,9 @@ pub struct PortalConfig {
     /// The domain of user names typed in the sign-in form.
     #[serde(default = "default_domain")]
     pub user_domain: String,
-    /// When true, `?auth_url=` in the page URL and a host's `auth_url` are ignored.
-    #[serde(default)]
+    /// When true (the default), `?auth_url=` in the page URL and a host's `auth_url` are
+    /// ignored: only `auth_url` above is used, and the sign-in form cannot change it.
+    #[serde(default = "default_true")]
     pub lock_auth_url: bool,
     /// The hash method preselected for signing.
     #[serde(default = "default_hash")]
@@ -49,7 +50,24 @@ pub struct EmbedConfig {
     /// Empty: none.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// Whether a `#token=` link may sign the user in. Off by default: anyone can send a link,
+    /// so a link could sign the user in to someone else's account (login CSRF).
+    #[serde(default)]
+    pub accept_token_fragment: bool,
+    /// Whether a host page that opened the portal (`window.open`) may hand over the token
+    /// (the opener). Off by default: only the parent frame may. With it on, the server sends
+    /// `Cross-Origin-Opener-Policy: unsafe-none` (the opener keeps its handle on the portal's
+    /// window); off, `same-origin` (scripts/portal/csp.mjs).
+    #[serde(default)]
+    pub allow_opener: bool,
 }
+
+/// Why a `#token=` link was ignored, for the user: the portal's configuration refuses it.
+pub const FRAGMENT_REFUSED: &str = "A sign-in token came with the link (#token=…) and was \
+    ignored: this portal does not accept tokens in links, because anyone can send a link and it \
+    could sign you in to someone else's account. It has been removed from the address bar. Sign \
+    in below. (To allow such links, the portal's administrator sets \
+    \"embed\": {\"accept_token_fragment\": true} in config.json.)";
 
 /// The trusted certificates from `config.json`, for the verification session's anchors (Nova's
 /// chain validation). None: a valid signature proves only that the holder of the image's
@@ -84,6 +102,10 @@ fn secret_id(value: &str) -> &str {
 fn normal_origin(url: &str) -> Option<String> {
     let scheme = url.trim().split_once("://")?.0.to_ascii_lowercase();
     matches!(scheme.as_str(), "http" | "https").then(|| openstack_proto::url::origin(url.trim()))
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_domain() -> String {
@@ -199,6 +221,31 @@ impl PortalConfig {
         })
     }
 
+    /// Whether a `#token=` link may sign in; `Err` holds what to tell the user when not.
+    ///
+    /// # Errors
+    /// [`FRAGMENT_REFUSED`] unless `embed.accept_token_fragment` is set.
+    pub fn admits_fragment(&self) -> Result<(), &'static str> {
+        if self.embed.accept_token_fragment {
+            Ok(())
+        } else {
+            Err(FRAGMENT_REFUSED)
+        }
+    }
+
+    /// Whether a `postMessage` may hand over a token, by who sent it: `event.source` must be
+    /// the window's parent frame, or its opener when `embed.allow_opener` is set (another
+    /// window of an allowed origin, such as a sibling frame, may not), and `event.origin`
+    /// must be allowed ([`PortalConfig::accepts_origin`]).
+    pub fn accepts_message(&self, origin: &str, source: MessageSource) -> bool {
+        let source_ok = match source {
+            MessageSource::Parent => true,
+            MessageSource::Opener => self.embed.allow_opener,
+            MessageSource::Other => false,
+        };
+        source_ok && self.accepts_origin(origin)
+    }
+
     /// Whether a `postMessage` from `origin` may hand over a token.
     pub fn accepts_origin(&self, origin: &str) -> bool {
         origin != "null"
@@ -208,6 +255,17 @@ impl PortalConfig {
                 .iter()
                 .any(|allowed| allowed.trim_end_matches('/') == origin)
     }
+}
+
+/// Who sent a `postMessage`, as `event.source` compares to the window's relatives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageSource {
+    /// The frame the portal is embedded in (`window.parent`, not the window itself).
+    Parent,
+    /// The window that opened the portal (`window.opener`).
+    Opener,
+    /// Anything else: a sibling frame, another window, the portal itself, none.
+    Other,
 }
 
 /// Test hooks read from the page URL. Only the portal built with the cargo feature
@@ -299,7 +357,10 @@ mod tests {
         let config = PortalConfig::parse(CONFIG).expect("valid");
         assert_eq!(config.user_domain, "Default");
         assert_eq!(config.hash_method, "SHA-256");
-        assert!(!config.lock_auth_url);
+        // Secure defaults: the Keystone URL is locked, no #token= links, no opener.
+        assert!(config.lock_auth_url);
+        assert!(!config.embed.accept_token_fragment);
+        assert!(!config.embed.allow_opener);
         assert!(config.accepts_origin("http://127.0.0.1:8081"));
         assert!(!config.accepts_origin("http://127.0.0.1:8082"));
         assert!(!config.accepts_origin("null"));
@@ -310,9 +371,14 @@ mod tests {
     #[test]
     fn query_overrides_unless_locked() {
         let query = parse_pairs("auth_url=http%3A%2F%2Fkeystone%3A5000%2Fv3&debug=tamper");
-        let config = PortalConfig::parse(CONFIG)
+        // Locked by default: the URL does not move the Keystone URL.
+        let locked = PortalConfig::parse(CONFIG)
             .expect("valid")
             .with_query(&query);
+        assert_eq!(locked.auth_url, "http://127.0.0.1:5000/v3");
+        let mut unlocked = PortalConfig::parse(CONFIG).expect("valid");
+        unlocked.lock_auth_url = false;
+        let config = unlocked.with_query(&query);
         assert_eq!(config.auth_url, "http://keystone:5000/v3");
         #[cfg(feature = "test-hooks")]
         {
@@ -323,12 +389,45 @@ mod tests {
         #[cfg(not(feature = "test-hooks"))]
         assert_eq!(DebugFlags::from_query(&query), DebugFlags::default());
 
-        let mut locked = PortalConfig::parse(CONFIG).expect("valid");
-        locked.lock_auth_url = true;
-        assert_eq!(
-            locked.with_query(&query).auth_url,
-            "http://127.0.0.1:5000/v3"
+        let unlocked = PortalConfig::parse(
+            r#"{"auth_url": "http://127.0.0.1:5000/v3", "lock_auth_url": false}"#,
+        )
+        .expect("valid");
+        assert!(!unlocked.lock_auth_url);
+    }
+
+    #[test]
+    fn token_fragment_only_when_configured() {
+        let config = PortalConfig::parse(CONFIG).expect("valid");
+        let refused = config.admits_fragment().expect_err("off by default");
+        assert!(refused.contains("accept_token_fragment"), "{refused}");
+        assert!(
+            refused.contains("removed from the address bar"),
+            "{refused}"
         );
+        let allowed = PortalConfig::parse(
+            r#"{"auth_url": "http://k/v3", "embed": {"accept_token_fragment": true}}"#,
+        )
+        .expect("valid");
+        assert_eq!(allowed.admits_fragment(), Ok(()));
+    }
+
+    #[test]
+    fn messages_only_from_the_parent_or_an_allowed_opener() {
+        let config = PortalConfig::parse(CONFIG).expect("valid");
+        let ok = "http://127.0.0.1:8081";
+        assert!(config.accepts_message(ok, MessageSource::Parent));
+        // The right origin from the wrong window: a sibling frame, or an opener not allowed.
+        assert!(!config.accepts_message(ok, MessageSource::Other));
+        assert!(!config.accepts_message(ok, MessageSource::Opener));
+        assert!(!config.accepts_message("http://127.0.0.1:8082", MessageSource::Parent));
+        let opener = PortalConfig::parse(
+            r#"{"auth_url": "http://k/v3", "embed": {"allowed_origins": ["http://127.0.0.1:8081"], "allow_opener": true}}"#,
+        )
+        .expect("valid");
+        assert!(opener.accepts_message(ok, MessageSource::Opener));
+        assert!(!opener.accepts_message(ok, MessageSource::Other));
+        assert!(!opener.accepts_message("null", MessageSource::Opener));
     }
 
     #[test]

@@ -83,8 +83,13 @@ pub async fn start(dispatch: Dispatch) {
         config.clone(),
         DebugFlags::from_query(&query),
     ));
+    // Taken (and deleted) whether or not it is used: a link's token is used only when
+    // config.json says so; otherwise the user is told why it was ignored.
     if let Some(handover) = take_boot_handover() {
-        sign_in_handover(dispatch, config, handover).await;
+        match config.admits_fragment() {
+            Ok(()) => sign_in_handover(dispatch, config, handover).await,
+            Err(message) => dispatch.dispatch(Action::HandoverRefused(message.to_owned())),
+        }
     }
 }
 
@@ -206,7 +211,12 @@ pub fn project_auth(token: Secret, project_id: String) -> Auth {
 /// Signs in with `auth`: an unscoped token (what [`password_auth`] asks for) goes on to the
 /// project choice; any other is the project-scoped token of the session.
 pub async fn sign_in(dispatch: Dispatch, auth_url: String, auth: Auth) {
-    dispatch.dispatch(Action::AuthStarted(auth_url.clone()));
+    // Typed credentials are the user's own: the session needs no hand-over confirmation. A
+    // token (a rescope) continues whatever sign-in it belongs to.
+    dispatch.dispatch(match auth {
+        Auth::Token { .. } => Action::AuthStarted(auth_url.clone()),
+        _ => Action::CredentialsSent(auth_url.clone()),
+    });
     match authenticate(&auth_url, &auth).await {
         Ok(token) if asks_unscoped(&auth) => {
             // Boxed: with a single project, this signs in again (rescoped to it).
@@ -229,9 +239,10 @@ fn asks_unscoped(auth: &Auth) -> bool {
 
 /// A token from the host page: validated with Keystone (`GET /v3/auth/tokens`), which also
 /// gives its catalog; an unscoped token is rescoped to the named project, or the user chooses.
+/// The session it gives must be confirmed by the user before anything is uploaded.
 pub async fn sign_in_handover(dispatch: Dispatch, config: PortalConfig, handover: Handover) {
     let auth_url = effective_auth_url(&config, handover.auth_url.as_deref());
-    dispatch.dispatch(Action::AuthStarted(auth_url.clone()));
+    dispatch.dispatch(Action::HandoverStarted(auth_url.clone()));
     let token = Secret::new(handover.token);
     let request = Keystone::new(&auth_url).validate_token(&token);
     let parsed = match call(&request).await {

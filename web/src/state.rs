@@ -786,6 +786,15 @@ pub struct State {
     pub auth_busy: bool,
     /// The last sign-in problem.
     pub auth_error: Option<String>,
+    /// The session came from a host page or a link (a token handed over), and the user has
+    /// not yet confirmed that the account and project shown are theirs: nothing is uploaded
+    /// until they do (a login-CSRF defence).
+    pub handover_unconfirmed: bool,
+    /// Why a token handed over was ignored (a `#token=` link the configuration refuses, or
+    /// a session the user said was not theirs).
+    pub handover_notice: Option<String>,
+    /// The user refused a handed-over session: no further hand-over is listened for.
+    pub handover_rejected: bool,
     /// The current screen.
     pub screen: Screen,
     /// The private key slot.
@@ -832,6 +841,18 @@ pub enum Action {
     WorkerFailed(String),
     /// A Keystone request started, against this auth URL.
     AuthStarted(String),
+    /// A sign-in with typed credentials (password, application credential) started, against
+    /// this auth URL: a session from it needs no hand-over confirmation.
+    CredentialsSent(String),
+    /// A host page or a link handed over a token, validated against this auth URL: the
+    /// session it gives must be confirmed before any upload.
+    HandoverStarted(String),
+    /// A handed-over token was ignored; the user is told why.
+    HandoverRefused(String),
+    /// The user confirmed the account and project of a handed-over session.
+    HandoverConfirmed,
+    /// The user said a handed-over session is not theirs: signed out, and no more hand-overs.
+    HandoverRejected,
     /// It failed.
     AuthFailed(String),
     /// An unscoped token: choose a project.
@@ -970,6 +991,27 @@ impl State {
                 self.auth_url = Some(auth_url);
                 self.auth_busy = true;
                 self.auth_error = None;
+            }
+            Action::CredentialsSent(auth_url) => {
+                self = self.reduce(Action::AuthStarted(auth_url));
+                self.handover_unconfirmed = false;
+                self.handover_notice = None;
+            }
+            Action::HandoverStarted(auth_url) => {
+                self = self.reduce(Action::AuthStarted(auth_url));
+                self.handover_unconfirmed = true;
+                self.handover_notice = None;
+            }
+            Action::HandoverRefused(message) => self.handover_notice = Some(message),
+            Action::HandoverRejected => {
+                self = self.reduce(Action::SignOut);
+                self.handover_rejected = true;
+                self.handover_notice = Some(HANDOVER_REJECTED.to_owned());
+            }
+            Action::HandoverConfirmed => {
+                if self.scoped().is_some() {
+                    self.handover_unconfirmed = false;
+                }
             }
             Action::AuthFailed(message) => {
                 self.auth_busy = false;
@@ -1231,6 +1273,27 @@ impl State {
         }
     }
 
+    /// Whether the page listens for a token by `postMessage`: config.json allows some origin,
+    /// and nobody is signed in (the listener goes once a session or the project choice is
+    /// there, so a later message cannot swap the session).
+    pub fn listens_for_handover(&self) -> bool {
+        let allowed = self
+            .config
+            .as_ref()
+            .is_some_and(|config| !config.embed.allowed_origins.is_empty());
+        let signed_in = matches!(
+            self.session,
+            Some(Session::Ready(_) | Session::ChoosingProject { .. })
+        );
+        allowed && !signed_in && !self.handover_rejected
+    }
+
+    /// The scoped session, when signed in to a project, and confirmed by the user when a host
+    /// page or a link handed its token over.
+    pub fn confirmed(&self) -> Option<&Scoped> {
+        self.scoped().filter(|_| !self.handover_unconfirmed)
+    }
+
     /// The scoped session, when signed in to a project.
     pub fn scoped(&self) -> Option<&Scoped> {
         match &self.session {
@@ -1244,6 +1307,8 @@ impl State {
         let mut blockers = Vec::new();
         if self.scoped().is_none() {
             blockers.push("Sign in and choose a project.".to_owned());
+        } else if self.handover_unconfirmed {
+            blockers.push(HANDOVER_UNCONFIRMED.to_owned());
         }
         if !matches!(self.worker, Some(Ok(()))) {
             blockers.push("The signing worker is not ready.".to_owned());
@@ -1273,6 +1338,13 @@ impl State {
         blockers
     }
 }
+
+/// Shown while a handed-over session is not confirmed: nothing is uploaded before.
+pub const HANDOVER_UNCONFIRMED: &str = "Confirm that the signed-in account and project are yours.";
+
+/// Shown after the user refused a handed-over session.
+pub const HANDOVER_REJECTED: &str = "Signed out of the account the host page or link signed \
+    you in with. This page takes no more tokens from it: sign in below with your own account.";
 
 /// Shown when the private key is not the certificate's: signing is refused before any upload.
 pub const KEY_MISMATCH: &str = "The private key does not match the certificate: every cloud \
@@ -1860,5 +1932,103 @@ mod tests {
             .reduce(Action::SignNotes(vec![Note::new("a", "b")]))
             .reduce(Action::SignStarted);
         assert!(state.sign_notes.is_empty());
+    }
+
+    #[test]
+    fn a_handed_over_session_uploads_nothing_until_confirmed() {
+        let ready_to_sign = |state: State| {
+            state
+                .reduce(Action::WorkerReady)
+                .reduce(Action::Scoped(Box::new(token(true))))
+                .reduce(Action::KeyLoaded(key_info(), None))
+                .reduce(Action::CertificateLoaded {
+                    uuid: Some("c1".into()),
+                    summary: cert_summary(),
+                    matches: Some(true),
+                })
+                .reduce(Action::ImageChosen(image(), None))
+        };
+        let configured =
+            State::default().reduce(Action::ConfigLoaded(config(), DebugFlags::default()));
+        let handed = ready_to_sign(
+            configured
+                .clone()
+                .reduce(Action::HandoverStarted("http://k/v3".into())),
+        );
+        assert!(handed.scoped().is_some());
+        assert!(handed.confirmed().is_none());
+        assert_eq!(
+            handed.sign_blockers(),
+            vec![HANDOVER_UNCONFIRMED.to_owned()]
+        );
+        let confirmed = handed.clone().reduce(Action::HandoverConfirmed);
+        assert!(confirmed.sign_blockers().is_empty());
+        assert!(confirmed.confirmed().is_some());
+        // A rescope inside the hand-over (AuthStarted) keeps the need to confirm.
+        let rescoped = handed
+            .clone()
+            .reduce(Action::AuthStarted("http://k/v3".into()));
+        assert!(rescoped.handover_unconfirmed);
+        // Signing out forgets it; typed credentials need no confirmation.
+        assert!(!handed.clone().reduce(Action::SignOut).handover_unconfirmed);
+        let typed = ready_to_sign(
+            configured
+                .clone()
+                .reduce(Action::HandoverStarted("http://k/v3".into()))
+                .reduce(Action::AuthFailed("expired".into()))
+                .reduce(Action::CredentialsSent("http://k/v3".into())),
+        );
+        assert!(typed.sign_blockers().is_empty());
+        // Confirming before a session exists confirms nothing.
+        let early = configured
+            .reduce(Action::HandoverStarted("http://k/v3".into()))
+            .reduce(Action::HandoverConfirmed);
+        assert!(early.handover_unconfirmed);
+    }
+
+    #[test]
+    fn the_message_listener_goes_once_signed_in() {
+        let mut embedded = config();
+        embedded.embed.allowed_origins = vec!["http://127.0.0.1:8081".into()];
+        let state = State::default().reduce(Action::ConfigLoaded(embedded, DebugFlags::default()));
+        assert!(state.listens_for_handover());
+        // Still listening while a token is checked, so a failed one can be followed by another.
+        let busy = state
+            .clone()
+            .reduce(Action::HandoverStarted("http://k/v3".into()));
+        assert!(busy.listens_for_handover());
+        let signed_in = busy.reduce(Action::Scoped(Box::new(token(true))));
+        assert!(!signed_in.listens_for_handover());
+        let choosing = state.clone().reduce(Action::Unscoped {
+            token: Secret::new("t".to_owned()),
+            user: "demo".into(),
+            projects: Vec::new(),
+        });
+        assert!(!choosing.listens_for_handover());
+        assert!(signed_in
+            .clone()
+            .reduce(Action::SignOut)
+            .listens_for_handover());
+        // "Not my account": signed out, and the host cannot hand the same token over again.
+        let rejected = signed_in.reduce(Action::HandoverRejected);
+        assert!(rejected.session.is_none() && !rejected.listens_for_handover());
+        assert_eq!(rejected.handover_notice.as_deref(), Some(HANDOVER_REJECTED));
+        // No allowed origin: never.
+        let closed = State::default().reduce(Action::ConfigLoaded(config(), DebugFlags::default()));
+        assert!(!closed.listens_for_handover());
+    }
+
+    #[test]
+    fn a_refused_link_is_explained() {
+        let state = State::default()
+            .reduce(Action::ConfigLoaded(config(), DebugFlags::default()))
+            .reduce(Action::HandoverRefused(
+                crate::config::FRAGMENT_REFUSED.into(),
+            ));
+        assert_eq!(
+            state.handover_notice.as_deref(),
+            Some(crate::config::FRAGMENT_REFUSED)
+        );
+        assert!(state.session.is_none() && !state.auth_busy);
     }
 }

@@ -11,6 +11,8 @@
 // Protocol: the page posts {id, op, ...}; the worker answers {id, type: "progress", ...}
 // zero or more times, then {id, type: "ok", result} or {id, type: "error", code, message}.
 // The messages' shapes are typed on the Rust side (web/src/worker.rs).
+// First: the Trusted Types policy that lets this worker start its reader thread.
+import "./trusted-types.js";
 
 export let component;
 try {

@@ -11,17 +11,36 @@ use crate::state::KeySlot;
 pub fn KeyPanel() -> Html {
     let ctx = use_ctx();
     let state = &ctx.state;
-    // The key file's handle, kept for a retry with a passphrase (a handle, not its bytes).
+    // The key file's handle, kept only while the worker reads it or waits for its passphrase
+    // (a retry needs it): dropped as soon as the key is loaded, refused, or forgotten. The
+    // file input itself is emptied at once, so it holds no handle either.
     let key_file = use_state(|| None::<web_sys::File>);
+    let key_name = use_state(|| None::<String>);
     let passphrase = use_state(String::new);
+    {
+        let key_file = key_file.clone();
+        let needs_file = matches!(
+            state.key,
+            KeySlot::Loading | KeySlot::NeedsPassphrase { .. }
+        );
+        use_effect_with(needs_file, move |needs_file| {
+            if !*needs_file {
+                key_file.set(None);
+            }
+        });
+    }
     if ctx.worker.is_none() {
         return html! { <section class="card" id="key-panel"><h2>{ "1. Private key" }</h2><p class="bad">{ "The signing worker is not available." }</p></section> };
     }
 
     let onchange = {
-        let key_file = key_file.clone();
+        let (key_file, key_name) = (key_file.clone(), key_name.clone());
         ctx.flow(move |event: Event, dispatch, worker| {
             let file = chosen_file(&event)?;
+            event
+                .target_unchecked_into::<web_sys::HtmlInputElement>()
+                .set_value("");
+            key_name.set(Some(file.name()));
             key_file.set(Some(file.clone()));
             Some(flows::load_key(dispatch, worker, file, None))
         })
@@ -42,14 +61,17 @@ pub fn KeyPanel() -> Html {
     };
     let on_generate = {
         let scoped = state.scoped().cloned();
+        let key_name = key_name.clone();
         ctx.flow(move |_: MouseEvent, dispatch, worker| {
+            key_name.set(None);
             Some(flows::generate_key(dispatch, worker, scoped.clone()?))
         })
     };
     let on_forget = {
-        let key_file = key_file.clone();
+        let (key_file, key_name) = (key_file.clone(), key_name.clone());
         ctx.flow(move |_: MouseEvent, dispatch, worker| {
             key_file.set(None);
+            key_name.set(None);
             Some(flows::forget_key(dispatch, worker))
         })
     };
@@ -86,7 +108,7 @@ pub fn KeyPanel() -> Html {
             <h2>{ "1. Private key" }</h2>
             <p class="muted">{ "The key is read by the signing worker in this tab. It is never uploaded, never stored, and forgotten when you sign out or close the tab." }</p>
             <FileBox id="key-file" label="PEM key file (PKCS#8, PKCS#1, SEC1; encrypted or not)" accept=".pem,.key,.der,.p8"
-                chosen={key_file.as_ref().map(|file| AttrValue::from(file.name()))} {onchange} />
+                chosen={key_name.as_ref().map(|name| AttrValue::from(name.clone()))} {onchange} />
             <p class="muted">{ "Or, for a test cloud: " }
                 <button id="generate-key" onclick={on_generate}>{ "Generate an ECDSA P-384 key and self-signed certificate" }</button>
                 { " (the certificate is stored in Barbican; the key lives only in this tab)." }

@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 use super::{input_text, use_ctx};
 use crate::flows;
-use crate::state::Session;
+use crate::state::{Action, Session};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Method {
@@ -68,6 +68,7 @@ pub fn Login() -> Html {
         <section class="card" id="login">
             <h2>{ "Sign in to the cloud" }</h2>
             <p class="muted">{ "Your token stays in this tab's memory only; it is never stored." }</p>
+            { handover_notice(state) }
             <div class="choice">
                 <button type="button" id="method-password" class={classes!((*method == Method::Password).then_some("active"))} onclick={choose(Method::Password)}>{ "Password" }</button>
                 <button type="button" id="method-appcred" class={classes!((*method == Method::AppCredential).then_some("active"))} onclick={choose(Method::AppCredential)}>{ "Application credential" }</button>
@@ -91,6 +92,47 @@ pub fn Login() -> Html {
     }
 }
 
+/// Why a handed-over token was ignored, above the sign-in form.
+fn handover_notice(state: &crate::state::State) -> Html {
+    state
+        .handover_notice
+        .as_ref()
+        .map(|notice| html! { <p id="handover-notice" class="warn">{ notice }</p> })
+        .unwrap_or_default()
+}
+
+/// After a token was handed over (host page or link): who is signed in, to confirm before
+/// anything can be uploaded. A page or a link can sign the browser in to an account that is
+/// not the user's (login CSRF); what the user then uploaded would go to that account.
+#[function_component]
+pub fn ConfirmHandover() -> Html {
+    let ctx = use_ctx();
+    let state = &ctx.state;
+    let Some(scoped) = state.scoped() else {
+        return html! {};
+    };
+    let confirm = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::HandoverConfirmed))
+    };
+    let reject = {
+        let dispatcher = state.dispatcher();
+        // No revocation: the token is the host page's (or the link's), not this page's.
+        Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::HandoverRejected))
+    };
+    let keystone = state.auth_url.clone().unwrap_or_default();
+    html! {
+        <section class="card" id="handover-confirm-card" data-user={scoped.user.clone()} data-project={scoped.project.clone()}>
+            <h2>{ "Is this your account?" }</h2>
+            <p id="handover-who">{ format!("The page that opened this portal signed you in as {} in project {} (id {}) at {keystone}.", scoped.user, scoped.project, scoped.project_id) }</p>
+            <p class="muted">{ "Check the account and project before you continue: a page or a link can sign you in to someone else's account, and what you upload would go there." }</p>
+            <button id="handover-confirm" onclick={confirm}>{ format!("Continue as {} in {}", scoped.user, scoped.project) }</button>
+            { " " }
+            <button id="handover-reject" onclick={reject}>{ "This is not my account: sign out" }</button>
+        </section>
+    }
+}
+
 fn unreachable_config() -> crate::config::PortalConfig {
     // Body renders Login only once the configuration is loaded; an empty one is harmless.
     crate::config::PortalConfig {
@@ -98,7 +140,7 @@ fn unreachable_config() -> crate::config::PortalConfig {
         interface: None,
         region: None,
         user_domain: "Default".into(),
-        lock_auth_url: false,
+        lock_auth_url: true,
         hash_method: "SHA-256".into(),
         embed: Default::default(),
         connect_src: Vec::new(),

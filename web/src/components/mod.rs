@@ -12,7 +12,7 @@ mod verify;
 use std::future::Future;
 
 use gloo::events::EventListener;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement, MessageEvent};
 use yew::prelude::*;
@@ -125,21 +125,26 @@ pub fn App() -> Html {
         });
     }
 
-    // Token hand-over by postMessage, from the origins config.json allows.
+    // Token hand-over by postMessage, from the origins config.json allows, sent by the parent
+    // frame (or the opener, when allowed). Listening only while nobody is signed in: the
+    // listener is dropped with the session's start (and comes back after signing out).
     {
         let dispatcher = state.dispatcher();
-        use_effect_with(state.config.clone(), move |config| {
-            let listener = config.clone().and_then(|config| {
-                if config.embed.allowed_origins.is_empty() {
-                    return None;
-                }
+        let listening = state
+            .listens_for_handover()
+            .then(|| state.config.clone())
+            .flatten();
+        use_effect_with(listening, move |listening| {
+            let listener = listening.clone().and_then(|config| {
                 let window = web_sys::window()?;
                 let accepted = config.clone();
+                let own = window.clone();
                 let listener = EventListener::new(&window, "message", move |event| {
                     let Some(event) = event.dyn_ref::<MessageEvent>() else {
                         return;
                     };
-                    if !accepted.accepts_origin(&event.origin()) {
+                    let source = message_source(&own, event.source());
+                    if !accepted.accepts_message(&event.origin(), source) {
                         return;
                     }
                     if let Some(handover) = flows::handover_from_message(&event.data()) {
@@ -187,16 +192,48 @@ pub fn App() -> Html {
     }
 }
 
+/// Who sent a message: `event.source` against the window's parent frame and opener (by
+/// identity; a window is never its own parent here).
+fn message_source(
+    window: &web_sys::Window,
+    source: Option<js_sys::Object>,
+) -> crate::config::MessageSource {
+    use crate::config::MessageSource;
+    let Some(source) = source.map(JsValue::from) else {
+        return MessageSource::Other;
+    };
+    let own: &JsValue = window.as_ref();
+    if source == *own {
+        return MessageSource::Other;
+    }
+    let parent = window.parent().ok().flatten().map(JsValue::from);
+    if parent.is_some_and(|parent| parent == source && parent != *own) {
+        return MessageSource::Parent;
+    }
+    let opener = window
+        .opener()
+        .ok()
+        .filter(|o| !o.is_null() && !o.is_undefined());
+    if opener.is_some_and(|opener| opener == source) {
+        return MessageSource::Opener;
+    }
+    MessageSource::Other
+}
+
 /// Tells an embedding page (parent frame or opener) that the portal listens for a token.
 fn announce_ready(window: &web_sys::Window, origins: &[String]) {
     let message = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&message, &"type".into(), &"glance-sig:ready".into());
     let targets = [
         window.parent().ok().flatten(),
+        // Unchecked: an opener of another origin is a cross-origin WindowProxy, which is no
+        // `instanceof Window` in this realm (so `dyn_into` would drop it), yet posting to it is
+        // what cross-origin windows allow.
         window
             .opener()
             .ok()
-            .and_then(|o| o.dyn_into::<web_sys::Window>().ok()),
+            .filter(|o| !o.is_null() && !o.is_undefined())
+            .map(|o| o.unchecked_into::<web_sys::Window>()),
     ];
     for target in targets.into_iter().flatten() {
         if target == *window {
@@ -261,6 +298,9 @@ fn Body() -> Html {
         return html! { <p class="muted">{ "Loading configuration…" }</p> };
     }
     match &state.session {
+        Some(Session::Ready(_)) if state.handover_unconfirmed => {
+            html! { <login::ConfirmHandover /> }
+        }
         Some(Session::Ready(_)) => html! { <Screens /> },
         Some(Session::ChoosingProject { .. }) => html! { <login::ProjectChooser /> },
         _ => html! { <login::Login /> },

@@ -28,7 +28,9 @@ fn SignPanel() -> Html {
     let state = &ctx.state;
     let blockers = state.sign_blockers();
     let onclick = {
-        let job = match (&state.scoped(), &state.image_file, &state.certificate) {
+        // No job without a confirmed session: a handed-over one uploads nothing until the
+        // user says the account is theirs.
+        let job = match (&state.confirmed(), &state.image_file, &state.certificate) {
             (
                 Some(scoped),
                 Some(file),
