@@ -8,6 +8,9 @@ use zeroize::Zeroizing;
 
 use crate::error::CliError;
 
+/// Bytes of a key, a passphrase or a PIN: wiped when dropped.
+pub type SecretBytes = Zeroizing<Vec<u8>>;
+
 /// Keys, certificates and property files are small; anything bigger is a mistake.
 const SMALL_FILE_LIMIT: u64 = 16 * 1024 * 1024;
 
@@ -66,7 +69,7 @@ pub fn malformed(
 pub fn private_key_material(
     path: &Path,
     passphrase_file: Option<&Path>,
-) -> Result<(Zeroizing<Vec<u8>>, Option<Zeroizing<Vec<u8>>>), CliError> {
+) -> Result<(SecretBytes, Option<SecretBytes>), CliError> {
     let bytes = Zeroizing::new(read_small("private key", path)?);
     warn_if_others_can_read("private key", path);
     let mut passphrase = match passphrase_file {
@@ -90,7 +93,7 @@ pub fn private_key_material(
 /// # Errors
 /// As [`read_small`]; [`CliError::Malformed`] when the first line is empty (an empty
 /// secret is a mistake, never what a token or a key was locked with).
-pub fn secret_line(what: &'static str, path: &Path) -> Result<Zeroizing<Vec<u8>>, CliError> {
+pub fn secret_line(what: &'static str, path: &Path) -> Result<SecretBytes, CliError> {
     let raw = Zeroizing::new(read_small(what, path)?);
     warn_if_others_can_read(what, path);
     let line = raw.split(|&b| b == b'\n').next().unwrap_or_default();

@@ -38,10 +38,7 @@ fn error(command: &str, detail: impl Into<String>, fix: impl Into<String>) -> Cl
 
 /// How messages name a signer command: on one line, at most 80 characters.
 pub fn describe(command: &str) -> String {
-    format!(
-        "signer command `{}`",
-        one_line(command, 80)
-    )
+    format!("signer command `{}`", one_line(command, 80))
 }
 
 /// The variables a signer command gets, for a digest made with `hash` to be signed by the
