@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import subprocess
 import time
 import sys
@@ -641,6 +642,21 @@ def cursive_chain_verdict_subprocess(leaf_path: Path, trusted_paths: Sequence[Pa
 # --------------------------------------------------------------------------------------------
 # glance-sig runner and output checks
 # --------------------------------------------------------------------------------------------
+
+
+# Text that tries to drive a terminal: clear the screen, set the window title, an 8-bit CSI, a
+# right-to-left override.
+EVIL = "\x1b[2J\x1b]0;owned\x07\x9b31m\u202e"
+# Raw C0 (but the line feed), DEL, C1 and the bidirectional marks, as UTF-8.
+RAW_CONTROL = re.compile(
+    rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+
+
+def assert_no_raw_controls(r: "Run", what: str = "") -> None:
+    """Neither stdout nor stderr holds a raw control character or bidirectional mark."""
+    for name, data in (("stdout", r.stdout), ("stderr", r.stderr)):
+        m = RAW_CONTROL.search(data)
+        assert m is None, f"{what}: raw control character {m.group()!r} in {name}:\n{r.describe()}"
 
 
 def glance_sig_path() -> Path:

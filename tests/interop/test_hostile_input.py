@@ -8,7 +8,6 @@ valid one) and a closed port, so they fail before or at the network, never by cr
 from __future__ import annotations
 
 import json
-import re
 import socket
 
 import pytest
@@ -16,8 +15,7 @@ import pytest
 import peerlib as pl
 
 UUID = "c0ffee00-0000-4000-8000-00000000beef"
-EVIL = "\x1b[2J\x1b]0;owned\x07\x9b31m\u202e"
-RAW = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+EVIL = pl.EVIL
 DOCUMENTED = {0, 1, 2, 3}
 
 
@@ -65,9 +63,7 @@ def closed_port() -> int:
 def judge(r, what):
     assert r.returncode in DOCUMENTED, f"{what}: exit {r.returncode}\n{r.describe()}"
     assert "panicked" not in r.err and "RUST_BACKTRACE" not in r.err, f"{what}\n{r.describe()}"
-    for name, data in (("stdout", r.stdout), ("stderr", r.stderr)):
-        m = RAW.search(data)
-        assert m is None, f"{what}: raw {m.group()!r} in {name}\n{r.describe()}"
+    pl.assert_no_raw_controls(r, what)
     if r.returncode == 2:
         assert "error" in r.err, f"{what}: refused without saying why\n{r.describe()}"
         assert not r.stdout.strip() or r.stdout.lstrip().startswith(b"{"), r.describe()

@@ -5,7 +5,6 @@ must), and carries the value itself."""
 
 from __future__ import annotations
 
-import re
 
 import pytest
 from cryptography import x509
@@ -14,16 +13,11 @@ from cryptography.x509.oid import NameOID
 
 import peerlib as pl
 
-# Clear the screen, set the window title, an 8-bit CSI, a right-to-left override.
-EVIL = "\x1b[2J\x1b]0;owned\x07\x9b31m\u202e"
-# Raw C0 (but the line feed), DEL, C1 and the bidirectional marks, as UTF-8.
-RAW = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+EVIL = pl.EVIL
 
 
 def clean(r):
-    for name, data in (("stdout", r.stdout), ("stderr", r.stderr)):
-        m = RAW.search(data)
-        assert m is None, f"raw control character {m.group()!r} in {name}:\n{r.describe()}"
+    pl.assert_no_raw_controls(r)
     # Shown, escaped: \u{1b} (ours), or \1b (RFC 4514's escaping of a certificate name).
     shown = r.out + r.err
     assert "\\u{1b}" in shown or "\\1b" in shown, f"not shown escaped:\n{r.describe()}"

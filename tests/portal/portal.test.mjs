@@ -536,11 +536,17 @@ describe("portal", () => {
     );
   });
 
+  // The portal framed by the allowed host page (tests/portal/host), which hands it `tok`.
+  async function framedByHost(tok, query = "") {
+    const { page, requests } = await browser();
+    await page.goto(`${HOST_OK}${query}#token=${encodeURIComponent(tok)}`);
+    const frame = await (await page.waitForSelector("#portal")).contentFrame();
+    return { page, requests, frame };
+  }
+
   test("embedding: an allowed host page hands a token over by postMessage; the user confirms before any upload", async () => {
     const tok = await unscopedToken();
-    const { page, requests } = await browser();
-    await page.goto(`${HOST_OK}#token=${encodeURIComponent(tok)}`);
-    const frame = await (await page.waitForSelector("#portal")).contentFrame();
+    const { page, requests, frame } = await framedByHost(tok);
     await waitFor(frame, "#handover-confirm-card", { timeout: 60_000 });
     assert.match(await frame.innerText("#session-user"), /demo in project demo/);
     assert.equal(await frame.getAttribute("#handover-confirm-card", "data-user"), "demo");
@@ -575,9 +581,7 @@ describe("portal", () => {
 
   test("embedding: \"not my account\" signs out and takes no more tokens from the host", async () => {
     const tok = await unscopedToken();
-    const { page, requests } = await browser();
-    await page.goto(`${HOST_OK}#token=${encodeURIComponent(tok)}`);
-    const frame = await (await page.waitForSelector("#portal")).contentFrame();
+    const { page, requests, frame } = await framedByHost(tok);
     await waitFor(frame, "#handover-reject", { timeout: 60_000 });
     await frame.click("#handover-reject");
     await waitFor(frame, "#login #handover-notice");
@@ -592,9 +596,7 @@ describe("portal", () => {
 
   test("embedding: a frame of an allowed origin that is not the parent cannot hand over a token", async () => {
     const tok = (await token()).value;
-    const { page, requests } = await browser();
-    await page.goto(`${HOST_OK}?mode=sibling#token=${encodeURIComponent(tok)}`);
-    const frame = await (await page.waitForSelector("#portal")).contentFrame();
+    const { page, requests, frame } = await framedByHost(tok, "?mode=sibling");
     await waitFor(frame, '#worker-status[data-status="ready"]', { timeout: 60_000 });
     await page.waitForFunction(() => window.posted >= 6, null, { timeout: 15_000 });
     assert.equal(await frame.$("#session-user"), null, "event.source is the sibling frame, not the parent");

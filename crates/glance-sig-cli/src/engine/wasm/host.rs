@@ -394,11 +394,9 @@ pub fn component_path(given: Option<&Path>) -> Result<PathBuf, CliError> {
 pub const PINNED_SHA256: &str = env!("GLANCE_SIG_COMPONENT_SHA256");
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut hasher = glance_sig_core::ImageHasher::new(glance_sig_core::HashMethod::Sha256);
+    hasher.update(bytes);
+    hasher.finalize().to_hex()
 }
 
 /// The file `scripts/component/build.sh` writes.
