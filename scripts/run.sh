@@ -3,7 +3,8 @@
 # Keystone + Barbican + Glance, make a demo signing key and certificate, then sign the image
 # and upload it (certificate stored in Barbican, all four properties in one create request,
 # Glance verifies on upload), verify it back from Glance as Nova would, audit the catalog,
-# and serve the browser portal.
+# start a real Horizon with the glance-sig panel (http://127.0.0.1:8090), and serve the browser
+# portal.
 #
 #   scripts/run.sh [IMAGE]   (default: a qcow2 holding 256 MiB of random data made here, or the
 #                             raw random data without qemu-img)
@@ -81,6 +82,8 @@ done_step "$t" "Downloaded the image from Glance and the certificate from Barbic
 printf '\n'
 t=$(now); $bin audit --verify || true
 done_step "$t" "Audited every image of the project, its data downloaded and checked"
+t=$(now); GLANCE_SIG_HORIZON_PORTAL_URL=http://127.0.0.1:8080/ scripts/horizon/horizon.sh start
+done_step "$t" "Started Horizon with the glance-sig panel"
 cat <<MSG
 
 The local cloud keeps running: Keystone http://127.0.0.1:5000/v3, Barbican http://127.0.0.1:9311,
@@ -90,6 +93,8 @@ region RegionTLS (cloud glance-sig-demo-tls); mutual TLS: RegionMTLS (cloud glan
   export OS_CLIENT_CONFIG_FILE=$PWD/.stack/clouds.yaml OS_CLOUD=glance-sig-demo
   scripts/cloud/stack.sh stop      # when done
 
+==> Horizon: http://127.0.0.1:8090  (log in as demo / demo-secret; Project > Compute > Sign and
+    upload image frames the portal with Horizon's token; Images > Verify signature on any image)
 ==> The portal: http://127.0.0.1:8080  (sign in as demo / demo-secret; Ctrl-C stops serving)
 MSG
 exec node scripts/portal/serve.mjs --root dist --port 8080

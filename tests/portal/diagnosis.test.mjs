@@ -8,9 +8,10 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { basename, join } from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { AUTH_URL, RUN, chooseImage, cleanupImages, glance, keyPair, loadKey, openPortal, randomFile } from "./lib.mjs";
 import { signAndUpload, signIn, storeCertificate, storeCertificateSecret, token, tracked, waitFor, workDir } from "./lib.mjs";
+import { CLI, glanceSig, unverifiedImage } from "./lib.mjs";
 
 const repo = new URL("../../", import.meta.url).pathname;
 const dir = workDir();
@@ -19,8 +20,6 @@ const dup = keyPair(dir, "dup");
 const ec = keyPair(dir, "forms", { type: "ec", passphrase: "forms passphrase" });
 const data = randomFile(join(dir, "diag.img"), 2 * 1024 * 1024 + 3);
 const other = randomFile(join(dir, "diag-other.img"), 1024 * 1024 + 5);
-const cli = process.env.GLANCE_SIG_BIN || join(repo, "target/release/glance-sig");
-const clouds = process.env.OS_CLIENT_CONFIG_FILE || join(repo, ".stack/clouds.yaml");
 
 let api;
 let certUuid;
@@ -33,36 +32,12 @@ function pssSignature(key, file) {
   return execFileSync("openssl", ["dgst", "-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:-2", "-sign", key, file]).toString("base64");
 }
 
-/** An image holding `file` whose properties are `props`, stored unverified: created without
- * its hash method, uploaded (Glance verifies nothing then), the hash method added after. */
-async function unverifiedImage(name, file, props) {
-  const { img_signature_hash_method: hash, ...rest } = props;
-  const created = await glance(api, "POST", "/v2/images",
-    JSON.stringify({ name, disk_format: "raw", container_format: "bare", ...rest }), { "Content-Type": "application/json" });
-  assert.equal(created.status, 201, created.text);
-  const put = await glance(api, "PUT", `/v2/images/${created.json.id}/file`, readFileSync(file), { "Content-Type": "application/octet-stream" });
-  assert.equal(put.status, 204, put.text);
-  const patched = await glance(api, "PATCH", `/v2/images/${created.json.id}`,
-    JSON.stringify([{ op: "add", path: "/img_signature_hash_method", value: hash }]),
-    { "Content-Type": "application/openstack-images-v2.1-json-patch" });
-  assert.equal(patched.status, 200, patched.text);
-  return created.json.id;
-}
-
 /** The core's report for `file` with `props` and the certificate, through the Node shim. */
 function coreReport(file, props) {
   const path = join(dir, `props-${Date.now()}.json`);
   writeFileSync(path, JSON.stringify(props));
   const run = spawnSync("node", [join(repo, "web/component/glance-sig-node.mjs"), "verify", "--image", file, "--properties", path, "--cert", rsa.cert, "--json"], { encoding: "utf8" });
   assert.ok(run.stdout, `the Node shim printed nothing: ${run.stderr}`);
-  return JSON.parse(run.stdout);
-}
-
-/** `glance-sig ...args` against the local cloud, or null without a CLI binary. */
-function glanceSig(...args) {
-  if (!existsSync(cli)) return null;
-  const run = spawnSync(cli, args, { encoding: "utf8", env: { ...process.env, OS_CLIENT_CONFIG_FILE: clouds, OS_CLOUD: "glance-sig-demo" } });
-  assert.ok(run.stdout, `${cli} ${args.join(" ")}: ${run.stderr}`);
   return JSON.parse(run.stdout);
 }
 
@@ -86,9 +61,9 @@ before(async () => {
   images = {
     good: created.json.id,
     // The signature of other data: the image changed after signing.
-    tampered: await unverifiedImage(`${RUN}-diag-tampered`, other, props),
+    tampered: await unverifiedImage(api, `${RUN}-diag-tampered`, other, props),
     // A SHA-256 signature that says SHA-512.
-    wrongHash: await unverifiedImage(`${RUN}-diag-wrong-hash`, data, wrongHash),
+    wrongHash: await unverifiedImage(api, `${RUN}-diag-wrong-hash`, data, wrongHash),
     expected: {
       tampered: coreReport(other, props).diagnosis.map((d) => d.message),
       wrongHash: coreReport(data, wrongHash).diagnosis.map((d) => d.message),
@@ -206,7 +181,7 @@ describe("portal: causes, catalog states, forms", () => {
       items.filter((li) => li.textContent.includes(name)).map((li) => li.querySelector(".advice-text").textContent), `${RUN}-diag-partial`);
     assert.equal(portal.length, 1, JSON.stringify(portal));
     const audit = glanceSig("audit", "--json");
-    if (!audit) return t.skip(`no CLI binary at ${cli} (GLANCE_SIG_BIN): portal text ${portal[0]}`);
+    if (!audit) return t.skip(`no CLI binary at ${CLI} (GLANCE_SIG_BIN): portal text ${portal[0]}`);
     const finding = audit.images.find((i) => i.id === partial.json.id).findings.find((f) => f.code === "partially-signed");
     assert.equal(portal[0], `${capitalized(finding.message)}. Fix: ${finding.fix}.`);
     const path = join(dir, "partial.json");

@@ -2,8 +2,8 @@
 // request capture, key fixtures made with openssl, and direct API calls to check what the
 // cloud holds.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, openSync, closeSync, writeSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, openSync, closeSync, writeSync } from "node:fs";
 import { X509Certificate, createECDH, createPrivateKey, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -677,6 +677,35 @@ export async function uploadSignedImage(tok, name, dataPath, keyPath, certificat
   return created.json.id;
 }
 
+/** An image holding `file` whose properties are `props`, stored unverified: created without
+ * its hash method, uploaded (Glance verifies nothing then), the hash method added after. */
+export async function unverifiedImage(tok, name, file, props) {
+  const { img_signature_hash_method: hash, ...rest } = props;
+  const created = await glance(tok, "POST", "/v2/images",
+    JSON.stringify({ name, disk_format: "raw", container_format: "bare", ...rest }), { "Content-Type": "application/json" });
+  assert.equal(created.status, 201, created.text);
+  const put = await glance(tok, "PUT", `/v2/images/${created.json.id}/file`, readFileSync(file), { "Content-Type": "application/octet-stream" });
+  assert.equal(put.status, 204, put.text);
+  const patched = await glance(tok, "PATCH", `/v2/images/${created.json.id}`,
+    JSON.stringify([{ op: "add", path: "/img_signature_hash_method", value: hash }]),
+    { "Content-Type": "application/openstack-images-v2.1-json-patch" });
+  assert.equal(patched.status, 200, patched.text);
+  return created.json.id;
+}
+
+// The CLI, run against the local cloud as the demo user (the same verdicts from another door).
+const repo = new URL("../../", import.meta.url).pathname;
+export const CLI = process.env.GLANCE_SIG_BIN || join(repo, "target/release/glance-sig");
+const CLOUDS = process.env.OS_CLIENT_CONFIG_FILE || join(repo, ".stack/clouds.yaml");
+
+/** `glance-sig ...args` (with --json) against the local cloud, parsed; null without a CLI binary. */
+export function glanceSig(...args) {
+  if (!existsSync(CLI)) return null;
+  const run = spawnSync(CLI, args, { encoding: "utf8", env: { ...process.env, OS_CLIENT_CONFIG_FILE: CLOUDS, OS_CLOUD: "glance-sig-demo" } });
+  assert.ok(run.stdout, `${CLI} ${args.join(" ")}: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
 export async function imagesNamed(tok, name) {
   const { json } = await glance(tok, "GET", `/v2/images?name=${encodeURIComponent(name)}`);
   return json.images;
@@ -696,3 +725,31 @@ export const SIGNATURE_PROPERTIES = [
   "img_signature_key_type",
   "img_signature_certificate_uuid",
 ];
+
+// ---------------------------------------------------------------------------------------------
+// Horizon (scripts/horizon/horizon.sh, with the glance-sig panel; run.sh starts it)
+
+export const HORIZON = process.env.HORIZON_URL || "http://127.0.0.1:8090/";
+export const HORIZON_PANEL = `${HORIZON}project/glance_sig/`;
+
+/** Horizon's own login form, as the demo user; lands on Project > Compute > Images. */
+export async function horizonLogin(page) {
+  await page.goto(`${HORIZON}auth/login/`);
+  await page.fill("#id_username", USER);
+  await page.fill("#id_password", PASSWORD);
+  await Promise.all([page.waitForURL(/\/project\/images\/$/, { timeout: 60_000 }), page.click("#loginBtn")]);
+}
+
+/** The portal's frame in the plugin's panel, once it shows the hand-over's confirmation. */
+export async function horizonPanelFrame(page) {
+  const frame = await (await page.waitForSelector("#glance-sig-portal")).contentFrame();
+  await waitFor(frame, "#handover-confirm-card", { timeout: 60_000 });
+  return frame;
+}
+
+/** The row of image `name` in Horizon's (Angular) images table. */
+export async function horizonImageRow(page, name) {
+  const row = page.locator("tr", { hasText: name }).first();
+  await row.waitFor({ timeout: 60_000 });
+  return row;
+}

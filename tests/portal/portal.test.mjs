@@ -579,6 +579,64 @@ describe("portal", () => {
     assert.ok((await page.evaluate(() => window.received.length)) >= 1, "the host page records messages");
   });
 
+  /** A host-framed portal whose first token is taken to expire within a minute (the test
+   * build's ?debug=token-expiring), confirmed, with the RSA key and certificate loaded. */
+  async function expiringSession() {
+    const tok = (await token()).value;
+    const b = await framedByHost(tok, `?portal=${encodeURIComponent(`${PORTAL}?debug=token-expiring`)}`);
+    await waitFor(b.frame, "#handover-confirm", { timeout: 60_000 });
+    await b.frame.click("#handover-confirm");
+    await waitFor(b.frame, "#tab-sign");
+    await loadKey(b.frame, rsa.key);
+    const certUuid = await storeCertificate(b.frame, rsa.cert);
+    await b.frame.waitForSelector('#key-match[data-match="true"]');
+    return { ...b, tok, certUuid };
+  }
+
+  /** The portal's Glance requests for image `id`, by the token each carried. */
+  const glanceRequestsFor = (requests, id) =>
+    requests.filter((r) => r.url().startsWith(`http://127.0.0.1:9292/v2/images`) && (r.url().includes(id) || r.method() === "POST"));
+
+  test("embedding: before an upload would outlive the token, the portal asks the host page for a fresh one and uploads with it", async () => {
+    const { page, requests, frame, tok, certUuid } = await expiringSession();
+    // Issued after the session's token, so it lasts longer; the same user and project.
+    const fresh = (await token()).value;
+    await page.evaluate((t) => { window.refreshToken = t; }, fresh);
+    await chooseImage(frame, image, `${RUN}-renewed`);
+    const outcome = await signAndUpload(frame);
+    assert.equal(outcome.kind, "verified", outcome.text);
+    assert.equal(await frame.getAttribute("#token-renewal", "data-status"), "renewed", await frame.innerText("#token-renewal"));
+    const asked = await page.evaluate(() => window.expiring);
+    assert.ok(asked.length >= 1, "the portal asked the host page");
+    assert.match(asked[0].needed_until, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.ok(validations(requests, fresh).length >= 1, "the fresh token was validated with Keystone first");
+    const sent = glanceRequestsFor(requests, outcome.imageId);
+    assert.ok(sent.length >= 3, sent.map((r) => r.url()).join("\n"));
+    for (const r of sent) assert.equal(r.headers()["x-auth-token"], fresh, `${r.method()} ${r.url()} carries the fresh token`);
+    assert.equal(sent.filter((r) => r.headers()["x-auth-token"] === tok).length, 0);
+    const shown = await glance(api, "GET", `/v2/images/${outcome.imageId}`);
+    assert.equal(shown.json.status, "active");
+    assert.equal(shown.json.img_signature_certificate_uuid, certUuid);
+  });
+
+  test("embedding: a renewal with another user's token is refused, and the upload goes on with the session's own", async () => {
+    const { page, requests, frame, tok } = await expiringSession();
+    const stranger = (await token("other", "other-secret", "other")).value;
+    await page.evaluate((t) => { window.refreshToken = t; }, stranger);
+    await chooseImage(frame, image, `${RUN}-not-renewed`);
+    const outcome = await signAndUpload(frame);
+    assert.equal(outcome.kind, "verified", outcome.text);
+    assert.equal(await frame.getAttribute("#token-renewal", "data-status"), "not-renewed");
+    assert.match(await frame.innerText("#token-renewal"), /new token is for project other .*not demo|belongs to other, not demo/);
+    const sent = glanceRequestsFor(requests, outcome.imageId);
+    assert.ok(sent.length >= 3);
+    for (const r of sent) assert.equal(r.headers()["x-auth-token"], tok, `${r.method()} ${r.url()}`);
+    // The stranger's token went to Keystone's validation only.
+    for (const r of requests.filter((r) => JSON.stringify(r.headers()).includes(stranger))) {
+      assert.ok(r.url().startsWith("http://127.0.0.1:5000/v3/auth/tokens"), r.url());
+    }
+  });
+
   test("embedding: \"not my account\" signs out and takes no more tokens from the host", async () => {
     const tok = await unscopedToken();
     const { page, requests, frame } = await framedByHost(tok);

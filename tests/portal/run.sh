@@ -2,7 +2,8 @@
 # Runs the portal's end-to-end tests in real Chromium against the real local cloud.
 #
 #   tests/portal/run.sh [node --test options, e.g. --test-name-pattern=tamper]
-#   tests/portal/run.sh --screenshots      retakes docs/portal/*.png instead
+#   tests/portal/run.sh --screenshots      retakes docs/portal/*.png and docs/horizon/*.png instead
+#   tests/portal/run.sh --horizon-screenshots   only docs/horizon/*.png
 #   PORTAL_SCREENSHOTS=1 tests/portal/run.sh [...]   the tests, then the screenshots
 #
 # Builds the portal twice through scripts/portal/build.sh: the one to ship (dist/, checked to
@@ -13,7 +14,8 @@
 # page on :8081 (an allowed embedder) and :8082 (a foreign one), and a copy of the shipped
 # dist/ configured for the https endpoints (target/portal-https/) on :8083, which the stack's
 # TLS front serves as https://127.0.0.1:8443 (the https test also shows that build ignores
-# ?debug=tamper); runs `node --test`, and stops whatever it started. PORTAL_SKIP_BUILD=1 skips
+# ?debug=tamper); starts a real Horizon with the glance-sig panel (scripts/horizon/horizon.sh,
+# :8090) unless it answers; runs `node --test`, and stops whatever it started. PORTAL_SKIP_BUILD=1 skips
 # the shipped build (setup made it); the test build is always made.
 set -euo pipefail
 
@@ -28,6 +30,7 @@ pids=()
 started_stack=0
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ "${started_horizon:-0}" = 1 ]; then "$repo/scripts/horizon/horizon.sh" stop >/dev/null 2>&1 || true; fi
   if [ "$started_stack" = 1 ]; then "$repo/scripts/cloud/stack.sh" stop >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
@@ -53,6 +56,17 @@ else
   say "starting the cloud"
   "$repo/scripts/cloud/stack.sh" start
   started_stack=1
+fi
+
+# A real Horizon (scripts/horizon/horizon.sh) with the glance-sig panel, framing the portal
+# served on :8080 (tests/portal/horizon.test.mjs).
+started_horizon=0
+if "$repo/scripts/horizon/horizon.sh" status >/dev/null 2>&1; then
+  say "Horizon already running: using it"
+else
+  say "starting Horizon"
+  GLANCE_SIG_HORIZON_PORTAL_URL=http://127.0.0.1:8080/ "$repo/scripts/horizon/horizon.sh" start
+  started_horizon=1
 fi
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -96,10 +110,16 @@ serve "${GLANCE_SIG_PORTAL_HTTPS_BACKEND_PORT:-8083}" "$https_dist"
 cd "$repo"
 if [ "${1:-}" = --screenshots ]; then
   node "$here/screenshots.mjs"
+  node "$here/horizon-screenshots.mjs"
+elif [ "${1:-}" = --horizon-screenshots ]; then
+  node "$here/horizon-screenshots.mjs"
 else
   status=0
   node --test --test-concurrency=1 --test-timeout=600000 "$@" "$here"/*.test.mjs || status=$?
   # PORTAL_SCREENSHOTS=1: the screenshots too, on the same build and servers (one build less).
-  if [ "${PORTAL_SCREENSHOTS:-0}" = 1 ]; then node "$here/screenshots.mjs" || status=$?; fi
+  if [ "${PORTAL_SCREENSHOTS:-0}" = 1 ]; then
+    node "$here/screenshots.mjs" || status=$?
+    node "$here/horizon-screenshots.mjs" || status=$?
+  fi
   exit "$status"
 fi

@@ -277,6 +277,10 @@ pub struct DebugFlags {
     /// that Glance must refuse it (for the end-to-end test of a refused upload).
     #[cfg(feature = "test-hooks")]
     pub tamper: bool,
+    /// `?debug=token-expiring`: the session's first token is taken to expire a minute from
+    /// now, so that an upload asks the host page for a fresh one (the renewal's test).
+    #[cfg(feature = "test-hooks")]
+    pub token_expiring: bool,
 }
 
 impl DebugFlags {
@@ -289,8 +293,10 @@ impl DebugFlags {
         for (key, value) in query {
             if key == "debug" {
                 for flag in value.split(',') {
-                    if flag.trim() == "tamper" {
-                        flags.tamper = true;
+                    match flag.trim() {
+                        "tamper" => flags.tamper = true,
+                        "token-expiring" => flags.token_expiring = true,
+                        _ => {}
                     }
                 }
             }

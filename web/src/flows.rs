@@ -2,7 +2,9 @@
 //! requests built by `openstack-proto`, hands heavy work to the worker, and reports what
 //! happened as [`Action`]s; it changes no state itself.
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use glance_sig_core::{Report, IMG_SIGNATURE_CERTIFICATE_UUID, SIGNATURE_PROPERTY_NAMES};
 #[cfg(feature = "test-hooks")]
@@ -25,9 +27,10 @@ use yew::UseReducerDispatcher;
 
 use crate::api;
 use crate::config::{DebugFlags, Handover, PortalConfig, TrustAnchors};
+use crate::renewal;
 use crate::state::{
     Action, Cancel, CertEntry, CertSummary, Checked, ImageForm, ImageMeta, KeyInfo, Outcome,
-    Progress, Scoped, Signed, Signer, State, KEY_MISMATCH,
+    Progress, RenewalNotice, Scoped, Signed, Signer, State, KEY_MISMATCH,
 };
 use crate::worker::Request as Op;
 use crate::worker::{
@@ -83,6 +86,10 @@ pub async fn start(dispatch: Dispatch) {
         config.clone(),
         DebugFlags::from_query(&query),
     ));
+    // `?verify=<image id>`: a dashboard's "Verify signature" action (once signed in).
+    if let Some((_, image_id)) = query.iter().find(|(key, _)| key == "verify") {
+        dispatch.dispatch(Action::Landing(image_id.clone()));
+    }
     // Taken (and deleted) whether or not it is used: a link's token is used only when
     // config.json says so; otherwise the user is told why it was ignored.
     if let Some(handover) = take_boot_handover() {
@@ -591,6 +598,12 @@ pub struct SignJob {
     pub key_matches: Option<bool>,
     /// Test hooks.
     pub debug: DebugFlags,
+    /// The token came from the host page, which can be asked for a fresh one.
+    pub handed_over: bool,
+    /// The configuration (the host page's allowed origins).
+    pub config: PortalConfig,
+    /// The Keystone URL signed in to (a fresh token is validated there).
+    pub auth_url: String,
 }
 
 fn visibility(name: &str) -> Option<Visibility> {
@@ -689,7 +702,17 @@ pub async fn sign_and_upload(dispatch: Dispatch, worker: SigWorker, job: SignJob
     }
 
     dispatch.dispatch(Action::Creating);
-    let glance = Glance::new(&job.scoped.glance, &job.scoped.token);
+    let size = job.file.size() as u64;
+    let renewer = Rc::new(Renewer::new(dispatch.clone(), &job));
+    // The whole upload is ahead: the token must last until its expected end.
+    renewer
+        .ensure(renewal::needed_until(
+            now_seconds(),
+            size,
+            renewal::ASSUMED_BYTES_PER_SECOND,
+        ))
+        .await;
+    let glance = Glance::new(&job.scoped.glance, &renewer.token());
     let mut new_image = NewImage::new(&job.form.name, &job.form.disk_format, "bare");
     new_image.visibility = visibility(&job.form.visibility);
     let signature = SignatureProperties {
@@ -709,12 +732,11 @@ pub async fn sign_and_upload(dispatch: Dispatch, worker: SigWorker, job: SignJob
         Ok(id) => id,
         Err(message) => return dispatch.dispatch(fail_early("creating the image", message)),
     };
-    let size = job.file.size() as u64;
     let (plan, create) = match UploadPlan::new(&glance, new_image, &signature, image_id, size) {
         Ok(started) => started,
         Err(error) => return dispatch.dispatch(fail_early("creating the image", err_text(error))),
     };
-    let outcome = drive_upload(&dispatch, plan, create, &job).await;
+    let outcome = drive_upload(&dispatch, plan, create, &job, &renewer).await;
     let mut outcome = portal_outcome(outcome, properties.clone());
     if let Outcome::Refused { causes, .. } = &mut outcome {
         *causes = refusal_causes(&worker, &job, &properties).await;
@@ -793,6 +815,7 @@ async fn drive_upload(
     mut plan: UploadPlan<String>,
     create: Request,
     job: &SignJob,
+    renewer: &Rc<Renewer>,
 ) -> UploadOutcome<String> {
     let id = plan.image_id().to_owned();
     let mut next = Next::Send(create);
@@ -811,9 +834,17 @@ async fn drive_upload(
             }
             Next::SendData(request) => {
                 dispatch.dispatch(Action::Uploading(id.clone()));
-                send_data(dispatch, &request, job).await
+                send_data(dispatch, &request, job, renewer).await
             }
         };
+        // The next request is built by the plan's answer: with a fresh token if one came (the
+        // confirmation and a cleanup come after the data, when an old token may be gone).
+        renewer
+            .ensure(now_seconds() + renewal::MARGIN_SECONDS)
+            .await;
+        if let Some(token) = renewer.take_fresh() {
+            plan.renew_token(&token);
+        }
         next = match sent {
             Ok(response) => plan.answer(&response),
             Err(message) => plan.not_sent(message),
@@ -842,18 +873,168 @@ async fn send_data(
     dispatch: &Dispatch,
     request: &Request,
     job: &SignJob,
+    renewer: &Rc<Renewer>,
 ) -> Result<openstack_proto::Response, String> {
     let body = upload_body(job).await?;
     let progress_dispatch = dispatch.clone();
     let started = js_sys::Date::now();
+    let renewer = renewer.clone();
     api::upload(request, &body, move |loaded, total| {
+        let elapsed_ms = js_sys::Date::now() - started;
+        let (done, total) = (loaded as u64, total as u64);
+        // At the measured rate, will the token outlive the upload? If not, ask the host page
+        // now, while the data is still going (Glance checked the token when it started).
+        let needed = renewal::needed_until(
+            now_seconds(),
+            total.saturating_sub(done),
+            renewal::rate(done, elapsed_ms),
+        );
+        if renewer.should_ask(needed) {
+            let renewer = renewer.clone();
+            wasm_bindgen_futures::spawn_local(async move { renewer.ensure(needed).await });
+        }
         progress_dispatch.dispatch(Action::UploadProgress(Progress {
-            done: loaded as u64,
-            total: total as u64,
-            elapsed_ms: js_sys::Date::now() - started,
+            done,
+            total,
+            elapsed_ms,
         }))
     })
     .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token renewal (see `renewal`)
+
+/// The token of one upload, renewed from the host page when it would run out first.
+pub struct Renewer {
+    dispatch: Dispatch,
+    config: PortalConfig,
+    auth_url: String,
+    handed_over: bool,
+    scoped: RefCell<Scoped>,
+    /// A renewed token the plan has not taken yet.
+    fresh: RefCell<Option<Secret>>,
+    /// When the host page was last asked (ms since the epoch), or whether it is being asked.
+    asked_at: Cell<f64>,
+    asking: Cell<bool>,
+    /// `?debug=token-expiring`: the first token is taken to expire a minute from now.
+    pretend_expiring: Cell<bool>,
+}
+
+impl Renewer {
+    fn new(dispatch: Dispatch, job: &SignJob) -> Self {
+        Self {
+            dispatch,
+            config: job.config.clone(),
+            auth_url: job.auth_url.clone(),
+            handed_over: job.handed_over,
+            scoped: RefCell::new(job.scoped.clone()),
+            fresh: RefCell::new(None),
+            asked_at: Cell::new(f64::NEG_INFINITY),
+            asking: Cell::new(false),
+            pretend_expiring: Cell::new(pretends_expiring(&job.debug)),
+        }
+    }
+
+    /// The token to send now.
+    fn token(&self) -> Secret {
+        self.scoped.borrow().token.clone()
+    }
+
+    /// A token renewed since the last call.
+    fn take_fresh(&self) -> Option<Secret> {
+        self.fresh.borrow_mut().take()
+    }
+
+    fn expires_at(&self) -> Option<i64> {
+        if self.pretend_expiring.get() {
+            return Some(now_seconds() + 60);
+        }
+        openstack_proto::time::unix_seconds(&self.scoped.borrow().expires_at)
+    }
+
+    /// Whether the token runs out before `needed_until` and the host page may be asked now
+    /// (not already being asked, not asked in the last half minute).
+    fn should_ask(&self, needed_until: i64) -> bool {
+        renewal::runs_out(self.expires_at(), needed_until)
+            && !self.asking.get()
+            && js_sys::Date::now() - self.asked_at.get() >= renewal::ASK_INTERVAL_SECONDS * 1000.0
+    }
+
+    /// Makes the token last until `needed_until` if it can: asks the host page (a session it
+    /// handed over) for a fresh token, validates it with Keystone, and takes it when it is the
+    /// same user's, in the same project, and lasts longer. Says what happened either way.
+    async fn ensure(&self, needed_until: i64) {
+        if !self.should_ask(needed_until) {
+            return;
+        }
+        self.asked_at.set(js_sys::Date::now());
+        let expires_at = self.scoped.borrow().expires_at.clone();
+        let needed = glance_sig_core::time::rfc3339(needed_until);
+        if !self.handed_over {
+            return self
+                .dispatch
+                .dispatch(Action::Renewal(RenewalNotice::NoHost {
+                    expires_at,
+                    needed_until: needed,
+                }));
+        }
+        self.asking.set(true);
+        self.dispatch
+            .dispatch(Action::Renewal(RenewalNotice::Asked {
+                expires_at: expires_at.clone(),
+                needed_until: needed.clone(),
+            }));
+        let wait = std::time::Duration::from_millis(renewal::ANSWER_WAIT_MS);
+        let answer =
+            crate::host::ask_for_fresh_token(&self.config, &expires_at, &needed, wait).await;
+        let outcome = match answer {
+            None => Err("the host page did not answer the request for a fresh token: the upload goes on with the current one".to_owned()),
+            Some(candidate) => self.validated(Secret::new(candidate)).await,
+        };
+        self.asking.set(false);
+        match outcome {
+            Ok(token) => {
+                {
+                    let mut scoped = self.scoped.borrow_mut();
+                    scoped.token = token.value.clone();
+                    scoped.expires_at = token.expires_at.clone();
+                }
+                self.pretend_expiring.set(false);
+                *self.fresh.borrow_mut() = Some(token.value.clone());
+                self.dispatch
+                    .dispatch(Action::TokenRenewed(Box::new(token)));
+            }
+            Err(reason) => self
+                .dispatch
+                .dispatch(Action::Renewal(RenewalNotice::NotRenewed { reason })),
+        }
+    }
+
+    /// Keystone's view of `candidate`, when it may replace the session's token.
+    async fn validated(&self, candidate: Secret) -> Result<Token, String> {
+        let request = Keystone::new(&self.auth_url).validate_token(&candidate);
+        let token = keystone::parse_token(&call(&request).await?).map_err(|error| {
+            if error.is_unauthorized() || error.is_not_found() {
+                "the host page's new token is not valid (expired or revoked): kept the current one"
+                    .to_owned()
+            } else {
+                err_text(error)
+            }
+        })?;
+        renewal::admit(&self.scoped.borrow(), &token)?;
+        Ok(token)
+    }
+}
+
+#[cfg(feature = "test-hooks")]
+fn pretends_expiring(debug: &DebugFlags) -> bool {
+    debug.token_expiring
+}
+
+#[cfg(not(feature = "test-hooks"))]
+fn pretends_expiring(_: &DebugFlags) -> bool {
+    false
 }
 
 /// The plan's end in the portal's terms.

@@ -6,6 +6,8 @@
 //! - [`flows`]: the I/O (Keystone, Barbican, Glance through `openstack-proto`; the worker);
 //! - [`worker`]: the bridge to `worker/sig-worker.js`, which runs the jco-transpiled
 //!   glance-sig component, reading files in slices;
+//! - [`host`]: messages to and from the page that embeds the portal;
+//! - [`renewal`]: when to ask the host page for a fresh token, and which one to take;
 //! - [`api`]: `fetch` and `XMLHttpRequest` as the transport for `openstack-proto` requests;
 //! - [`components`]: small function components that render the state and dispatch actions.
 //!
@@ -16,5 +18,7 @@ pub mod components;
 pub mod config;
 pub mod flows;
 pub mod format;
+pub mod host;
+pub mod renewal;
 pub mod state;
 pub mod worker;

@@ -36,6 +36,8 @@ pub struct Scoped {
     pub token: Secret,
     /// The user's name.
     pub user: String,
+    /// The user's id (a renewed token must be the same user's).
+    pub user_id: String,
     /// The project's name.
     pub project: String,
     /// The project's id.
@@ -82,6 +84,7 @@ impl Scoped {
         Ok(Self {
             token: token.value.clone(),
             user: token.user.name.clone(),
+            user_id: token.user.id.clone(),
             project: project.name.clone(),
             project_id: project.id.clone(),
             expires_at: token.expires_at.clone(),
@@ -89,6 +92,41 @@ impl Scoped {
             barbican,
         })
     }
+}
+
+/// Renewing the session's token before an upload outlives it (see [`crate::renewal`]).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum RenewalNotice {
+    /// The token expires before the upload is expected to end: the host page was asked.
+    Asked {
+        /// When the token expires (Keystone's text).
+        expires_at: String,
+        /// Until when it must last (RFC 3339).
+        needed_until: String,
+    },
+    /// A fresh token replaced the session's.
+    Renewed {
+        /// When the new token expires.
+        expires_at: String,
+    },
+    /// The token was not renewed: why, and what to do.
+    NotRenewed {
+        /// In words.
+        reason: String,
+    },
+    /// Signed in with typed credentials: there is no host page to ask.
+    NoHost {
+        /// When the token expires.
+        expires_at: String,
+        /// Until when it must last.
+        needed_until: String,
+    },
+}
+
+/// Whether `id` can be an image id in the page's `?verify=` (a uuid's characters; anything else
+/// is ignored rather than sent to Glance).
+pub fn is_image_id_shaped(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// Where sign-in stands.
@@ -795,6 +833,14 @@ pub struct State {
     pub handover_notice: Option<String>,
     /// The user refused a handed-over session: no further hand-over is listened for.
     pub handover_rejected: bool,
+    /// The session's token came from the host page (so the host can be asked for a fresh
+    /// one before an upload outlives it).
+    pub handed_over: bool,
+    /// Where renewing the token stands, when an upload needed it.
+    pub renewal: Option<RenewalNotice>,
+    /// `?verify=<image id>` (a dashboard's "Verify signature" action): verify that image once
+    /// the session is ready and confirmed.
+    pub landing: Option<String>,
     /// The current screen.
     pub screen: Screen,
     /// The private key slot.
@@ -853,6 +899,15 @@ pub enum Action {
     HandoverConfirmed,
     /// The user said a handed-over session is not theirs: signed out, and no more hand-overs.
     HandoverRejected,
+    /// The page was opened to verify this image (`?verify=`).
+    Landing(String),
+    /// The landing's verification was started.
+    LandingTaken,
+    /// Renewing the token before an upload outlives it: what happened.
+    Renewal(RenewalNotice),
+    /// The host page handed over a fresh token, which Keystone validated: it replaces the
+    /// session's when it is the same user's, in the same project, and lasts longer.
+    TokenRenewed(Box<Token>),
     /// It failed.
     AuthFailed(String),
     /// An unscoped token: choose a project.
@@ -995,11 +1050,13 @@ impl State {
             Action::CredentialsSent(auth_url) => {
                 self = self.reduce(Action::AuthStarted(auth_url));
                 self.handover_unconfirmed = false;
+                self.handed_over = false;
                 self.handover_notice = None;
             }
             Action::HandoverStarted(auth_url) => {
                 self = self.reduce(Action::AuthStarted(auth_url));
                 self.handover_unconfirmed = true;
+                self.handed_over = true;
                 self.handover_notice = None;
             }
             Action::HandoverRefused(message) => self.handover_notice = Some(message),
@@ -1011,6 +1068,29 @@ impl State {
             Action::HandoverConfirmed => {
                 if self.scoped().is_some() {
                     self.handover_unconfirmed = false;
+                }
+            }
+            Action::Landing(image_id) => {
+                if is_image_id_shaped(&image_id) {
+                    self.landing = Some(image_id);
+                }
+            }
+            Action::LandingTaken => self.landing = None,
+            Action::Renewal(notice) => self.renewal = Some(notice),
+            Action::TokenRenewed(token) => {
+                if let Some(Session::Ready(scoped)) = &mut self.session {
+                    match crate::renewal::admit(scoped, &token) {
+                        Ok(()) => {
+                            scoped.token = token.value.clone();
+                            scoped.expires_at = token.expires_at.clone();
+                            self.renewal = Some(RenewalNotice::Renewed {
+                                expires_at: token.expires_at.clone(),
+                            });
+                        }
+                        Err(reason) => {
+                            self.renewal = Some(RenewalNotice::NotRenewed { reason });
+                        }
+                    }
                 }
             }
             Action::AuthFailed(message) => {
@@ -1044,6 +1124,7 @@ impl State {
                 match scoped {
                     Ok(scoped) => {
                         self.auth_error = None;
+                        self.renewal = None;
                         self.session = Some(Session::Ready(Box::new(scoped)));
                         self.certificates = None;
                         self.catalog = Catalog::NotLoaded;
@@ -1292,6 +1373,13 @@ impl State {
     /// page or a link handed its token over.
     pub fn confirmed(&self) -> Option<&Scoped> {
         self.scoped().filter(|_| !self.handover_unconfirmed)
+    }
+
+    /// The image `?verify=` named, once it can be verified: a confirmed session and a
+    /// ready worker.
+    pub fn landing_ready(&self) -> Option<&str> {
+        let ready = self.confirmed().is_some() && matches!(self.worker, Some(Ok(())));
+        self.landing.as_deref().filter(|_| ready)
     }
 
     /// The scoped session, when signed in to a project.
@@ -2030,5 +2118,66 @@ mod tests {
             Some(crate::config::FRAGMENT_REFUSED)
         );
         assert!(state.session.is_none() && !state.auth_busy);
+    }
+
+    /// A fresh token like `token(true)`, with another value, expiry and maybe user.
+    fn renewed(user: &str, expires_at: &str) -> Token {
+        let mut fresh = token(true);
+        fresh.value = Secret::from("gAAAAfresh");
+        fresh.user.id = user.into();
+        fresh.expires_at = expires_at.into();
+        fresh
+    }
+
+    #[test]
+    fn a_renewed_token_replaces_the_sessions_only_when_it_is_the_same_user_and_lasts_longer() {
+        let state = ready().reduce(Action::TokenRenewed(Box::new(renewed(
+            "u1",
+            "2030-01-01T01:00:00Z",
+        ))));
+        let scoped = state.scoped().expect("session");
+        assert_eq!(scoped.token.expose(), "gAAAAfresh");
+        assert_eq!(scoped.expires_at, "2030-01-01T01:00:00Z");
+        assert!(matches!(state.renewal, Some(RenewalNotice::Renewed { .. })));
+
+        for refused in [
+            renewed("u2", "2030-01-01T01:00:00Z"),
+            renewed("u1", "2029-12-31T23:00:00Z"),
+        ] {
+            let state = ready().reduce(Action::TokenRenewed(Box::new(refused)));
+            assert_eq!(
+                state.scoped().expect("session").token.expose(),
+                "gAAAAtoken"
+            );
+            assert!(
+                matches!(state.renewal, Some(RenewalNotice::NotRenewed { .. })),
+                "{:?}",
+                state.renewal
+            );
+        }
+        // Signed out: nothing to renew, nothing signed back in.
+        let state = State::default().reduce(Action::TokenRenewed(Box::new(renewed(
+            "u1",
+            "2030-01-01T01:00:00Z",
+        ))));
+        assert!(state.session.is_none());
+    }
+
+    #[test]
+    fn a_landing_verification_waits_for_a_confirmed_session_and_runs_once() {
+        let ignored = ready().reduce(Action::Landing("../../v3/auth".into()));
+        assert_eq!(ignored.landing, None);
+        let id = "8a2ea42d-06b5-42c2-a54d-97105420f2bb";
+        let waiting = State::default()
+            .reduce(Action::Landing(id.into()))
+            .reduce(Action::ConfigLoaded(config(), DebugFlags::default()))
+            .reduce(Action::WorkerReady)
+            .reduce(Action::HandoverStarted("http://k/v3".into()))
+            .reduce(Action::Scoped(Box::new(token(true))));
+        assert!(waiting.handed_over);
+        assert_eq!(waiting.landing_ready(), None, "unconfirmed hand-over");
+        let confirmed = waiting.reduce(Action::HandoverConfirmed);
+        assert_eq!(confirmed.landing_ready(), Some(id));
+        assert_eq!(confirmed.reduce(Action::LandingTaken).landing_ready(), None);
     }
 }

@@ -60,6 +60,17 @@ impl<A: Api> Client<A> {
 
     /// The versioned base URL, e.g. `http://127.0.0.1:9292/v2`, for requests this crate does not
     /// build.
+    /// The same client with another token: a session's token renewed (same user, same
+    /// project: the door checks that before it renews).
+    #[must_use]
+    pub fn with_token(&self, token: &Secret) -> Self {
+        Self {
+            base_url: self.base_url.clone(),
+            token: token.clone(),
+            api: PhantomData,
+        }
+    }
+
     pub fn base_url(&self) -> String {
         self.base_url.clone()
     }

@@ -47,6 +47,7 @@ use std::time::Duration;
 use crate::error::{ApiError, GlanceRefusal};
 use crate::glance::{parse_deleted, parse_image, parse_uploaded, Glance, Image, NewImage};
 use crate::http::{Request, Response};
+use crate::secret::Secret;
 use crate::signature::{SignatureProperties, SigningState};
 
 /// The pause between two status reads while Glance is still storing the data.
@@ -328,6 +329,16 @@ impl<E: fmt::Display> UploadPlan<E> {
     pub fn delete_timeout(mut self, budget: Duration) -> Self {
         self.delete_budget = budget;
         self
+    }
+
+    /// Every request handed out from now on carries `token`: the door renewed the session's
+    /// token (same user and project) because the old one would expire before the plan ends.
+    /// Call it before [`answer`](Self::answer): the next request is built there.
+    pub fn renew_token(&mut self, token: &Secret) {
+        self.glance = self.glance.with_token(token);
+        if let State::Deleting { deletion, .. } = &mut self.state {
+            deletion.glance = deletion.glance.with_token(token);
+        }
     }
 
     /// The image id, chosen before anything was sent.
@@ -677,6 +688,25 @@ mod tests {
     fn expect_deleted(plan: &mut UploadPlan<String>) -> UploadOutcome<String> {
         assert_eq!(plan.phase(), Phase::CleaningUp);
         done(plan.answer(&empty(204)))
+    }
+
+    #[test]
+    fn a_renewed_token_is_carried_by_every_later_request() {
+        let mut plan = created();
+        let fresh = Secret::from("fresh-token");
+        plan.renew_token(&fresh);
+        let confirm = sent(plan.answer(&empty(204)));
+        assert_request(&confirm, Method::Get, IMAGE_URL);
+        assert_eq!(confirm.header("x-auth-token"), Some("fresh-token"));
+        // And the cleanup after a failure, renewed while it retries.
+        let mut plan = created();
+        let delete = sent(plan.answer(&status(500, "boom")));
+        assert_eq!(delete.header("x-auth-token"), Some("tok"));
+        plan.renew_token(&fresh);
+        let Next::SendAfter(_, again) = plan.answer(&status(409, "busy")) else {
+            panic!("a busy delete is retried");
+        };
+        assert_eq!(again.header("x-auth-token"), Some("fresh-token"));
     }
 
     #[test]

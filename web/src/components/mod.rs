@@ -12,7 +12,7 @@ mod verify;
 use std::future::Future;
 
 use gloo::events::EventListener;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement, MessageEvent};
 use yew::prelude::*;
@@ -143,7 +143,7 @@ pub fn App() -> Html {
                     let Some(event) = event.dyn_ref::<MessageEvent>() else {
                         return;
                     };
-                    let source = message_source(&own, event.source());
+                    let source = crate::host::message_source(&own, event.source());
                     if !accepted.accepts_message(&event.origin(), source) {
                         return;
                     }
@@ -155,10 +155,36 @@ pub fn App() -> Html {
                         ));
                     }
                 });
-                announce_ready(&window, &config.embed.allowed_origins);
+                crate::host::post(
+                    &window,
+                    &config.embed.allowed_origins,
+                    &crate::host::message(&[("type", "glance-sig:ready")]),
+                );
                 Some(listener)
             });
             move || drop(listener)
+        });
+    }
+
+    // `?verify=<id>` (a dashboard's "Verify signature"): verify that image once the session is
+    // confirmed and the worker ready, once.
+    {
+        let landing = state.landing_ready().map(str::to_owned);
+        let (dispatcher, worker) = (state.dispatcher(), (*worker).clone());
+        let scoped = state.confirmed().cloned();
+        let anchors = state
+            .config
+            .as_ref()
+            .map(|config| config.trust_anchors())
+            .unwrap_or_default();
+        use_effect_with(landing, move |landing| {
+            if let (Some(image_id), Some(worker), Some(scoped)) = (landing.clone(), worker, scoped)
+            {
+                dispatcher.dispatch(Action::LandingTaken);
+                spawn_local(flows::verify_image(
+                    dispatcher, worker, scoped, anchors, image_id,
+                ));
+            }
         });
     }
 
@@ -189,60 +215,6 @@ pub fn App() -> Html {
                 <Body />
             </main>
         </ContextProvider<Ctx>>
-    }
-}
-
-/// Who sent a message: `event.source` against the window's parent frame and opener (by
-/// identity; a window is never its own parent here).
-fn message_source(
-    window: &web_sys::Window,
-    source: Option<js_sys::Object>,
-) -> crate::config::MessageSource {
-    use crate::config::MessageSource;
-    let Some(source) = source.map(JsValue::from) else {
-        return MessageSource::Other;
-    };
-    let own: &JsValue = window.as_ref();
-    if source == *own {
-        return MessageSource::Other;
-    }
-    let parent = window.parent().ok().flatten().map(JsValue::from);
-    if parent.is_some_and(|parent| parent == source && parent != *own) {
-        return MessageSource::Parent;
-    }
-    let opener = window
-        .opener()
-        .ok()
-        .filter(|o| !o.is_null() && !o.is_undefined());
-    if opener.is_some_and(|opener| opener == source) {
-        return MessageSource::Opener;
-    }
-    MessageSource::Other
-}
-
-/// Tells an embedding page (parent frame or opener) that the portal listens for a token.
-fn announce_ready(window: &web_sys::Window, origins: &[String]) {
-    let message = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&message, &"type".into(), &"glance-sig:ready".into());
-    let targets = [
-        window.parent().ok().flatten(),
-        // Unchecked: an opener of another origin is a cross-origin WindowProxy, which is no
-        // `instanceof Window` in this realm (so `dyn_into` would drop it), yet posting to it is
-        // what cross-origin windows allow.
-        window
-            .opener()
-            .ok()
-            .filter(|o| !o.is_null() && !o.is_undefined())
-            .map(|o| o.unchecked_into::<web_sys::Window>()),
-    ];
-    for target in targets.into_iter().flatten() {
-        if target == *window {
-            continue;
-        }
-        for origin in origins {
-            // Only the allowed origins receive it; posting to another origin is dropped.
-            let _ = target.post_message(&message, origin.trim_end_matches('/'));
-        }
     }
 }
 

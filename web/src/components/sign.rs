@@ -7,7 +7,7 @@ use super::image::ImagePanel;
 use super::key::KeyPanel;
 use super::{use_ctx, ProgressBar};
 use crate::flows::{self, SignJob};
-use crate::state::{Action, CertSlot, Job, Outcome, Progress, Timings};
+use crate::state::{Action, CertSlot, Job, Outcome, Progress, RenewalNotice, Timings};
 
 /// The whole sign flow.
 #[function_component]
@@ -30,7 +30,13 @@ fn SignPanel() -> Html {
     let onclick = {
         // No job without a confirmed session: a handed-over one uploads nothing until the
         // user says the account is theirs.
-        let job = match (&state.confirmed(), &state.image_file, &state.certificate) {
+        let job = match (
+            &state.confirmed(),
+            &state.image_file,
+            &state.certificate,
+            &state.config,
+            &state.auth_url,
+        ) {
             (
                 Some(scoped),
                 Some(file),
@@ -38,6 +44,8 @@ fn SignPanel() -> Html {
                     uuid: Some(uuid),
                     summary,
                 },
+                Some(config),
+                Some(auth_url),
             ) => Some(SignJob {
                 scoped: (*scoped).clone(),
                 file: file.0.clone(),
@@ -46,6 +54,9 @@ fn SignPanel() -> Html {
                 certificate_pem: summary.pem.clone(),
                 key_matches: state.key_matches,
                 debug: state.debug,
+                handed_over: state.handed_over,
+                config: config.clone(),
+                auth_url: auth_url.clone(),
             }),
             _ => None,
         };
@@ -96,6 +107,7 @@ fn SignPanel() -> Html {
             }
             <button id="sign-upload" class="primary" disabled={!blockers.is_empty()} {onclick}>{ "Sign and upload" }</button>
             { phase }
+            { renewal_view(state.renewal.as_ref()) }
             if !state.sign_notes.is_empty() {
                 <ul id="sign-notes" class="warn">
                     { for state.sign_notes.iter().map(|note| html! { <li data-code={note.code.clone()}>{ format!("! {}", note.message) }</li> }) }
@@ -195,4 +207,24 @@ fn outcome_view(outcome: &Outcome) -> Html {
             </div>
         },
     }
+}
+
+/// Where renewing the token stands, when an upload needed it.
+fn renewal_view(notice: Option<&RenewalNotice>) -> Html {
+    let Some(notice) = notice else {
+        return html! {};
+    };
+    let (status, class, text) = match notice {
+        RenewalNotice::Asked { expires_at, needed_until } => ("asked", "muted", format!(
+            "The token expires at {expires_at}, before the upload is expected to end (by {needed_until}): asked the dashboard for a fresh one."
+        )),
+        RenewalNotice::Renewed { expires_at } => ("renewed", "ok", format!(
+            "The dashboard handed over a fresh token (same user, same project), valid until {expires_at}."
+        )),
+        RenewalNotice::NotRenewed { reason } => ("not-renewed", "warn", format!("Token not renewed: {reason}.")),
+        RenewalNotice::NoHost { expires_at, needed_until } => ("no-host", "warn", format!(
+            "The token expires at {expires_at}, before the upload is expected to end (by {needed_until}). The portal keeps no password: if the upload's confirmation fails, sign in again and check the image."
+        )),
+    };
+    html! { <p id="token-renewal" data-status={status} {class}>{ text }</p> }
 }
