@@ -80,6 +80,11 @@ def token(request):
                 "project_id": user.project_id,
                 "user_id": user.id,
                 "expires_at": expires.isoformat() if expires else None,
+                # Where the dashboard itself works: the portal takes the same region's
+                # endpoints from the token's catalog (Keystone's URL it keeps from config.json
+                # unless that lets a host page name it).
+                "region": getattr(user, "services_region", None),
+                "auth_url": getattr(settings, "OPENSTACK_KEYSTONE_URL", None),
             }
         )
     )

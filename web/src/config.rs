@@ -314,6 +314,9 @@ pub struct Handover {
     pub auth_url: Option<String>,
     /// The project to scope to, when the token is unscoped.
     pub project_id: Option<String>,
+    /// The region whose endpoints to use (the dashboard's current region), instead of
+    /// config.json's `region`; the endpoints still come from the token's own catalog.
+    pub region: Option<String>,
 }
 
 impl std::fmt::Debug for Handover {
@@ -340,6 +343,7 @@ impl Handover {
             token: find("token")?,
             auth_url: find("auth_url"),
             project_id: find("project_id"),
+            region: find("region"),
         })
     }
 }

@@ -110,7 +110,7 @@ fn take_boot_handover() -> Option<Handover> {
     Handover::from_pairs(&crate::config::parse_pairs(&fragment))
 }
 
-/// A `postMessage` hand-over: `{type: "glance-sig:token", token, auth_url?, project_id?}`.
+/// A `postMessage` hand-over: `{type: "glance-sig:token", token, auth_url?, project_id?, region?}`.
 pub fn handover_from_message(data: &JsValue) -> Option<Handover> {
     let get = |key: &str| {
         Reflect::get(data, &JsValue::from_str(key))
@@ -121,7 +121,7 @@ pub fn handover_from_message(data: &JsValue) -> Option<Handover> {
         return None;
     }
     let mut pairs = Vec::new();
-    for key in ["token", "auth_url", "project_id"] {
+    for key in ["token", "auth_url", "project_id", "region"] {
         if let Some(value) = get(key) {
             pairs.push((key.to_owned(), value));
         }
@@ -250,6 +250,9 @@ fn asks_unscoped(auth: &Auth) -> bool {
 pub async fn sign_in_handover(dispatch: Dispatch, config: PortalConfig, handover: Handover) {
     let auth_url = effective_auth_url(&config, handover.auth_url.as_deref());
     dispatch.dispatch(Action::HandoverStarted(auth_url.clone()));
+    if let Some(region) = handover.region.clone() {
+        dispatch.dispatch(Action::HandoverRegion(region));
+    }
     let token = Secret::new(handover.token);
     let request = Keystone::new(&auth_url).validate_token(&token);
     let parsed = match call(&request).await {

@@ -895,6 +895,8 @@ pub enum Action {
     HandoverStarted(String),
     /// A handed-over token was ignored; the user is told why.
     HandoverRefused(String),
+    /// The host page named the region to use (its own current one).
+    HandoverRegion(String),
     /// The user confirmed the account and project of a handed-over session.
     HandoverConfirmed,
     /// The user said a handed-over session is not theirs: signed out, and no more hand-overs.
@@ -1060,6 +1062,11 @@ impl State {
                 self.handover_notice = None;
             }
             Action::HandoverRefused(message) => self.handover_notice = Some(message),
+            Action::HandoverRegion(region) => {
+                if let Some(config) = &mut self.config {
+                    config.region = Some(region);
+                }
+            }
             Action::HandoverRejected => {
                 self = self.reduce(Action::SignOut);
                 self.handover_rejected = true;
@@ -2179,5 +2186,32 @@ mod tests {
         let confirmed = waiting.reduce(Action::HandoverConfirmed);
         assert_eq!(confirmed.landing_ready(), Some(id));
         assert_eq!(confirmed.reduce(Action::LandingTaken).landing_ready(), None);
+    }
+
+    #[test]
+    fn a_region_handed_over_picks_the_endpoints_of_the_tokens_catalog_there() {
+        let state = State::default()
+            .reduce(Action::ConfigLoaded(config(), DebugFlags::default()))
+            .reduce(Action::HandoverStarted("http://k/v3".into()))
+            .reduce(Action::HandoverRegion("RegionTwo".into()))
+            .reduce(Action::Scoped(Box::new(token(true))));
+        // The token's catalog has RegionOne only: no endpoint there, said so.
+        assert!(state.scoped().is_none());
+        assert!(
+            state
+                .auth_error
+                .as_deref()
+                .is_some_and(|e| e.contains("RegionTwo")),
+            "{:?}",
+            state.auth_error
+        );
+        let state = State::default()
+            .reduce(Action::ConfigLoaded(config(), DebugFlags::default()))
+            .reduce(Action::HandoverRegion("RegionOne".into()))
+            .reduce(Action::Scoped(Box::new(token(true))));
+        assert_eq!(
+            state.scoped().map(|s| s.glance.as_str()),
+            Some("http://127.0.0.1:9292")
+        );
     }
 }

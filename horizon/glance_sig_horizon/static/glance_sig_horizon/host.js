@@ -1,5 +1,6 @@
 // The panel's side of the portal's postMessage protocol (docs/portal-embedding.md):
-//   portal -> here  {type: "glance-sig:ready"}            answer {type: "glance-sig:token", ...}
+//   portal -> here  {type: "glance-sig:ready"}            answer {type: "glance-sig:token", token,
+//                                                           project_id, region, auth_url}
 //   portal -> here  {type: "glance-sig:token-expiring",   answer {type: "glance-sig:token-refresh", ...}
 //                    expires_at, needed_until}
 // Messages are taken only from the framed portal (event.source and event.origin both) and sent
@@ -41,7 +42,10 @@
     var data = event.data || {};
     if (data.type === "glance-sig:ready") {
       sessionToken().then(function (t) {
-        post({ type: "glance-sig:token", token: t.token, project_id: t.project_id });
+        var handover = { type: "glance-sig:token", token: t.token, project_id: t.project_id };
+        if (t.region) handover.region = t.region;
+        if (t.auth_url) handover.auth_url = t.auth_url;
+        post(handover);
       }, function (error) {
         say("The portal could not be signed in: " + error.message);
       });
