@@ -2,7 +2,7 @@
 # bench/audit-scale.sh: `glance-sig audit` over a large catalog. Seeds the running local cloud
 # (scripts/cloud/stack.sh start) with BENCH_IMAGES small images through the Glance API, many
 # requests at once (half signed, Glance verifying each; a tenth partially signed; the rest
-# unsigned), then measures `audit --json` and `audit --verify --json` (--jobs 1 and
+# unsigned: BENCH_SIGNED_PCT, BENCH_UNSIGNED_DATA), then measures `audit --json` and `audit --verify --json` (--jobs 1 and
 # BENCH_JOBS): wall time, peak RSS, CPU, and the cost per image. Deletes the seeded images at the
 # end (BENCH_KEEP=1 keeps them). Prints a markdown table on stdout; progress on stderr. Not part
 # of scripts/test.sh: seeding 10,000 images takes minutes.
@@ -10,8 +10,13 @@
 # Environment:
 #   BENCH_IMAGES     images to seed (default 10000)
 #   BENCH_SIZE       bytes per image (default 4096)
-#   BENCH_THREADS    concurrent seeding requests (default 8; the local Glance has 4 threads and
-#                    SQLite, so more only add retries)
+#   BENCH_THREADS    concurrent seeding requests (default 2: the local Glance writes to SQLite,
+#                    which takes one writer at a time; more only add refused writes and retries)
+#   BENCH_SIGNED_PCT percent of the images signed, with data (default 50)
+#   BENCH_UNSIGNED_DATA=0  unsigned and partially signed images as records without data (one
+#                    request each: seeds faster; they are audited as queued)
+#   BENCH_SEED_SECONDS  stop seeding after this many seconds (default: no limit); the table
+#                    then counts the images seeded
 #   BENCH_JOBS       --jobs of the parallel --verify run (default 4)
 #   BENCH_SERIAL=0   skip the --verify --jobs 1 run
 #   BENCH_KEEP=1     keep the seeded images (delete later: seed_images.py delete --tag TAG)
@@ -27,7 +32,7 @@ die() { log "$*"; exit 1; }
 
 IMAGES=${BENCH_IMAGES:-10000}
 SIZE=${BENCH_SIZE:-4096}
-THREADS=${BENCH_THREADS:-8}
+THREADS=${BENCH_THREADS:-2}
 JOBS=${BENCH_JOBS:-4}
 for v in IMAGES SIZE THREADS JOBS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer, got '${!v}'"
@@ -60,8 +65,11 @@ cleanup() {
 trap cleanup EXIT
 
 log "seeding $IMAGES images of $SIZE bytes, $THREADS requests at once (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+seed_opts=(--signed-percent "${BENCH_SIGNED_PCT:-50}")
+[ "${BENCH_UNSIGNED_DATA:-1}" = 1 ] || seed_opts+=(--no-unsigned-data)
+[ -z "${BENCH_SEED_SECONDS:-}" ] || seed_opts+=(--max-seconds "$BENCH_SEED_SECONDS")
 seeded=$("$PY" "$here/seed_images.py" seed --cloud "$OS_CLOUD" --count "$IMAGES" --tag "$tag" \
-  --threads "$THREADS" --size "$SIZE")
+  --threads "$THREADS" --size "$SIZE" "${seed_opts[@]}")
 log "seeded: $seeded"
 
 rows=()
@@ -92,7 +100,7 @@ fi
 
 echo "## glance-sig audit over $IMAGES seeded images ($SIZE bytes each)"
 echo
-echo "$("$GS" --version) · $(nproc) cores · seeding: $seeded"
+echo "$("$GS" --version) · $(nproc) cores · ${BENCH_SIGNED_PCT:-50}% signed · unsigned with data: ${BENCH_UNSIGNED_DATA:-1} · seeding: $seeded"
 echo "Load average (1/5/15 min) at start: $load_start; at end: $load_end"
 echo
 echo "| run | images | wall s | ms per image | peak RSS MiB | CPU s |"

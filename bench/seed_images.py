@@ -4,10 +4,12 @@ them again (bench/audit-scale.sh).
     seed_images.py seed --cloud NAME --count N --tag TAG [--threads T] [--size BYTES]
     seed_images.py delete --cloud NAME --tag TAG [--threads T]
 
-Every image is named TAG-<n> and tagged TAG. Of each ten: five are signed (RSA-2048 PSS SHA-256,
-one certificate stored once in Barbican as castellan reads it, all four properties in the create
-request, so Glance verifies each upload), one is partially signed, four are unsigned. Prints one
-JSON line: counts and the seconds taken.
+Every image is named TAG-<n> and tagged TAG. --signed-percent of them are signed (RSA-2048 PSS
+SHA-256, one certificate stored once in Barbican as castellan reads it, all four properties in
+the create request, so Glance verifies each upload); of the rest a fifth is partially signed,
+the others unsigned, with data, or, with --no-unsigned-data, records without data (queued: one
+request each instead of two, to seed large catalogs quickly). Prints one JSON line: counts and
+the seconds taken.
 """
 
 import argparse
@@ -93,10 +95,17 @@ def sign(key, data):
     return base64.b64encode(sig).decode()
 
 
-def seed_one(n, token, glance, key, cert_id, tag, size):
+def kind_of(n, signed_percent):
+    # Spread evenly over n, so any prefix of the catalog has the same mix.
+    if (n * signed_percent) // 100 != ((n + 1) * signed_percent) // 100:
+        return "signed"
+    return "partial" if n % 5 == 0 else "unsigned"
+
+
+def seed_one(n, token, glance, key, cert_id, tag, size, signed_percent, unsigned_data, deadline):
     data = os.urandom(size)
     body = {"name": f"{tag}-{n}", "disk_format": "raw", "container_format": "bare", "tags": [tag]}
-    kind = ("signed", "partial", "unsigned")[0 if n % 10 < 5 else 1 if n % 10 == 5 else 2]
+    kind = kind_of(n, signed_percent)
     if kind == "signed":
         body.update(
             img_signature=sign(key, data),
@@ -107,7 +116,14 @@ def seed_one(n, token, glance, key, cert_id, tag, size):
     elif kind == "partial":
         body.update(img_signature="c2ln", img_signature_hash_method="SHA-256")
     s = session(token)
-    for _ in range(5):
+    if deadline and time.monotonic() > deadline:
+        return "skipped"
+    if kind != "signed" and not unsigned_data:
+        call(s, "post", f"{glance}/images", json=body)
+        return kind
+    if deadline and time.monotonic() > deadline:
+        return "skipped"
+    for _ in range(10):
         image = call(s, "post", f"{glance}/images", json=body).json()["id"]
         r = call(
             s,
@@ -116,18 +132,20 @@ def seed_one(n, token, glance, key, cert_id, tag, size):
             data=data,
             headers={"Content-Type": "application/octet-stream"},
             ok=(204, 409),
+            tries=3,
         )
-        if r.status_code == 204:
+        if r is not None and r.status_code == 204:
             return kind
-        # 409: a failed upload left the record unusable; it is tagged, so deleted at the end.
+        # A failed upload (the local Glance's SQLite refused a write) leaves the record
+        # unusable: a new one is made; the old one is tagged, so deleted at the end.
     raise SystemExit(f"seeding image {n}: Glance kept refusing the upload")
 
 
-def call(s, method, url, ok=None, **kw):
+def call(s, method, url, ok=None, tries=12, **kw):
     """One request, retried while the local Glance answers 5xx (its SQLite database is locked
-    under many concurrent writes) or the connection breaks."""
+    under many concurrent writes) or the connection breaks; with `tries` < 12 None after them."""
     last = None
-    for attempt in range(12):
+    for attempt in range(tries):
         try:
             r = s.request(method, url, timeout=120, **kw)
             if r.status_code < 500 and (ok is None or r.status_code in ok):
@@ -138,6 +156,8 @@ def call(s, method, url, ok=None, **kw):
         except requests.ConnectionError as e:
             last = str(e)
         time.sleep(min(5.0, 0.1 * 2**attempt) * (0.5 + random.random()))
+    if tries < 12:
+        return None
     raise SystemExit(f"{method.upper()} {url} failed: {last}")
 
 
@@ -159,22 +179,32 @@ def main():
     p.add_argument("--cloud", required=True)
     p.add_argument("--tag", required=True)
     p.add_argument("--count", type=int, default=10000)
-    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--size", type=int, default=4096)
+    p.add_argument("--signed-percent", type=int, default=50)
+    p.add_argument("--no-unsigned-data", dest="unsigned_data", action="store_false")
+    p.add_argument("--max-seconds", type=float, default=0, help="stop seeding new images after this")
     a = p.parse_args()
     token, glance, barbican = connect(a.cloud)
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(a.threads) as pool:
         if a.action == "seed":
             key, cert_id = certificate(barbican, token, a.tag)
+            deadline = start + a.max_seconds if a.max_seconds else 0
             kinds = list(
-                pool.map(lambda n: seed_one(n, token, glance, key, cert_id, a.tag, a.size), range(a.count))
+                pool.map(
+                    lambda n: seed_one(
+                        n, token, glance, key, cert_id, a.tag, a.size, a.signed_percent, a.unsigned_data,
+                        deadline,
+                    ),
+                    range(a.count),
+                )
             )
-            result = {k: kinds.count(k) for k in ("signed", "partial", "unsigned")}
+            result = {k: kinds.count(k) for k in ("signed", "partial", "unsigned", "skipped")}
             result["certificate"] = cert_id
         else:
             ids = list_tagged(session(token), glance, a.tag)
-            list(pool.map(lambda i: call(session(token), "delete", f"{glance}/images/{i}", ok=(204, 404)), ids))
+            list(pool.map(lambda i: call(session(token), "delete", f"{glance}/images/{i}", ok=(204, 400, 404)), ids))
             result = {"deleted": len(ids)}
     result["seconds"] = round(time.monotonic() - start, 1)
     print(json.dumps(result))
