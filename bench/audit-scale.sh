@@ -98,7 +98,7 @@ if [ "${BENCH_SERIAL:-1}" != 0 ]; then
     || die "--jobs $JOBS gave another report than --jobs 1"
 fi
 
-echo "## glance-sig audit over $IMAGES seeded images ($SIZE bytes each)"
+echo "## glance-sig audit over a seeded catalog ($IMAGES images asked for, $SIZE bytes each)"
 echo
 echo "$("$GS" --version) · $(nproc) cores · ${BENCH_SIGNED_PCT:-50}% signed · unsigned with data: ${BENCH_UNSIGNED_DATA:-1} · seeding: $seeded"
 echo "Load average (1/5/15 min) at start: $load_start; at end: $load_end"
