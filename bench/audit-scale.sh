@@ -19,7 +19,8 @@
 #                    then counts the images seeded
 #   BENCH_JOBS       --jobs of the parallel --verify run (default 4)
 #   BENCH_SERIAL=0   skip the --verify --jobs 1 run
-#   BENCH_KEEP=1     keep the seeded images (delete later: seed_images.py delete --tag TAG)
+#   BENCH_KEEP=1     keep the seeded images (delete later: seed_images.py delete --tag TAG;
+#                    deleting takes about as long as seeding, `stack.sh start` wipes them at once)
 #   GLANCE_SIG       the binary (default target/release/glance-sig)
 #   GLANCE_SIG_STACK_DIR  the stack's state dir, as stack.sh (default .stack)
 #   BENCH_PYTHON     python with openstacksdk (default: what scripts/peers/setup.sh prints)
