@@ -26,6 +26,9 @@ command -v node >/dev/null || need+=(nodejs npm)
 # for operators trying `--key pkcs11:` without an HSM.
 command -v softhsm2-util >/dev/null || need+=(softhsm2)
 command -v pkcs11-tool >/dev/null || need+=(opensc)
+# The CLI's SHA-384/512 come from libcrypto (feature `openssl`): its headers and pkg-config.
+dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
+command -v pkg-config >/dev/null || need+=(pkg-config)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi

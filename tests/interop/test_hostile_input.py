@@ -85,6 +85,9 @@ def commands(mat, bad, cloud_env):
     yield "verify --trusted", [*pl.verify_args(img, cert, props), "--trusted", bad], {}
     yield "inspect", ["inspect", bad], {}
     yield "inspect --json", ["inspect", bad, "--json"], {}
+    # The file as a shard's audit report.
+    yield "audit-merge", ["audit-merge", bad], {}
+    yield "audit-merge --json", ["audit-merge", "--json", bad, bad], {}
     # The cloud commands: the file as clouds.yaml, and as the CA bundle of a valid one.
     for label, argv in (
         ("upload", ["upload", "--image", img, "--key", key, "--cert", cert, "--hash-method",

@@ -4,6 +4,7 @@ use thiserror::Error;
 
 use crate::cloud::error::CloudError;
 use crate::exit::Outcome;
+use crate::io::batch::{MergeError, ShardError};
 
 /// An error that ends a command.
 #[derive(Debug, Error)]
@@ -11,6 +12,13 @@ pub enum CliError {
     /// A file could not be read.
     #[error("cannot read {what} {path}: {source}")]
     Read {
+        what: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+    /// A file could not be written.
+    #[error("cannot write {what} {path}: {source}")]
+    Write {
         what: &'static str,
         path: String,
         source: std::io::Error,
@@ -67,6 +75,12 @@ pub enum CliError {
     /// The component could not be loaded, or failed.
     #[error("{detail}")]
     Component { detail: String },
+    /// `--shard` names no shard.
+    #[error(transparent)]
+    Shard(#[from] ShardError),
+    /// Reports to merge that are not the shards of one run.
+    #[error(transparent)]
+    Merge(#[from] MergeError),
     /// A cloud command failed (configuration, Keystone, Barbican, Glance).
     #[error(transparent)]
     Cloud(Box<CloudError>),
@@ -87,6 +101,8 @@ impl CliError {
             CliError::ComponentMissing { .. } => Some("build it with scripts/component/build.sh, or give its path with --component or GLANCE_SIG_COMPONENT".to_owned()),
             CliError::ComponentNotPinned { .. } => Some("rebuild both, component first (scripts/component/build.sh --wasm, then cargo build --release), or choose a component yourself with --component".to_owned()),
             CliError::Cloud(e) => e.fix(),
+            CliError::Shard(e) => Some(e.fix()),
+            CliError::Merge(e) => Some(e.fix()),
             _ => None,
         }
     }

@@ -1439,6 +1439,250 @@ fn audit_says_what_was_checked_and_names_the_cause() {
 const TLS_AUTH_URL: &str = "https://127.0.0.1:5443/v3";
 const MTLS_AUTH_URL: &str = "https://127.0.0.1:5444/v3";
 
+/// An audit's JSON report on stdout, with the exit code it must have.
+fn audit_json(stack: &Stack, args: &[&str], env: &[(&str, &str)], code: i32) -> Value {
+    let output = stack.glance_sig(args, env);
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{args:?}: {}",
+        describe(&output)
+    );
+    // Never a progress line on stdout: it is the report alone.
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+#[test]
+fn shards_and_parallel_downloads_give_the_report_of_one_run() {
+    let mut stack = stack_or_skip!("audit-shards");
+    let dir = stack.dir.clone();
+    let (key, cert) = key_and_cert(&dir, KeyKind::Rsa, &stack.tag);
+    let tag = stack.tag.clone();
+    // A seeded catalog of every kind: signed (a few sizes), signed with the wrong hash method
+    // named (its data fails and is explained), partially signed, unsigned.
+    let mut seeded = Vec::new();
+    for n in 0..6 {
+        let data = image_file(
+            &dir,
+            &format!("disk{n}.img"),
+            (1 << 18) + n * 4099,
+            20 + n as u64,
+        );
+        let name = format!("gs-shards-signed{n}-{tag}");
+        let id = stack.upload_ok(&data, &key, &cert, &["--name", &name])["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        if n == 5 {
+            stack
+                .demo
+                .set_property(&id, "img_signature_hash_method", "SHA-512");
+        }
+        seeded.push(id);
+    }
+    for n in 0..3 {
+        let partial = NewImage::new(&format!("gs-shards-partial{n}-{tag}"), "raw", "bare")
+            .with_property("img_signature", "c2ln")
+            .with_property("img_signature_hash_method", "SHA-256");
+        seeded.push(create_and_upload(&mut stack, &partial, b"unverified data"));
+        let unsigned = NewImage::new(&format!("gs-shards-unsigned{n}-{tag}"), "raw", "bare");
+        seeded.push(create_and_upload(&mut stack, &unsigned, b"plain data"));
+    }
+
+    let audit = ["audit", "--json", "--verify", "--mine"];
+    let with = |extra: &[&str]| -> Vec<String> {
+        audit.iter().chain(extra).map(|s| (*s).to_owned()).collect()
+    };
+    let run = |v: Vec<String>, env: &[(&str, &str)], code: i32| {
+        let v: Vec<&str> = v.iter().map(String::as_str).collect();
+        audit_json(&stack, &v, env, code)
+    };
+    let one = run(with(&["--jobs", "1"]), &[], 1);
+    let images: Vec<&str> = one["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .map(|i| i["id"].as_str().expect("id"))
+        .collect();
+    for id in &seeded {
+        assert!(images.contains(&id.as_str()), "{id} not audited: {one}");
+    }
+    assert!(one.get("shard").is_none(), "{one}");
+    assert_eq!(one["summary"]["images"], json!(images.len()));
+    assert!(one["summary"]["verified"].as_u64() >= Some(5), "{one}");
+    // Downloads in parallel (and a progress line forced on stderr): the same report.
+    let parallel = stack.glance_sig(
+        &with(&["--jobs", "4", "--progress", "always"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &[],
+    );
+    assert_eq!(parallel.status.code(), Some(1), "{}", describe(&parallel));
+    let report: Value = serde_json::from_slice(&parallel.stdout).expect("JSON alone on stdout");
+    assert_eq!(report, one);
+    let progress = String::from_utf8_lossy(&parallel.stderr);
+    assert!(
+        progress.contains("verifying") && progress.contains("MB/s"),
+        "{progress}"
+    );
+    let checked = one["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .filter(|i| !i["data_verified"].is_null())
+        .count();
+    assert!(checked >= 6, "{one}");
+    assert!(
+        progress.contains(&format!("/{checked} images")),
+        "{progress}"
+    );
+
+    // Four shards, each written with --output, together exactly the images of one run.
+    let mut files = Vec::new();
+    let mut held = 0;
+    for index in 1..=4 {
+        let file = dir.join(format!("shard-{index}.json"));
+        let spec = format!("{index}/4");
+        let output = stack.glance_sig(
+            &with(&["--shard", &spec, "--output", path_str(&file)])
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+            &[],
+        );
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{}",
+            describe(&output)
+        );
+        let printed: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let written: Value =
+            serde_json::from_slice(&fs::read(&file).expect("--output file")).expect("JSON");
+        assert_eq!(printed, written);
+        assert_eq!(written["shard"], json!({"index": index, "count": 4}));
+        held += written["images"].as_array().expect("images").len();
+        files.push(file);
+    }
+    assert_eq!(held, images.len());
+    // auto/4 in an Indexed Job's third pod is shard 3/4.
+    let auto = run(
+        with(&["--shard", "auto/4"]),
+        &[("JOB_COMPLETION_INDEX", "2")],
+        1,
+    );
+    let third: Value =
+        serde_json::from_slice(&fs::read(&files[2]).expect("shard 3")).expect("JSON");
+    assert_eq!(auto["images"], third["images"]);
+
+    // Merged (in any order): the report of the one run, and its exit code.
+    let mut merge = vec!["audit-merge".to_owned(), "--json".to_owned()];
+    merge.extend(files.iter().rev().map(|f| path_str(f).to_owned()));
+    let merged = run(merge.clone(), &[], 1);
+    assert_eq!(merged, one);
+    // The table of the merge, as audit prints it.
+    let table = stack.glance_sig(
+        &[
+            "audit-merge",
+            path_str(&files[0]),
+            path_str(&files[1]),
+            path_str(&files[2]),
+            path_str(&files[3]),
+        ],
+        &[],
+    );
+    assert_eq!(table.status.code(), Some(1), "{}", describe(&table));
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains(&format!("Audited {} images", images.len())),
+        "{text}"
+    );
+
+    // Inconsistent shards: exit 2, the problem and the fix named.
+    let refused = |files: &[&Path], needles: &[&str]| {
+        let mut args = vec!["audit-merge"];
+        args.extend(files.iter().map(|f| path_str(f)));
+        let output = stack.glance_sig(&args, &[]);
+        assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+        let stderr = stderr_of(&output);
+        for needle in needles {
+            assert!(stderr.contains(needle), "{needle}: {stderr}");
+        }
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    };
+    let f: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    refused(
+        &[f[0], f[1], f[3]],
+        &["shard 3 of 4 is missing", "--shard 3/4"],
+    );
+    refused(
+        &[f[0], f[1], f[1], f[2], f[3]],
+        &["shard 2/4 is given twice"],
+    );
+    let whole = dir.join("whole.json");
+    fs::write(&whole, serde_json::to_vec(&one).expect("JSON")).expect("write");
+    refused(&[f[0], &whole], &["not of a shard"]);
+    let two = dir.join("shard-1-of-2.json");
+    run(
+        with(&["--shard", "1/2", "--output", path_str(&two)]),
+        &[],
+        1,
+    );
+    refused(
+        &[f[0], f[1], f[2], f[3], &two],
+        &["shards of different splits"],
+    );
+    let mut elsewhere = third.clone();
+    elsewhere["scope"]["glance"] = json!("https://glance.elsewhere.example:9292");
+    let elsewhere_file = dir.join("elsewhere.json");
+    fs::write(
+        &elsewhere_file,
+        serde_json::to_vec(&elsewhere).expect("JSON"),
+    )
+    .expect("write");
+    refused(
+        &[f[0], f[1], &elsewhere_file, f[3]],
+        &["another audit", "glance.elsewhere.example"],
+    );
+    let garbage = dir.join("garbage.json");
+    fs::write(&garbage, b"{\"images\": 3}").expect("write");
+    refused(&[f[0], &garbage], &["garbage.json", "audit --shard"]);
+}
+
+#[test]
+fn bad_shard_specs_are_usage_errors() {
+    // Refused before any cloud is asked: no clouds.yaml is needed.
+    for (spec, env, needle) in [
+        ("0/4", None, "no shard 0 of 4"),
+        ("5/4", None, "no shard 5 of 4"),
+        ("1/0", None, "into no shards"),
+        ("garbage", None, "not I/N"),
+        ("auto/4", None, "JOB_COMPLETION_INDEX, which is not set"),
+        ("auto/4", Some("4"), "indices 0 to 3"),
+    ] {
+        let mut command = Command::new(BIN);
+        command
+            .args(["audit", "--shard", spec])
+            .env("OS_CLIENT_CONFIG_FILE", "/nonexistent/clouds.yaml")
+            .env_remove("JOB_COMPLETION_INDEX");
+        if let Some(index) = env {
+            command.env("JOB_COMPLETION_INDEX", index);
+        }
+        let output = command.output().expect("run");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{spec}: {}",
+            describe(&output)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(needle), "{spec}: {stderr}");
+        assert!(stderr.contains("fix:"), "{spec}: {stderr}");
+    }
+    let stderr = usage_error(&["audit", "--jobs", "0"]);
+    assert!(stderr.contains("--jobs"), "{stderr}");
+}
+
 fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }

@@ -1,7 +1,11 @@
 //! Streaming image hashing: the whole cost of signing and verifying a large image.
 
-use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
+use sha2::{Digest, Sha224, Sha256};
+#[cfg(not(feature = "openssl"))]
+use sha2::{Sha384, Sha512};
 
+#[cfg(feature = "openssl")]
+use self::libcrypto::{Sha384, Sha512};
 use crate::properties::HashMethod;
 
 /// A hash over image data fed in chunks of any size; constant memory.
@@ -114,6 +118,48 @@ impl AllDigestsHasher {
     }
 }
 
+/// SHA-384 and SHA-512 from the system's libcrypto, as RustCrypto `Digest`s, so that the
+/// hasher's shape does not change. Measured in memory on this project's machine (AMD EPYC,
+/// AVX2, SHA-NI), 1 GiB: SHA-512 sha2 3.63 s, ring 2.96 s, aws-lc-rs 3.15 s, libcrypto 2.61 s;
+/// SHA-384 sha2 3.74 s, aws-lc-rs 2.96 s, libcrypto 2.42 s. SHA-256 is sha2's already (SHA-NI,
+/// 0.87 s, the same as libcrypto), so only these two come from here. Native builds only (the
+/// feature `openssl`): the component and the portal keep sha2.
+#[cfg(feature = "openssl")]
+mod libcrypto {
+    use digest::consts::{U48, U64};
+    use digest::{FixedOutput, HashMarker, Output, OutputSizeUser, Update};
+
+    macro_rules! libcrypto_digest {
+        ($name:ident, $inner:ty, $size:ty) => {
+            #[derive(Clone)]
+            pub struct $name(pub(super) $inner);
+
+            impl Default for $name {
+                fn default() -> Self {
+                    Self(<$inner>::new())
+                }
+            }
+            impl HashMarker for $name {}
+            impl OutputSizeUser for $name {
+                type OutputSize = $size;
+            }
+            impl Update for $name {
+                fn update(&mut self, data: &[u8]) {
+                    self.0.update(data);
+                }
+            }
+            impl FixedOutput for $name {
+                fn finalize_into(self, out: &mut Output<Self>) {
+                    out.copy_from_slice(&self.0.finish());
+                }
+            }
+        };
+    }
+
+    libcrypto_digest!(Sha384, openssl::sha::Sha384, U48);
+    libcrypto_digest!(Sha512, openssl::sha::Sha512, U64);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +184,30 @@ mod tests {
             h.finalize().to_hex(),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    /// The libcrypto backend gives sha2's digests, at every length around the block and
+    /// padding boundaries, fed whole and in odd pieces.
+    #[cfg(feature = "openssl")]
+    #[test]
+    fn libcrypto_agrees_with_sha2() {
+        let data: Vec<u8> = (0..5_000u32).map(|i| (i * 7 % 256) as u8).collect();
+        for len in [0, 1, 55, 56, 111, 112, 127, 128, 129, 255, 256, 1000, 5000] {
+            let data = &data[..len];
+            for (method, expected) in [
+                (HashMethod::Sha384, sha2::Sha384::digest(data).to_vec()),
+                (HashMethod::Sha512, sha2::Sha512::digest(data).to_vec()),
+            ] {
+                let mut h = ImageHasher::new(method);
+                for piece in data.chunks(61) {
+                    h.update(piece);
+                }
+                assert_eq!(
+                    h.finalize().as_bytes(),
+                    expected,
+                    "{method:?} of {len} bytes"
+                );
+            }
+        }
     }
 }

@@ -266,6 +266,39 @@ pub enum SigningState {
     Signed,
 }
 
+/// Read back from a report (`glance-sig audit-merge` reads the shards' JSON): a missing name
+/// must be one of the four, so that it can be the crate's own `&'static str` again.
+impl<'de> Deserialize<'de> for SigningState {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(tag = "state", rename_all = "kebab-case")]
+        enum Shape {
+            Unsigned,
+            PartiallySigned { missing: Vec<String> },
+            Signed,
+        }
+        Ok(match Shape::deserialize(deserializer)? {
+            Shape::Unsigned => SigningState::Unsigned,
+            Shape::Signed => SigningState::Signed,
+            Shape::PartiallySigned { missing } => SigningState::PartiallySigned {
+                missing: missing
+                    .iter()
+                    .map(|name| {
+                        SIGNATURE_PROPERTY_NAMES
+                            .into_iter()
+                            .find(|known| known == name)
+                            .ok_or_else(|| {
+                                serde::de::Error::custom(format!(
+                                    "{name:?} is not one of the four signature properties"
+                                ))
+                            })
+                    })
+                    .collect::<Result<_, _>>()?,
+            },
+        })
+    }
+}
+
 impl SignatureProperties {
     /// Builds the set from a string map of image properties (other keys are ignored).
     ///
@@ -471,6 +504,24 @@ mod tests {
         let p = SignatureProperties::from_json(json).expect("parses");
         assert_eq!(p.signing_state(), SigningState::Signed);
         assert_eq!(p.hash_method.as_deref(), Some("SHA-256"));
+    }
+
+    #[test]
+    fn signing_states_read_back_as_written() {
+        for state in [
+            SigningState::Unsigned,
+            SigningState::Signed,
+            SigningState::PartiallySigned {
+                missing: vec![IMG_SIGNATURE, IMG_SIGNATURE_CERTIFICATE_UUID],
+            },
+        ] {
+            let json = serde_json::to_string(&state).expect("serializes");
+            let back: SigningState = serde_json::from_str(&json).expect("reads back");
+            assert_eq!(back, state, "{json}");
+        }
+        let unknown = r#"{"state":"partially-signed","missing":["img_signature_colour"]}"#;
+        let e = serde_json::from_str::<SigningState>(unknown).expect_err("not a property");
+        assert!(e.to_string().contains("img_signature_colour"), "{e}");
     }
 
     #[test]

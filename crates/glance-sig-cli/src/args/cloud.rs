@@ -1,5 +1,6 @@
 //! Arguments of the cloud commands (`upload`, `audit`, and `verify --image-id`).
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use glance_sig_core::SIGNATURE_PROPERTY_NAMES;
 use openstack_proto::glance::Visibility;
 
 use super::common::{EngineArgs, KeyArgs};
+use crate::io::batch::ProgressMode;
 
 /// Which cloud, and how to reach it. Without `--os-cloud` the cloud is chosen as
 /// python-openstackclient does: `OS_CLOUD`, else `OS_*` variables, else the only cloud in
@@ -118,8 +120,37 @@ pub struct AuditArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+    /// Also write the JSON report to FILE (a shard's report, for `glance-sig audit-merge`).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Images downloaded and verified at once with --verify.
+    #[arg(long, value_name = "N", default_value = "4", env = "GLANCE_SIG_JOBS")]
+    pub jobs: NonZeroUsize,
+    /// Audit only shard I of N of the catalog (counting from 1; an image's shard is fixed by
+    /// its id); `auto/N` takes I from JOB_COMPLETION_INDEX + 1 (a Kubernetes Indexed Job).
+    /// `glance-sig audit-merge` joins the shards' reports.
+    #[arg(long, value_name = "I/N", env = "GLANCE_SIG_SHARD")]
+    pub shard: Option<String>,
+    /// The progress line on stderr (images, bytes, MB/s) with --verify: when stderr is a
+    /// terminal, always, or never. Never on stdout.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub progress: ProgressMode,
     #[command(flatten)]
     pub cloud: CloudArgs,
+}
+
+/// `glance-sig audit-merge`.
+#[derive(Debug, Args)]
+pub struct AuditMergeArgs {
+    /// The shards' JSON reports (`audit --shard I/N --output FILE`), every shard once.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// Machine-readable output: the report a single `audit --json` gives.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the merged JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `--visibility`.

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use self::cloud::{AuditArgs, CloudArgs, UploadArgs};
+use self::cloud::{AuditArgs, AuditMergeArgs, CloudArgs, UploadArgs};
 use self::common::{EngineArgs, KeyArgs};
 
 /// Sign, verify and inspect OpenStack image signatures (the img_signature* properties),
@@ -37,6 +37,10 @@ pub enum Command {
     /// Glance and Nova can use; each finding with its fix.
     #[command(after_help = crate::exit::EXIT_CODES)]
     Audit(AuditArgs),
+    /// Join the JSON reports of `audit --shard I/N` (every shard once, the same audit) into the
+    /// report one `audit` of the whole catalog gives.
+    #[command(after_help = crate::exit::EXIT_CODES)]
+    AuditMerge(AuditMergeArgs),
     /// Say what a certificate, key or properties file is, and what a cloud would make of it.
     #[command(after_help = crate::exit::EXIT_CODES)]
     Inspect(InspectArgs),

@@ -149,12 +149,23 @@ impl Session {
         &self.transport
     }
 
+    /// The Glance endpoint in use.
+    pub fn image_url(&self) -> &str {
+        &self.image_url
+    }
+
+    /// Whether the token expires within a few minutes ([`Session::refresh_if_expiring`]
+    /// renews it).
+    pub fn expiring(&self) -> bool {
+        self.token.expires_within(unix_now(), TOKEN_MARGIN)
+    }
+
     /// Authenticates again when the token expires within a few minutes.
     ///
     /// # Errors
     /// As [`Session::connect`].
     pub fn refresh_if_expiring(&mut self) -> Result<(), CloudError> {
-        if !self.token.expires_within(unix_now(), TOKEN_MARGIN) {
+        if !self.expiring() {
             return Ok(());
         }
         self.token = authenticate(&self.transport, &self.keystone, &self.auth)?;

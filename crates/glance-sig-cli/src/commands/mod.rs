@@ -30,6 +30,7 @@ pub fn run(command: &Command) -> Result<Outcome, CliError> {
         },
         Command::Upload(a) => upload::run(a),
         Command::Audit(a) => audit::run(a),
+        Command::AuditMerge(a) => audit::merge(a),
         Command::Inspect(a) => inspect::run(a),
     }
 }

@@ -14,6 +14,7 @@ use crate::commands::{inputs, verify};
 use crate::engine::{Engine, VerifyRequest};
 use crate::error::CliError;
 use crate::exit::Outcome;
+use crate::io::batch::Meter;
 use crate::io::image::{ImageData, ImageSource};
 use crate::io::time::time;
 
@@ -109,6 +110,8 @@ pub fn properties(image: &Image) -> Result<SignatureProperties, CliError> {
 /// whether the stored bytes still match the signature). A failure is explained, so the audit
 /// names its cause: a second download, only then.
 ///
+/// The downloaded bytes are counted by `meter` (a batch's progress line) when there is one.
+///
 /// # Errors
 /// [`CliError::Cloud`] when the download fails or the image has no data.
 pub fn verify_data<E: Engine>(
@@ -117,6 +120,7 @@ pub fn verify_data<E: Engine>(
     image: &Image,
     properties: &SignatureProperties,
     cert: &Certificate,
+    meter: Option<&Meter>,
 ) -> Result<Report, CliError> {
     let cert = engine
         .certificate(cert.der())?
@@ -133,19 +137,27 @@ pub fn verify_data<E: Engine>(
         at: 0,
         explain: true,
     };
-    engine.verify(request, &mut Download::new(session, image))
+    let mut download = Download::new(session, image);
+    download.meter = meter;
+    engine.verify(request, &mut download)
 }
 
 /// An image's data in Glance, downloaded (streamed) at each pass.
 pub struct Download<'s> {
     session: &'s Session,
     image: &'s Image,
+    /// Counts the bytes instead of the download's own progress line.
+    meter: Option<&'s Meter>,
 }
 
 impl<'s> Download<'s> {
     /// The data of `image`, through `session`.
     pub fn new(session: &'s Session, image: &'s Image) -> Self {
-        Self { session, image }
+        Self {
+            session,
+            image,
+            meter: None,
+        }
     }
 }
 
@@ -170,12 +182,16 @@ impl ImageSource for Download<'_> {
         };
         let total = info.content_length.or(image.size).unwrap_or(0);
         let image_id = image.id.as_str();
-        Ok(ImageData::new(body, total, label, move |source| {
+        let read_error = move |source| {
             CloudError::Download {
                 image_id: image_id.to_owned(),
                 source,
             }
             .into()
-        }))
+        };
+        Ok(match self.meter {
+            Some(meter) => ImageData::new(meter.counting(body), total, label, read_error).quiet(),
+            None => ImageData::new(body, total, label, read_error),
+        })
     }
 }

@@ -5,8 +5,8 @@
 //! reports come back as the core's JSON, read into the core's `Report`, and are rendered by
 //! the same code as the native engine's.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 
 use glance_sig_core::{Note, Report, SignatureProperties};
 use wasmtime::component::{Component, Linker, ResourceAny};
@@ -126,57 +126,26 @@ impl ComponentEngine {
     }
 }
 
-/// Streams the image through `update` calls on a guest resource. A reader thread reads the
-/// next chunks while the component hashes the current one, so file reading costs no time
-/// (the component hashes at ~300 MB/s; reading from the page cache is ~5% of that).
+/// Streams the image through `update` calls on a guest resource, read ahead as every pass is
+/// (`io::image::stream_reader`); after a trap nothing more is read.
 fn stream(
     store: &mut Store<HostState>,
     image: &mut dyn ImageSource,
     label: &'static str,
     mut update: impl FnMut(&mut Store<HostState>, &[u8]) -> wasmtime::Result<()>,
 ) -> Result<(), CliError> {
-    // Filled chunks go one way, emptied buffers come back: three buffers in flight, no
-    // allocation per chunk.
-    let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(1);
-    let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(READ_AHEAD_BUFFERS);
-    for _ in 0..READ_AHEAD_BUFFERS {
-        // The channel holds READ_AHEAD_BUFFERS, and the receiver is alive.
-        let _ = empty_tx.send(Vec::new());
-    }
-    // Opened here, so that an unreadable source fails before the reader thread starts.
-    let data = image.open(label)?;
     let mut failed = None;
-    let read = std::thread::scope(|s| {
-        let reader = s.spawn(move || {
-            data.feed(|chunk| {
-                // After a failed update the hasher stops taking chunks; the rest is skipped.
-                let Ok(mut buf) = empty_rx.recv() else { return };
-                buf.clear();
-                buf.extend_from_slice(chunk);
-                let _ = full_tx.send(buf);
-            })
-        });
-        for chunk in full_rx {
-            if let Err(e) = update(store, &chunk) {
+    image
+        .open(label)?
+        .feed_while(|chunk| match update(store, chunk) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
                 failed = Some(e);
-                break;
+                ControlFlow::Break(())
             }
-            let _ = empty_tx.send(chunk);
-        }
-        drop(empty_tx);
-        reader.join()
-    });
-    match read {
-        Ok(r) => {
-            r?;
-        }
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+        })?;
     failed.map_or(Ok(()), |e| Err(trap(e)))
 }
-
-/// Buffers between the reader thread and the component.
-const READ_AHEAD_BUFFERS: usize = 3;
 
 impl Drop for ComponentEngine {
     fn drop(&mut self) {
