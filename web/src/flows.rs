@@ -1025,7 +1025,7 @@ impl Renewer {
                 err_text(error)
             }
         })?;
-        renewal::admit(&self.scoped.borrow(), &token)?;
+        self.scoped.borrow().admits(&token)?;
         Ok(token)
     }
 }

@@ -6,12 +6,8 @@
 //! upload is expected to end (plus a margin), the portal asks the host page that handed it the
 //! token for a fresh one (`glance-sig:token-expiring`), and takes the answer
 //! (`glance-sig:token-refresh`) only when Keystone says it is the same user in the same project
-//! and it lasts longer. Keystone never extends a token, so a host can give a later one only
+//! and it lasts longer ([`crate::state::Scoped::admits`]). Keystone never extends a token, so a host can give a later one only
 //! once its user has signed in again; Horizon hands over what its session holds.
-
-use openstack_proto::keystone::Token;
-
-use crate::state::Scoped;
 
 /// Time kept in hand after the upload's expected end: the confirmation, a cleanup's retries.
 pub const MARGIN_SECONDS: i64 = 300;
@@ -51,74 +47,9 @@ pub fn runs_out(expires_at: Option<i64>, needed_until: i64) -> bool {
     expires_at.is_none_or(|at| at < needed_until)
 }
 
-/// Why a token handed over as a renewal is not taken; `Ok` when it may replace the session's.
-///
-/// # Errors
-/// In words: not scoped to the session's project, another user, or no later expiry.
-pub fn admit(current: &Scoped, fresh: &Token) -> Result<(), String> {
-    let Some(project) = &fresh.project else {
-        return Err(
-            "the host page's new token is not scoped to a project: kept the current one".into(),
-        );
-    };
-    if project.id != current.project_id {
-        return Err(format!(
-            "the host page's new token is for project {} ({}), not {} ({}): kept the current one",
-            project.name, project.id, current.project, current.project_id
-        ));
-    }
-    if fresh.user.id != current.user_id {
-        return Err(format!(
-            "the host page's new token belongs to {}, not {}: kept the current one",
-            fresh.user.name, current.user
-        ));
-    }
-    let later = match (
-        fresh.expires_at_unix(),
-        openstack_proto::time::unix_seconds(&current.expires_at),
-    ) {
-        (Some(new), Some(old)) => new > old,
-        (Some(_), None) => true,
-        _ => false,
-    };
-    if !later {
-        return Err(format!(
-            "the host page has no fresher token (its token expires at {}): sign in to the dashboard again to get one",
-            fresh.expires_at
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn scoped() -> Scoped {
-        Scoped {
-            token: "old".into(),
-            user: "demo".into(),
-            user_id: "u1".into(),
-            project: "demo".into(),
-            project_id: "p1".into(),
-            expires_at: "2030-01-01T00:00:00.000000Z".into(),
-            glance: "http://glance".into(),
-            barbican: "http://barbican".into(),
-        }
-    }
-
-    fn token(user: &str, project: Option<&str>, expires_at: &str) -> Token {
-        let project = project.map(|id| format!(r#","project": {{"id": "{id}", "name": "proj-{id}", "domain": {{"id": "default", "name": "Default"}}}}"#)).unwrap_or_default();
-        let body = format!(
-            r#"{{"token": {{"expires_at": "{expires_at}", "methods": ["password"], "user": {{"id": "{user}", "name": "name-{user}", "domain": {{"id": "default", "name": "Default"}}}}{project}, "catalog": []}}}}"#
-        );
-        let response = openstack_proto::Response::new(
-            200,
-            vec![("X-Subject-Token".into(), "new".into())],
-            body.into_bytes(),
-        );
-        openstack_proto::keystone::parse_token(&response).expect("token")
-    }
 
     #[test]
     fn the_rate_is_assumed_until_measured() {
@@ -139,33 +70,5 @@ mod tests {
         assert!(runs_out(None, needed));
         // A zero rate is never "enough time".
         assert!(runs_out(Some(now + 86_400), needed_until(now, 1, 0.0)));
-    }
-
-    #[test]
-    fn only_a_later_token_of_the_same_user_and_project_is_admitted() {
-        let current = scoped();
-        let later = "2030-01-01T01:00:00.000000Z";
-        assert_eq!(admit(&current, &token("u1", Some("p1"), later)), Ok(()));
-        let other_project = admit(&current, &token("u1", Some("p2"), later)).unwrap_err();
-        assert!(
-            other_project.contains("project proj-p2 (p2), not demo (p1)"),
-            "{other_project}"
-        );
-        let other_user = admit(&current, &token("u2", Some("p1"), later)).unwrap_err();
-        assert!(
-            other_user.contains("belongs to name-u2, not demo"),
-            "{other_user}"
-        );
-        let unscoped = admit(&current, &token("u1", None, later)).unwrap_err();
-        assert!(unscoped.contains("not scoped"), "{unscoped}");
-        let same = admit(
-            &current,
-            &token("u1", Some("p1"), "2030-01-01T00:00:00.000000Z"),
-        )
-        .unwrap_err();
-        assert!(
-            same.contains("no fresher token") && same.contains("sign in to the dashboard again"),
-            "{same}"
-        );
     }
 }

@@ -51,6 +51,46 @@ pub struct Scoped {
 }
 
 impl Scoped {
+    /// Why a token handed over as a renewal is not taken; `Ok` when it may replace the session's.
+    ///
+    /// # Errors
+    /// In words: not scoped to the session's project, another user, or no later expiry.
+    pub fn admits(&self, fresh: &Token) -> Result<(), String> {
+        let current = self;
+        let Some(project) = &fresh.project else {
+            return Err(
+                "the host page's new token is not scoped to a project: kept the current one".into(),
+            );
+        };
+        if project.id != current.project_id {
+            return Err(format!(
+                "the host page's new token is for project {} ({}), not {} ({}): kept the current one",
+                project.name, project.id, current.project, current.project_id
+            ));
+        }
+        if fresh.user.id != current.user_id {
+            return Err(format!(
+                "the host page's new token belongs to {}, not {}: kept the current one",
+                fresh.user.name, current.user
+            ));
+        }
+        let later = match (
+            fresh.expires_at_unix(),
+            openstack_proto::time::unix_seconds(&current.expires_at),
+        ) {
+            (Some(new), Some(old)) => new > old,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if !later {
+            return Err(format!(
+                "the host page has no fresher token (its token expires at {}): sign in to the dashboard again to get one",
+                fresh.expires_at
+            ));
+        }
+        Ok(())
+    }
+
     /// The session for a project-scoped token, with its endpoints found in the catalog by the
     /// configured interface and region.
     ///
@@ -1086,7 +1126,7 @@ impl State {
             Action::Renewal(notice) => self.renewal = Some(notice),
             Action::TokenRenewed(token) => {
                 if let Some(Session::Ready(scoped)) = &mut self.session {
-                    match crate::renewal::admit(scoped, &token) {
+                    match scoped.admits(&token) {
                         Ok(()) => {
                             scoped.token = token.value.clone();
                             scoped.expires_at = token.expires_at.clone();
@@ -2212,6 +2252,67 @@ mod tests {
         assert_eq!(
             state.scoped().map(|s| s.glance.as_str()),
             Some("http://127.0.0.1:9292")
+        );
+    }
+
+    /// A token of `user`, scoped to `project` (or unscoped), expiring at `expires_at`.
+    fn other_token(user: &str, project: Option<&str>, expires_at: &str) -> Token {
+        let mut body = json!({"token": {
+            "expires_at": expires_at,
+            "methods": ["password"],
+            "user": {"id": user, "name": format!("name-{user}"), "domain": {"id": "default", "name": "Default"}},
+            "catalog": []
+        }});
+        if let Some(id) = project {
+            body["token"]["project"] = json!({"id": id, "name": format!("proj-{id}"), "domain": {"id": "default", "name": "Default"}});
+        }
+        let response = Response::new(
+            201,
+            vec![("X-Subject-Token".into(), "new".into())],
+            body.to_string().into_bytes(),
+        );
+        parse_token(&response).expect("token")
+    }
+
+    #[test]
+    fn only_a_later_token_of_the_same_user_and_project_is_admitted() {
+        let current = State::default()
+            .reduce(Action::ConfigLoaded(config(), DebugFlags::default()))
+            .reduce(Action::Scoped(Box::new(token(true))))
+            .scoped()
+            .cloned()
+            .expect("session");
+        let later = "2030-01-01T01:00:00.000000Z";
+        assert_eq!(
+            current.admits(&other_token("u1", Some("p1"), later)),
+            Ok(())
+        );
+        let other_project = current
+            .admits(&other_token("u1", Some("p2"), later))
+            .unwrap_err();
+        assert!(
+            other_project.contains("project proj-p2 (p2), not demo (p1)"),
+            "{other_project}"
+        );
+        let other_user = current
+            .admits(&other_token("u2", Some("p1"), later))
+            .unwrap_err();
+        assert!(
+            other_user.contains("belongs to name-u2, not demo"),
+            "{other_user}"
+        );
+        let unscoped = current.admits(&other_token("u1", None, later)).unwrap_err();
+        assert!(unscoped.contains("not scoped"), "{unscoped}");
+        let same = current
+            .admits(&other_token(
+                "u1",
+                Some("p1"),
+                "2030-01-01T00:00:00.000000Z",
+            ))
+            .unwrap_err();
+        assert!(
+            same.contains("no fresher token") && same.contains("sign in to the dashboard again"),
+            "{same}"
         );
     }
 }

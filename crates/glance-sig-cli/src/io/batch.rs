@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::io::image::human_bytes;
+use crate::output::render::human_bytes;
 
 /// The environment variable Kubernetes sets in each pod of an Indexed Job: the pod's index,
 /// counting from 0.

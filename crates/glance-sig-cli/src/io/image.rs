@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::CliError;
 use crate::io::files::read_error;
+use crate::output::render::human_bytes;
 
 /// Read size. Measured on this project's machine (1 GiB from the page cache, SHA-256 with
 /// SHA-NI, best of three): 64 KiB 0.95 s, 128 KiB 0.91 s, 256 KiB 0.89 s (1 MiB buffers fall
@@ -254,21 +255,5 @@ impl Progress {
         if self.enabled && self.start.elapsed() >= Duration::from_millis(200) {
             let _ = writeln!(std::io::stderr());
         }
-    }
-}
-
-/// 1.5 GiB, 300 MiB, ...
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
     }
 }

@@ -9,8 +9,7 @@ pub mod files;
 pub mod image;
 pub mod time;
 
+pub use crate::output::render::human_bytes;
 pub use files::{malformed, private_key_material, read_small};
-pub use image::{
-    human_bytes, stream_image, stream_reader, ImageData, ImageFile, ImageSource, Progress,
-};
+pub use image::{stream_image, stream_reader, ImageData, ImageFile, ImageSource, Progress};
 pub use time::{rfc3339, time};

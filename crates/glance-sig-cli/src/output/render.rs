@@ -36,3 +36,19 @@ fn raw(text: &str) {
 pub fn json<T: serde::Serialize>(value: &T) {
     raw(&glance_sig_core::report::json_text(value));
 }
+
+/// 1.5 GiB, 300 MiB, ...
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
