@@ -418,20 +418,7 @@ fn read_report(path: &Path) -> Result<AuditReport, CliError> {
                 .to_owned(),
         ),
     };
-    let file =
-        std::fs::File::open(path).map_err(|e| crate::io::files::read_error(what, path, e))?;
-    let size = file
-        .metadata()
-        .map_err(|e| crate::io::files::read_error(what, path, e))?
-        .len();
-    if size > REPORT_LIMIT {
-        return Err(CliError::TooLarge {
-            what,
-            path: path.display().to_string(),
-            size,
-            limit: REPORT_LIMIT,
-        });
-    }
+    let (file, _) = crate::io::files::open_at_most(what, path, REPORT_LIMIT)?;
     serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| {
         if e.is_io() {
             crate::io::files::read_error(what, path, std::io::Error::other(e))

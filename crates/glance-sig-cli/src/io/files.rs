@@ -23,21 +23,30 @@ pub fn read_error(what: &'static str, path: &Path, source: std::io::Error) -> Cl
     }
 }
 
+/// Opens a file of at most `limit` bytes, and says its size.
+///
+/// # Errors
+/// [`CliError::Read`] when it cannot be opened, [`CliError::TooLarge`] above `limit`.
+pub fn open_at_most(what: &'static str, path: &Path, limit: u64) -> Result<(File, u64), CliError> {
+    let f = File::open(path).map_err(|e| read_error(what, path, e))?;
+    let size = f.metadata().map_err(|e| read_error(what, path, e))?.len();
+    if size > limit {
+        return Err(CliError::TooLarge {
+            what,
+            path: path.display().to_string(),
+            size,
+            limit,
+        });
+    }
+    Ok((f, size))
+}
+
 /// Reads a small file whole.
 ///
 /// # Errors
 /// [`CliError::Read`] when it cannot be read, [`CliError::TooLarge`] above 16 MiB.
 pub fn read_small(what: &'static str, path: &Path) -> Result<Vec<u8>, CliError> {
-    let mut f = File::open(path).map_err(|e| read_error(what, path, e))?;
-    let size = f.metadata().map_err(|e| read_error(what, path, e))?.len();
-    if size > SMALL_FILE_LIMIT {
-        return Err(CliError::TooLarge {
-            what,
-            path: path.display().to_string(),
-            size,
-            limit: SMALL_FILE_LIMIT,
-        });
-    }
+    let (mut f, size) = open_at_most(what, path, SMALL_FILE_LIMIT)?;
     let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     Read::by_ref(&mut f)
         .take(SMALL_FILE_LIMIT + 1)
